@@ -1,0 +1,132 @@
+//! extract: pure functions from the bytes of a page to owned data. No I/O, no panics on any
+//! input, one file per source profile.
+
+pub mod charset;
+pub mod mofcom;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::model::Announcement;
+
+/// A source profile: how to read a source's list pages and articles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    Mofcom,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Mofcom => "mofcom",
+        }
+    }
+}
+
+/// A page as fetched: the bytes and what the server said they are.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    pub url: &'a Url,
+    pub body: &'a [u8],
+    pub content_type: Option<&'a str>,
+}
+
+/// An announcement link found on an index page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexLink {
+    pub url: Url,
+    pub title: String,
+}
+
+/// Why a page could not be read. Each is reported as an extraction failure for the source and
+/// never turned into "entries removed".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    #[error("the index page lists no announcement links; its layout may have changed")]
+    EmptyIndex,
+    #[error("no document number (…公告YYYY年第N号) found; not an announcement, or its layout changed")]
+    NoDocumentNumber,
+    #[error("not an HTML page (Content-Type {0})")]
+    NotHtml(String),
+    #[error(
+        "entries collapsed from {before} to {after}; the page layout probably changed, keeping the previous version"
+    )]
+    EntriesCollapsed { before: usize, after: usize },
+}
+
+fn html(page: &Page<'_>) -> Result<String, ExtractError> {
+    if let Some(ct) = page.content_type {
+        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if !mime.is_empty() && !mime.contains("html") && !mime.starts_with("text/") {
+            return Err(ExtractError::NotHtml(mime));
+        }
+    }
+    Ok(charset::decode(page.body, page.content_type).text)
+}
+
+/// Announcement links on a source's index page.
+pub fn index(profile: Profile, page: &Page<'_>) -> Result<Vec<IndexLink>, ExtractError> {
+    let html = html(page)?;
+    match profile {
+        Profile::Mofcom => mofcom::index(page.url, &html),
+    }
+}
+
+/// The announcement on an article page.
+pub fn announcement(profile: Profile, page: &Page<'_>) -> Result<Announcement, ExtractError> {
+    let html = html(page)?;
+    match profile {
+        Profile::Mofcom => mofcom::announcement(&html),
+    }
+}
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn read(path: &str) -> Announcement {
+        let full = format!("{}/snapshots/mofcom/{path}", env!("CARGO_MANIFEST_DIR"));
+        let body = std::fs::read(&full).unwrap();
+        let url = Url::parse("https://www.mofcom.gov.cn/x.html").unwrap();
+        let page = Page {
+            url: &url,
+            body: &body,
+            content_type: Some("text/html"),
+        };
+        announcement(Profile::Mofcom, &page).unwrap()
+    }
+
+    #[test]
+    fn gbk_reprint_reads_like_the_original() {
+        let original = read(
+            "2025-10-09/www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_7f2b9d4e6a1c3e5b8d0f2a4c6e8b0d62.html",
+        );
+        let reprint = read(
+            "2025-10-10/xkzj.mofcom.gov.cn/tzgg/art/2025/art_8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f62.html",
+        );
+        assert_eq!(original.key, "MOFCOM-2025-62");
+        assert_eq!(original, reprint);
+        let codes: Vec<&str> = original.entries.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["1E902.a", "1E902.b"]);
+        assert_eq!(original.issued, NaiveDate::from_ymd_opt(2025, 10, 9));
+        assert_eq!(original.effective[0].date, NaiveDate::from_ymd_opt(2025, 10, 9).unwrap());
+        assert_eq!(original.effective[0].scope, None);
+    }
+
+    #[test]
+    fn heading_codes_are_not_entries() {
+        let a = read(
+            "2025-04-04/www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_0b6f1c2d3e4a5b6c7d8e9f0a1b2c3d18.html",
+        );
+        assert_eq!(a.entries.len(), 21);
+        assert!(a.entries.iter().all(|e| e.code.contains('.')));
+        assert_eq!(a.entries[0].description, "钐金属、合金及相关产品");
+        assert_eq!(
+            a.entries[0].hs_codes,
+            ["2805301910", "3824999922", "8486909110"]
+        );
+    }
+}

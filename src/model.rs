@@ -1,0 +1,182 @@
+//! The domain: announcements, the control entries they list, and how they relate to each other.
+//!
+//! These types are what extractors produce and what the store, the diff and the reports consume.
+//! They are plain owned data so that they can cross threads and be serialised as the JSON shapes
+//! documented in DESIGN.md.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One announcement, identified by its issuing authority, year and number — never by URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// Lead authority + year + number, e.g. `MOFCOM-2025-62`.
+    pub key: String,
+    /// Issuing authorities in the order the document names them, e.g. `["MOFCOM", "GAC"]`.
+    pub authorities: Vec<String>,
+    pub year: i32,
+    pub number: u32,
+    pub title: String,
+    pub issued: Option<NaiveDate>,
+    pub effective: Vec<Effective>,
+    pub entries: Vec<ControlEntry>,
+    pub relations: Vec<Relation>,
+    /// The announcement's plain text, one block element per line.
+    #[serde(skip)]
+    pub text: String,
+}
+
+impl Announcement {
+    /// "MOFCOM/GAC Announcement No. 55 of 2025".
+    pub fn citation(&self) -> String {
+        citation(&self.authorities, self.year, self.number)
+    }
+
+    /// The first date from which the announcement (or any clause of it) applies.
+    pub fn first_effective(&self) -> Option<NaiveDate> {
+        self.effective.iter().map(|e| e.date).min()
+    }
+}
+
+/// "MOFCOM/GAC Announcement No. 55 of 2025" from its parts.
+pub fn citation(authorities: &[String], year: i32, number: u32) -> String {
+    let who = if authorities.is_empty() {
+        "Unknown authority".to_string()
+    } else {
+        authorities.join("/")
+    };
+    format!("{who} Announcement No. {number} of {year}")
+}
+
+/// A date from which an announcement, or a scoped part of it, takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Effective {
+    pub date: NaiveDate,
+    /// `None` when the date applies to the whole announcement; otherwise the clause it applies to,
+    /// in the document's words.
+    pub scope: Option<String>,
+}
+
+/// One line of a control list: a control code and what it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlEntry {
+    /// The control list this code belongs to, e.g. `cn-dual-use`.
+    pub regime: String,
+    /// Normalised control code (`1E902.a`); for announcements that predate control codes, the
+    /// announcement key and the item's position (`MOFCOM-2023-23#1.1.2`).
+    pub code: String,
+    pub description: String,
+    pub item_type: ItemType,
+    /// Customs commodity codes (8 or 10 digits) as given, in document order, without duplicates.
+    pub hs_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemType {
+    Goods,
+    Equipment,
+    Material,
+    Software,
+    Technology,
+    Service,
+}
+
+impl ItemType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Goods => "goods",
+            ItemType::Equipment => "equipment",
+            ItemType::Material => "material",
+            ItemType::Software => "software",
+            ItemType::Technology => "technology",
+            ItemType::Service => "service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemType> {
+        Some(match s {
+            "goods" => ItemType::Goods,
+            "equipment" => ItemType::Equipment,
+            "material" => ItemType::Material,
+            "software" => ItemType::Software,
+            "technology" => ItemType::Technology,
+            "service" => ItemType::Service,
+            _ => return None,
+        })
+    }
+}
+
+/// How one announcement acts on another (or on a clause of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    pub kind: RelationKind,
+    /// The announcement acted upon, by key (`MOFCOM-2025-55`).
+    pub target: String,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    /// The clause acted upon when not the whole announcement (`第二款`), in the document's words.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationKind {
+    Suspends,
+    Resumes,
+    Amends,
+    Repeals,
+    Supersedes,
+}
+
+impl RelationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationKind::Suspends => "suspends",
+            RelationKind::Resumes => "resumes",
+            RelationKind::Amends => "amends",
+            RelationKind::Repeals => "repeals",
+            RelationKind::Supersedes => "supersedes",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RelationKind> {
+        Some(match s {
+            "suspends" => RelationKind::Suspends,
+            "resumes" => RelationKind::Resumes,
+            "amends" => RelationKind::Amends,
+            "repeals" => RelationKind::Repeals,
+            "supersedes" => RelationKind::Supersedes,
+            _ => return None,
+        })
+    }
+}
+
+/// Splits `MOFCOM-2025-62` into its parts.
+pub fn parse_key(key: &str) -> Option<(&str, i32, u32)> {
+    let mut parts = key.rsplitn(3, '-');
+    let number = parts.next()?.parse().ok()?;
+    let year = parts.next()?.parse().ok()?;
+    let authority = parts.next()?;
+    Some((authority, year, number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn citation_names_every_authority() {
+        let who = vec!["MOFCOM".to_string(), "GAC".to_string()];
+        assert_eq!(
+            citation(&who, 2025, 55),
+            "MOFCOM/GAC Announcement No. 55 of 2025"
+        );
+    }
+
+    #[test]
+    fn keys_split_into_parts() {
+        assert_eq!(parse_key("MOFCOM-2025-62"), Some(("MOFCOM", 2025, 62)));
+        assert_eq!(parse_key("nonsense"), None);
+    }
+}
