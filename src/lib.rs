@@ -2,7 +2,17 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! `schedule → fetch → extract → store → diff → report / notify`.
-//! [`check`] runs one pass of it; `main.rs` is a thin command-line layer over this library.
+//! [`check::Checker`] runs one pass of it; `main.rs` is a thin command-line layer over this
+//! library, with one file per subcommand under [`cli`].
 
+pub mod check;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod diff;
 pub mod extract;
+pub mod fetch;
 pub mod model;
+pub mod report;
+pub mod store;

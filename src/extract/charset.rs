@@ -149,7 +149,9 @@ mod tests {
 
     #[test]
     fn meta_only_gbk_decodes() {
-        let body = gbk("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"></head><body>暂停实施</body></html>");
+        let body = gbk(
+            "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"></head><body>暂停实施</body></html>",
+        );
         let d = decode(&body, Some("text/html"));
         assert_eq!(d.encoding, encoding_rs::GBK);
         assert_eq!(d.source, CharsetSource::Meta);
@@ -158,7 +160,9 @@ mod tests {
 
     #[test]
     fn undeclared_gbk_is_detected() {
-        let body = gbk("<html><body>商务部 海关总署公告2025年第55号 关于对超硬材料相关物项实施出口管制的公告。根据《中华人民共和国出口管制法》有关规定，为维护国家安全和利益。</body></html>");
+        let body = gbk(
+            "<html><body>商务部 海关总署公告2025年第55号 关于对超硬材料相关物项实施出口管制的公告。根据《中华人民共和国出口管制法》有关规定，为维护国家安全和利益。</body></html>",
+        );
         let d = decode(&body, None);
         assert_eq!(d.encoding, encoding_rs::GBK);
         assert_eq!(d.source, CharsetSource::Detected);

@@ -46,7 +46,9 @@ pub struct IndexLink {
 pub enum ExtractError {
     #[error("the index page lists no announcement links; its layout may have changed")]
     EmptyIndex,
-    #[error("no document number (…公告YYYY年第N号) found; not an announcement, or its layout changed")]
+    #[error(
+        "no document number (…公告YYYY年第N号) found; not an announcement, or its layout changed"
+    )]
     NoDocumentNumber,
     #[error("not an HTML page (Content-Type {0})")]
     NotHtml(String),
@@ -58,7 +60,12 @@ pub enum ExtractError {
 
 fn html(page: &Page<'_>) -> Result<String, ExtractError> {
     if let Some(ct) = page.content_type {
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if !mime.is_empty() && !mime.contains("html") && !mime.starts_with("text/") {
             return Err(ExtractError::NotHtml(mime));
         }
@@ -112,7 +119,10 @@ mod fixture_tests {
         let codes: Vec<&str> = original.entries.iter().map(|e| e.code.as_str()).collect();
         assert_eq!(codes, ["1E902.a", "1E902.b"]);
         assert_eq!(original.issued, NaiveDate::from_ymd_opt(2025, 10, 9));
-        assert_eq!(original.effective[0].date, NaiveDate::from_ymd_opt(2025, 10, 9).unwrap());
+        assert_eq!(
+            original.effective[0].date,
+            NaiveDate::from_ymd_opt(2025, 10, 9).unwrap()
+        );
         assert_eq!(original.effective[0].scope, None);
     }
 

@@ -63,8 +63,10 @@ static CN_DATE: LazyLock<Regex> =
 static TIMESTAMP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d{4}-\d{2}-\d{2})\s+\d{1,2}:\d{2}").unwrap());
 static EFFECTIVE_ON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"自\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*起\s*(?:正式)?(?:施行|实施|执行|生效)")
-        .unwrap()
+    Regex::new(
+        r"自\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*起\s*(?:正式)?(?:施行|实施|执行|生效)",
+    )
+    .unwrap()
 });
 static EFFECTIVE_ON_ISSUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"自\s*(?:公布|发布|印发|公告)之日起\s*(?:正式)?(?:施行|实施|执行|生效)").unwrap()
@@ -84,8 +86,10 @@ static UNTIL: LazyLock<Regex> =
 static FROM_DATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"自\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*起").unwrap());
 static CUSTOMS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"参考\s*(?:海关)?(?:商品)?(?:编号|编码|税则号列|税号)\s*[：:]?\s*([0-9\s、，,；;—\-]*)")
-        .unwrap()
+    Regex::new(
+        r"参考\s*(?:海关)?(?:商品)?(?:编号|编码|税则号列|税号)\s*[：:]?\s*([0-9\s、，,；;—\-]*)",
+    )
+    .unwrap()
 });
 static CODE_NOTE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[（(]\s*管制编码\s*[：:]\s*([^）)]*)[）)]").unwrap());
@@ -155,23 +159,30 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         .iter()
         .chain(std::iter::once(&title))
         .chain(page.iter().take(40))
-        .find_map(|s| DOC_NUMBER.captures(s).map(|c| c.get(0).unwrap().as_str().to_string()))
+        .find_map(|s| {
+            DOC_NUMBER
+                .captures(s)
+                .map(|c| c.get(0).unwrap().as_str().to_string())
+        })
         .ok_or(ExtractError::NoDocumentNumber)?;
     let caps = DOC_NUMBER
         .captures(&number_source)
         .ok_or(ExtractError::NoDocumentNumber)?;
     let authorities = authorities(&caps[1]);
-    let year: i32 = caps[2].parse().map_err(|_| ExtractError::NoDocumentNumber)?;
+    let year: i32 = caps[2]
+        .parse()
+        .map_err(|_| ExtractError::NoDocumentNumber)?;
     let number = parse_number(&caps[3]).ok_or(ExtractError::NoDocumentNumber)?;
     let key = format!(
         "{}-{year}-{number}",
         authorities.first().map_or("MOFCOM", String::as_str)
     );
 
-    let issued = header
-        .issued
-        .or_else(|| signature_date(&body))
-        .or_else(|| page.iter().find_map(|l| TIMESTAMP.captures(l)).and_then(|c| parse_date(&c[1])));
+    let issued = header.issued.or_else(|| signature_date(&body)).or_else(|| {
+        page.iter()
+            .find_map(|l| TIMESTAMP.captures(l))
+            .and_then(|c| parse_date(&c[1]))
+    });
 
     let text = body.join("\n");
     let effective = effective_dates(&text, issued);
@@ -330,7 +341,8 @@ fn scope_of(prefix: &str) -> Option<String> {
 fn relations(text: &str, issued: Option<NaiveDate>, own_key: &str) -> Vec<Relation> {
     let mut out = Vec::new();
     for sentence in sentences(text) {
-        if sentence.contains("清单") && (sentence.contains("同步予以更新") || sentence.contains("同步更新"))
+        if sentence.contains("清单")
+            && (sentence.contains("同步予以更新") || sentence.contains("同步更新"))
         {
             if own_key != UNIFIED_LIST {
                 out.push(Relation {
@@ -388,15 +400,20 @@ fn relations(text: &str, issued: Option<NaiveDate>, own_key: &str) -> Vec<Relati
 }
 
 fn relation_kind(sentence: &str) -> Option<RelationKind> {
-    if sentence.contains("暂停实施") || sentence.contains("暂停执行") || sentence.contains("暂停适用")
+    if sentence.contains("暂停实施")
+        || sentence.contains("暂停执行")
+        || sentence.contains("暂停适用")
     {
         Some(RelationKind::Suspends)
     } else if sentence.contains("恢复实施") || sentence.contains("恢复执行") {
         Some(RelationKind::Resumes)
-    } else if sentence.contains("废止") || sentence.contains("停止执行") || sentence.contains("不再执行")
+    } else if sentence.contains("废止")
+        || sentence.contains("停止执行")
+        || sentence.contains("不再执行")
     {
         Some(RelationKind::Repeals)
-    } else if sentence.contains("代替") || sentence.contains("取代") || sentence.contains("替代") {
+    } else if sentence.contains("代替") || sentence.contains("取代") || sentence.contains("替代")
+    {
         Some(RelationKind::Supersedes)
     } else if sentence.contains("修改") || sentence.contains("修订") {
         Some(RelationKind::Amends)
@@ -466,7 +483,10 @@ fn code_at(s: &str) -> Option<(String, usize)> {
     if i + 1 < b.len() && b[i] == b'.' {
         let mut j = i + 1;
         skip_space(&mut j);
-        if j < b.len() && b[j].is_ascii_lowercase() && !b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        if j < b.len()
+            && b[j].is_ascii_lowercase()
+            && !b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric)
+        {
             code.push('.');
             code.push(b[j] as char);
             i = j + 1;
@@ -520,9 +540,20 @@ fn item_type_for_text(desc: &str) -> ItemType {
         ItemType::Equipment
     } else if desc.contains("服务") {
         ItemType::Service
-    } else if ["金属", "材料", "化合物", "氧化", "粉", "锭", "晶", "合金", "镓", "锗"]
-        .iter()
-        .any(|k| desc.contains(k))
+    } else if [
+        "金属",
+        "材料",
+        "化合物",
+        "氧化",
+        "粉",
+        "锭",
+        "晶",
+        "合金",
+        "镓",
+        "锗",
+    ]
+    .iter()
+    .any(|k| desc.contains(k))
     {
         ItemType::Material
     } else {
@@ -536,7 +567,8 @@ fn customs_codes(line: &str) -> Vec<String> {
     for c in CUSTOMS.captures_iter(line) {
         for part in c[1].split(['、', '，', ',', '；', ';']) {
             let digits: String = part.chars().filter(|c| !c.is_whitespace()).collect();
-            if (digits.len() == 8 || digits.len() == 10) && digits.bytes().all(|b| b.is_ascii_digit())
+            if (digits.len() == 8 || digits.len() == 10)
+                && digits.bytes().all(|b| b.is_ascii_digit())
             {
                 out.push(digits);
             }
@@ -621,15 +653,15 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
     }
     // `1C902 钐相关物项` heads the group `1C902.a`…`.c`: a heading, not an item of its own.
     let codes: Vec<String> = out.iter().map(|e| format!("{}.", e.code)).collect();
-    out.retain(|e| {
-        e.hs_codes.len() > 0 || !out_has_child(&codes, &e.code)
-    });
+    out.retain(|e| e.hs_codes.len() > 0 || !out_has_child(&codes, &e.code));
     out
 }
 
 fn out_has_child(prefixes: &[String], code: &str) -> bool {
     let own = format!("{code}.");
-    prefixes.iter().any(|p| p.len() > own.len() && p.starts_with(&own))
+    prefixes
+        .iter()
+        .any(|p| p.len() > own.len() && p.starts_with(&own))
 }
 
 /// A line led by a control code: `1E902.a 稀土…技术`, or a table row whose first (or, after a
@@ -644,7 +676,9 @@ fn leading_code(line: &str) -> Option<(String, String, Vec<String>)> {
             for rest in &cells[n + 1..] {
                 let digits: String = rest.chars().filter(|c| !c.is_whitespace()).collect();
                 let is_codes = !digits.is_empty()
-                    && digits.chars().all(|c| c.is_ascii_digit() || "、，,；;".contains(c));
+                    && digits
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || "、，,；;".contains(c));
                 if is_codes {
                     hs.extend(
                         digits
@@ -735,8 +769,14 @@ mod tests {
     #[test]
     fn codes_with_noise() {
         assert_eq!(code_at("1E902.a 稀土"), Some(("1E902.a".into(), 7)));
-        assert_eq!(code_at("3B90 1.a 设备").map(|c| c.0), Some("3B901.a".into()));
-        assert_eq!(code_at("3C901.a.1 磷酸铁锂").map(|c| c.0), Some("3C901.a.1".into()));
+        assert_eq!(
+            code_at("3B90 1.a 设备").map(|c| c.0),
+            Some("3B901.a".into())
+        );
+        assert_eq!(
+            code_at("3C901.a.1 磷酸铁锂").map(|c| c.0),
+            Some("3C901.a.1".into())
+        );
         assert_eq!(code_at("2E902 工艺技术").map(|c| c.0), Some("2E902".into()));
         assert_eq!(code_at("3A001项所管制物项"), None);
         assert_eq!(code_at("2025年"), None);

@@ -108,7 +108,8 @@ fn collapse_spaces(s: &str) -> String {
             last_tab = false;
         }
     }
-    out.trim_matches(|c: char| c == ' ' || c == '\t').to_string()
+    out.trim_matches(|c: char| c == ' ' || c == '\t')
+        .to_string()
 }
 
 /// Folds full-width ASCII (digits, Latin letters, `．`) and the ideographic space to ASCII, and the

@@ -1,0 +1,173 @@
+//! Applying one new version of an announcement page to the store, inside the observation's
+//! transaction: guard rails, the consolidated-list diff, and the change records.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use crate::diff;
+use crate::extract::ExtractError;
+use crate::model::{Announcement, Relation};
+use crate::store::{NewChange, RecordedPage, StoreError, Tx};
+
+/// What applying a version did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// Changes were recorded (possibly none, for a reprint or a cosmetic edit).
+    Recorded { changes: usize },
+    /// The page was stored as evidence but not believed: see the reason.
+    Rejected(ExtractError),
+}
+
+/// An entry count that falls below half of what the announcement listed before (or to zero) is
+/// a broken page, not a mass removal.
+fn collapsed(before: usize, after: usize) -> bool {
+    before > 0 && (after == 0 || (before >= 4 && after * 2 < before))
+}
+
+pub fn apply(
+    tx: &Tx<'_>,
+    url: &str,
+    page: &RecordedPage,
+    a: &Announcement,
+    now: &str,
+) -> Result<Applied, StoreError> {
+    let previous = tx.announcement(&a.key)?;
+    if let Some(prev) = &previous {
+        if collapsed(prev.entries.len(), a.entries.len()) {
+            return Ok(Applied::Rejected(ExtractError::EntriesCollapsed {
+                before: prev.entries.len(),
+                after: a.entries.len(),
+            }));
+        }
+        let same = prev.title == a.title
+            && prev.issued == a.issued
+            && prev.effective == a.effective
+            && prev.entries == a.entries
+            && prev.relations == a.relations;
+        if same {
+            // Another copy (a reprint, another column) or a cosmetic edit: one more URL.
+            tx.add_url(&a.key, url, now)?;
+            return Ok(Applied::Recorded { changes: 0 });
+        }
+    }
+
+    let codes: BTreeSet<(String, String)> = previous
+        .iter()
+        .flat_map(|p| p.entries.iter())
+        .chain(a.entries.iter())
+        .map(|e| (e.regime.clone(), e.code.clone()))
+        .collect();
+    let before = codes
+        .iter()
+        .map(|(r, c)| tx.current_entry(r, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    tx.put_announcement(a, page.snapshot, url, now)?;
+
+    let record = |kind: &str,
+                  regime: Option<&str>,
+                  code: Option<&str>,
+                  before: Option<serde_json::Value>,
+                  after: Option<serde_json::Value>| {
+        tx.record_change(&NewChange {
+            kind,
+            regime,
+            code,
+            announcement: &a.key,
+            before,
+            after,
+            url: Some(url),
+            sha256: Some(&page.sha256),
+            observed_at: now,
+        })
+    };
+
+    let mut changes = 0;
+    if previous.is_none() {
+        record(
+            "published",
+            None,
+            None,
+            None,
+            Some(json!({
+                "key": a.key,
+                "title": a.title,
+                "issued": a.issued,
+                "effective": a.effective,
+            })),
+        )?;
+        changes += 1;
+    }
+    for ((regime, code), before) in codes.iter().zip(before) {
+        let after = tx.current_entry(regime, code)?;
+        if let Some(kind) = diff::compare(before.as_ref(), after.as_ref()) {
+            record(
+                kind.as_str(),
+                Some(regime),
+                Some(code),
+                before.map(|b| serde_json::to_value(b)).transpose()?,
+                after.map(|a| serde_json::to_value(a)).transpose()?,
+            )?;
+            changes += 1;
+        }
+    }
+    let old: &[Relation] = previous.as_ref().map_or(&[], |p| &p.relations);
+    for group in relation_groups(a.relations.iter().filter(|r| !old.contains(r))) {
+        let first = group[0];
+        record(
+            relation_change_kind(first),
+            None,
+            None,
+            None,
+            Some(json!({
+                "kind": first.kind,
+                "targets": group.iter().map(|r| &r.target).collect::<Vec<_>>(),
+                "from": first.from,
+                "until": first.until,
+                "scope": first.scope,
+            })),
+        )?;
+        changes += 1;
+    }
+    Ok(Applied::Recorded { changes })
+}
+
+fn relation_change_kind(r: &Relation) -> &'static str {
+    use crate::model::RelationKind::*;
+    match r.kind {
+        Suspends => "suspended",
+        Resumes => "resumed",
+        Amends => "amended",
+        Repeals => "repealed",
+        Supersedes => "superseded",
+    }
+}
+
+/// Relations that differ only by target (`暂停实施…第55号、56号…`) report as one change.
+fn relation_groups<'a>(relations: impl Iterator<Item = &'a Relation>) -> Vec<Vec<&'a Relation>> {
+    let mut groups: Vec<Vec<&Relation>> = Vec::new();
+    for r in relations {
+        match groups.iter_mut().find(|g| {
+            let f = g[0];
+            f.kind == r.kind && f.from == r.from && f.until == r.until && f.scope == r.scope
+        }) {
+            Some(g) => g.push(r),
+            None => groups.push(vec![r]),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collapsed;
+
+    #[test]
+    fn collapse_threshold() {
+        assert!(collapsed(2, 0));
+        assert!(collapsed(10, 4));
+        assert!(!collapsed(10, 5));
+        assert!(!collapsed(3, 1)); // small announcements may legitimately lose an entry
+        assert!(!collapsed(0, 0));
+    }
+}

@@ -1,0 +1,446 @@
+//! check: one pass of the pipeline over the configured sources.
+//!
+//! For each source: fetch the index page, extract the announcement links (to allowed hosts
+//! only), fetch those through a bounded stream, and record each page in its own transaction on
+//! the database thread, where new versions are extracted and diffed. A failing page or source
+//! is recorded with its reason and never stops the others.
+
+pub mod ingest;
+
+use std::sync::Arc;
+
+use futures_util::{StreamExt, stream};
+use serde::Serialize;
+use url::Url;
+
+use crate::clock::{Clock, format_time};
+use crate::config::{Config, SourceConfig};
+use crate::extract::{self, Page, Profile};
+use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
+use crate::store::handle::DbHandle;
+use crate::store::{PageRole, PageVersion, Store, StoreError, Tx};
+use ingest::Applied;
+
+/// What one check did, per source; rendered by `report::summary`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckSummary {
+    pub checked_at: String,
+    pub sources: Vec<SourceOutcome>,
+    pub changes: usize,
+}
+
+impl CheckSummary {
+    pub fn failed_sources(&self) -> usize {
+        self.sources.iter().filter(|s| !s.ok).count()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceOutcome {
+    pub id: String,
+    pub ok: bool,
+    /// Why the source failed, when it did.
+    pub error: Option<String>,
+    /// Announcement links on the index page (to allowed hosts).
+    pub links: usize,
+    /// Pages answered with a body (200).
+    pub fetched: usize,
+    /// Pages answered 304 Not Modified.
+    pub not_modified: usize,
+    /// Pages whose bytes changed (or were seen for the first time).
+    pub new_versions: usize,
+    pub changes: usize,
+    pub failures: Vec<PageFailure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageFailure {
+    pub url: String,
+    pub reason: String,
+}
+
+/// Everything a check needs, built once per process.
+#[derive(Clone)]
+pub struct Checker {
+    pub config: Arc<Config>,
+    pub fetcher: Arc<Fetcher>,
+    pub db: DbHandle,
+    pub clock: Clock,
+}
+
+enum PageResult {
+    Unchanged { fetched: bool },
+    NewVersion { changes: usize },
+    Failed(String),
+}
+
+impl Checker {
+    /// Checks the given sources (all configured sources when `only` is empty).
+    pub async fn check(&self, only: &[String]) -> Result<CheckSummary, StoreError> {
+        let checked_at = format_time(self.clock.now());
+        let sources: Vec<&SourceConfig> = self
+            .config
+            .sources
+            .iter()
+            .filter(|s| only.is_empty() || only.contains(&s.id.0))
+            .collect();
+        let mut outcomes: Vec<SourceOutcome> = stream::iter(sources)
+            .map(|s| self.check_source(s))
+            .buffer_unordered(4)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        // Report in config order, whatever order the sources finished in.
+        let order = |id: &str| self.config.sources.iter().position(|s| s.id.0 == id);
+        outcomes.sort_by_key(|o| order(&o.id));
+        let changes = outcomes.iter().map(|o| o.changes).sum();
+        Ok(CheckSummary {
+            checked_at,
+            sources: outcomes,
+            changes,
+        })
+    }
+
+    async fn check_source(&self, source: &SourceConfig) -> Result<SourceOutcome, StoreError> {
+        let id = source.id.0.clone();
+        let mut outcome = SourceOutcome {
+            id: id.clone(),
+            ok: true,
+            error: None,
+            links: 0,
+            fetched: 0,
+            not_modified: 0,
+            new_versions: 0,
+            changes: 0,
+            failures: Vec::new(),
+        };
+        let validators = {
+            let id = id.clone();
+            self.db.call(move |s| s.validators(&id)).await?
+        };
+        let validators = Arc::new(validators);
+
+        let index_url = source.url.0.clone();
+        let links = match self.index_links(source, &index_url, &validators).await? {
+            Ok((links, result)) => {
+                count(&mut outcome, &result);
+                links
+            }
+            Err(reason) => {
+                outcome.failures.push(PageFailure {
+                    url: index_url.to_string(),
+                    reason: reason.clone(),
+                });
+                return self.finish(outcome, Some(reason)).await;
+            }
+        };
+        outcome.links = links.len();
+
+        let concurrency = self.config.politeness.concurrency.max(1);
+        let results: Vec<(Url, Result<PageResult, StoreError>)> = stream::iter(links)
+            .map(|url| {
+                let validators = validators.clone();
+                async move {
+                    let v = validators.get(url.as_str()).cloned().unwrap_or_default();
+                    let r = self.announcement_page(source, &url, &v).await;
+                    (url, r)
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let mut failures = Vec::new();
+        for (url, r) in results {
+            let r = r?;
+            if let PageResult::Failed(reason) = &r {
+                failures.push(PageFailure {
+                    url: url.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+            count(&mut outcome, &r);
+        }
+        failures.sort_by(|a, b| a.url.cmp(&b.url));
+        outcome.failures = failures;
+        let error = match outcome.failures.as_slice() {
+            [] => None,
+            [one] => Some(format!("{}: {}", one.url, one.reason)),
+            [first, rest @ ..] => Some(format!(
+                "{}: {} (and {} more failing pages)",
+                first.url,
+                first.reason,
+                rest.len()
+            )),
+        };
+        self.finish(outcome, error).await
+    }
+
+    async fn finish(
+        &self,
+        mut outcome: SourceOutcome,
+        error: Option<String>,
+    ) -> Result<SourceOutcome, StoreError> {
+        let now = format_time(self.clock.now());
+        let id = outcome.id.clone();
+        let e = error.clone();
+        self.db
+            .call(move |s| {
+                let tx = s.transaction()?;
+                tx.record_source_outcome(&id, e.as_deref(), &now)?;
+                tx.commit()
+            })
+            .await?;
+        outcome.ok = error.is_none();
+        outcome.error = error;
+        Ok(outcome)
+    }
+
+    /// Fetches and records the index page, then reads its links (from the stored version on 304).
+    async fn index_links(
+        &self,
+        source: &SourceConfig,
+        url: &Url,
+        validators: &Arc<std::collections::HashMap<String, Validators>>,
+    ) -> Result<Result<(Vec<Url>, PageResult), String>, StoreError> {
+        let v = validators.get(url.as_str()).cloned().unwrap_or_default();
+        let fetched = self.fetch_allowed(source, url, &v).await;
+        let now = format_time(self.clock.now());
+        let (id, profile, url_s) = (source.id.0.clone(), source.profile, url.to_string());
+        let stored: Result<(Vec<u8>, Option<String>, PageResult), String> = self
+            .db
+            .call(move |store| {
+                let tx = store.transaction()?;
+                let r = record_fetch(&tx, &id, &url_s, PageRole::Index, fetched, &now)?;
+                let out = match r {
+                    Recorded::Failed(reason) => Err(reason),
+                    Recorded::Page { snapshot, result } => {
+                        let (body, headers) = tx.snapshot_body(snapshot)?;
+                        let ct = headers
+                            .iter()
+                            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                            .map(|(_, v)| v.clone());
+                        Ok((body, ct, result))
+                    }
+                };
+                tx.commit()?;
+                Ok(out)
+            })
+            .await?;
+        let (body, content_type, result) = match stored {
+            Ok(x) => x,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let page = Page {
+            url,
+            body: &body,
+            content_type: content_type.as_deref(),
+        };
+        match extract::index(profile, &page) {
+            Ok(links) => {
+                let allowed: Vec<Url> = links
+                    .into_iter()
+                    .map(|l| l.url)
+                    .filter(|u| {
+                        let ok = source.allows(u);
+                        if !ok {
+                            tracing::debug!(source = %source.id, url = %u, "link to a host not allowed; skipped");
+                        }
+                        ok
+                    })
+                    .collect();
+                if allowed.is_empty() {
+                    let reason = extract::ExtractError::EmptyIndex.to_string();
+                    self.problem(source, url, "extract", &reason).await?;
+                    return Ok(Err(reason));
+                }
+                Ok(Ok((allowed, result)))
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                self.problem(source, url, "extract", &reason).await?;
+                Ok(Err(reason))
+            }
+        }
+    }
+
+    async fn problem(
+        &self,
+        source: &SourceConfig,
+        url: &Url,
+        kind: &'static str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let now = format_time(self.clock.now());
+        let (id, url, reason) = (source.id.0.clone(), url.to_string(), reason.to_string());
+        self.db
+            .call(move |s| {
+                let tx = s.transaction()?;
+                tx.record_problem(&id, Some(&url), kind, &reason, &now)?;
+                tx.commit()
+            })
+            .await
+    }
+
+    async fn announcement_page(
+        &self,
+        source: &SourceConfig,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<PageResult, StoreError> {
+        let fetched = self.fetch_allowed(source, url, validators).await;
+        let now = format_time(self.clock.now());
+        let (id, profile, url_s) = (source.id.0.clone(), source.profile, url.to_string());
+        self.db
+            .call(move |store| observe_announcement(store, &id, profile, &url_s, fetched, &now))
+            .await
+    }
+
+    /// Fetches, refusing responses whose redirects ended outside the source's allowed hosts.
+    async fn fetch_allowed(
+        &self,
+        source: &SourceConfig,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let fetched = self.fetcher.fetch(url, validators).await?;
+        if let Fetched::Page(resp) = &fetched {
+            if !source.allows(&resp.final_url) {
+                return Err(FetchError::OffSite {
+                    url: url.clone(),
+                    to: resp.final_url.clone(),
+                });
+            }
+        }
+        Ok(fetched)
+    }
+}
+
+fn count(outcome: &mut SourceOutcome, r: &PageResult) {
+    match r {
+        PageResult::Unchanged { fetched: true } => outcome.fetched += 1,
+        PageResult::Unchanged { fetched: false } => outcome.not_modified += 1,
+        PageResult::NewVersion { changes } => {
+            outcome.fetched += 1;
+            outcome.new_versions += 1;
+            outcome.changes += changes;
+        }
+        PageResult::Failed(_) => {}
+    }
+}
+
+enum Recorded {
+    Page { snapshot: i64, result: PageResult },
+    Failed(String),
+}
+
+/// Records a fetch result for any page: a new version, a sighting of the current one, or a
+/// failure with its reason.
+fn record_fetch(
+    tx: &Tx<'_>,
+    source: &str,
+    url: &str,
+    role: PageRole,
+    fetched: Result<Fetched, FetchError>,
+    now: &str,
+) -> Result<Recorded, StoreError> {
+    Ok(match fetched {
+        Err(e) => {
+            let reason = e.to_string();
+            tx.record_problem(source, Some(url), "fetch", &reason, now)?;
+            Recorded::Failed(reason)
+        }
+        Ok(Fetched::NotModified) => match tx.record_not_modified(url, now)? {
+            Some(rec) => Recorded::Page {
+                snapshot: rec.snapshot,
+                result: PageResult::Unchanged { fetched: false },
+            },
+            None => {
+                let reason = "304 Not Modified for a page with no stored version".to_string();
+                tx.record_problem(source, Some(url), "fetch", &reason, now)?;
+                Recorded::Failed(reason)
+            }
+        },
+        Ok(Fetched::Page(resp)) => {
+            let rec = record_response(tx, source, url, role, &resp, now)?;
+            Recorded::Page {
+                snapshot: rec.snapshot,
+                result: if rec.new_version {
+                    PageResult::NewVersion { changes: 0 }
+                } else {
+                    PageResult::Unchanged { fetched: true }
+                },
+            }
+        }
+    })
+}
+
+fn record_response(
+    tx: &Tx<'_>,
+    source: &str,
+    url: &str,
+    role: PageRole,
+    resp: &Response,
+    now: &str,
+) -> Result<crate::store::RecordedPage, StoreError> {
+    let v = validators_of(resp);
+    tx.record_page(
+        source,
+        url,
+        role,
+        &PageVersion {
+            final_url: resp.final_url.as_str(),
+            status: resp.status,
+            headers: &resp.headers,
+            body: &resp.body,
+            etag: v.etag.as_deref(),
+            last_modified: v.last_modified.as_deref(),
+        },
+        now,
+    )
+}
+
+/// One announcement page, in one transaction: the snapshot, and for a new version the
+/// extraction, the diff and the change records — or the reason it was not believed.
+fn observe_announcement(
+    store: &mut Store,
+    source: &str,
+    profile: Profile,
+    url: &str,
+    fetched: Result<Fetched, FetchError>,
+    now: &str,
+) -> Result<PageResult, StoreError> {
+    let tx = store.transaction()?;
+    let result = match fetched {
+        Ok(Fetched::Page(resp)) => {
+            let rec = record_response(&tx, source, url, PageRole::Announcement, &resp, now)?;
+            if rec.new_version {
+                let page = Page {
+                    url: &resp.final_url,
+                    body: &resp.body,
+                    content_type: resp.header("content-type"),
+                };
+                let applied = match extract::announcement(profile, &page) {
+                    Ok(a) => ingest::apply(&tx, url, &rec, &a, now)?,
+                    Err(e) => Applied::Rejected(e),
+                };
+                match applied {
+                    Applied::Recorded { changes } => PageResult::NewVersion { changes },
+                    Applied::Rejected(e) => {
+                        let reason = e.to_string();
+                        tx.record_problem(source, Some(url), "extract", &reason, now)?;
+                        PageResult::Failed(reason)
+                    }
+                }
+            } else {
+                PageResult::Unchanged { fetched: true }
+            }
+        }
+        other => match record_fetch(&tx, source, url, PageRole::Announcement, other, now)? {
+            Recorded::Page { result, .. } => result,
+            Recorded::Failed(reason) => PageResult::Failed(reason),
+        },
+    };
+    tx.commit()?;
+    Ok(result)
+}

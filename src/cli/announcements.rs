@@ -1,0 +1,22 @@
+//! `regwatch announcements`: what is known, with dates, relations and URLs.
+
+use anyhow::Result;
+
+use super::{Ctx, Exit, Format, print, usage};
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
+    let list = ctx.open_store()?.announcements()?;
+    print(&match args.format {
+        Format::Text => report::text::announcements(&list),
+        Format::Json => report::json::announcements(&list),
+        _ => return Err(usage("announcements prints text or json")),
+    })?;
+    Ok(Exit::Ok)
+}

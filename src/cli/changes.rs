@@ -1,0 +1,48 @@
+//! `regwatch changes`: the change report.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+
+use super::{Ctx, Exit, Format, parse_instant, print, usage};
+use crate::report::{self, ChangeReport};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Changes first observed on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    since: Option<String>,
+    /// Changes first observed on or before this date.
+    #[arg(long)]
+    until: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_instant(s, false))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_instant(s, true))
+        .transpose()?;
+    let store = ctx.open_store()?;
+    let changes = store.changes(since.as_deref(), until.as_deref())?;
+    let announcements: HashMap<_, _> = store
+        .announcements()?
+        .into_iter()
+        .map(|a| (a.key.clone(), a))
+        .collect();
+    let r = ChangeReport::new(&changes, &announcements);
+    print(&match args.format {
+        Format::Text => report::text::changes(&r),
+        Format::Md => report::markdown::changes(&r),
+        Format::Json => report::json::changes(&r),
+        Format::Csv => return Err(usage("changes prints text, md or json")),
+    })?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,67 @@
+//! `regwatch check`: one pass over the sources, for cron.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use super::{Ctx, Exit, Format, print, runtime, usage};
+use crate::check::Checker;
+use crate::fetch::Fetcher;
+use crate::report;
+use crate::store::handle::DbHandle;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Check only this source (repeatable).
+    #[arg(long = "source", value_name = "ID")]
+    sources: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Exit with code 1 when changes were recorded.
+    #[arg(long)]
+    fail_on_change: bool,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
+    for id in &args.sources {
+        if ctx.config.source(id).is_none() {
+            return Err(usage(format!(
+                "no source with id {id:?} in the configuration"
+            )));
+        }
+    }
+    if !matches!(args.format, Format::Text | Format::Json) {
+        return Err(usage("check prints text or json"));
+    }
+    let store = ctx.open_store()?;
+    let rt = runtime()?;
+    let (db, db_thread) = DbHandle::spawn(store);
+    let checker = Checker {
+        fetcher: Arc::new(
+            Fetcher::new(&ctx.config.http, &ctx.config.politeness)
+                .context("while building the HTTP client")?,
+        ),
+        config: Arc::new(ctx.config.clone()),
+        db,
+        clock: ctx.clock.clone(),
+    };
+    let summary = rt
+        .block_on(checker.check(&args.sources))
+        .context("while recording the check")?;
+    drop(checker);
+    let _ = db_thread.join();
+    for s in summary.sources.iter().filter(|s| !s.ok) {
+        tracing::warn!(source = %s.id, error = s.error.as_deref().unwrap_or(""), "source failed");
+    }
+    print(&match args.format {
+        Format::Json => report::json::summary(&summary),
+        _ => report::text::summary(&summary),
+    })?;
+    Ok(if summary.failed_sources() > 0 {
+        Exit::SourcesFailed
+    } else if args.fail_on_change && summary.changes > 0 {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
+}

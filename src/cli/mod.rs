@@ -1,0 +1,189 @@
+//! The command line: arguments, the shared context, exit codes, one file per subcommand.
+
+mod announcements;
+mod changes;
+mod check;
+mod demo;
+mod list;
+mod sources;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::clock::Clock;
+use crate::config::{Config, ConfigError, DEFAULT_CONFIG};
+use crate::store::Store;
+
+/// Documented exit codes (README "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// `check --fail-on-change` found changes.
+    Changes = 1,
+    /// Bad command line or configuration.
+    Usage = 2,
+    /// One or more sources failed; the others were processed and recorded.
+    SourcesFailed = 3,
+    /// The run could not proceed (database, file system).
+    Fatal = 4,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "regwatch",
+    version,
+    about = "Tracks regulatory change: export-control announcements, their entries, every version, and what changed."
+)]
+pub struct Cli {
+    /// Configuration file. When the default does not exist, the embedded default is used.
+    #[arg(
+        long,
+        global = true,
+        default_value = "schedule.toml",
+        env = "REGWATCH_CONFIG"
+    )]
+    pub config: PathBuf,
+    /// SQLite database (default: `store.path` from the configuration).
+    #[arg(long, global = true, env = "REGWATCH_DB")]
+    pub db: Option<PathBuf>,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on stderr (-vv for debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch every source once, record what changed, print a summary (for cron).
+    Check(check::Args),
+    /// The recorded changes, with their citations.
+    Changes(changes::Args),
+    /// The consolidated control list at a date.
+    List(list::Args),
+    /// The announcements known, with dates, relations and URLs.
+    Announcements(announcements::Args),
+    /// Status per source: last success, last error.
+    Sources,
+    /// Replay snapshots/ through a local server: the whole pipeline, offline.
+    Demo(demo::Args),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Md,
+    Json,
+    Csv,
+}
+
+/// What every command may need, resolved once.
+pub struct Ctx {
+    pub config: Config,
+    pub db_path: PathBuf,
+    pub clock: Clock,
+}
+
+impl Ctx {
+    pub fn open_store(&self) -> Result<Store> {
+        Store::open(&self.db_path)
+            .with_context(|| format!("while opening the database {}", self.db_path.display()))
+    }
+}
+
+/// An error that maps to a specific exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    pub message: String,
+}
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError {
+        message: message.into(),
+    }
+    .into()
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    let explicit = cli.config != PathBuf::from("schedule.toml");
+    let config = if !explicit && !cli.config.exists() {
+        Config::parse(DEFAULT_CONFIG, "schedule.toml (embedded default)")
+    } else {
+        Config::load(&cli.config)
+    };
+    config.map_err(|e: ConfigError| usage(e.to_string()))
+}
+
+/// Runs the parsed command line; the caller maps errors to exit codes with [`exit_code`].
+pub fn run(cli: Cli) -> Result<Exit> {
+    let clock = Clock::from_env().map_err(usage)?;
+    if let Command::Demo(args) = &cli.command {
+        return demo::run(args, cli.db.as_deref());
+    }
+    let config = load_config(&cli)?;
+    let db_path = cli.db.clone().unwrap_or_else(|| config.store.path.clone());
+    let ctx = Ctx {
+        config,
+        db_path,
+        clock,
+    };
+    match &cli.command {
+        Command::Check(args) => check::run(&ctx, args),
+        Command::Changes(args) => changes::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+        Command::Announcements(args) => announcements::run(&ctx, args),
+        Command::Sources => sources::run(&ctx),
+        Command::Demo(_) => unreachable!("handled above"),
+    }
+}
+
+/// The exit code for an error that ended the run.
+pub fn exit_code(e: &anyhow::Error) -> Exit {
+    if e.downcast_ref::<UsageError>().is_some() {
+        Exit::Usage
+    } else {
+        Exit::Fatal
+    }
+}
+
+/// A tokio runtime for the commands that fetch, built explicitly (no `#[tokio::main]`).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")
+}
+
+/// `2025-10-09` (a whole day) or an RFC 3339 instant, as the stored RFC 3339 UTC form.
+pub fn parse_instant(s: &str, end_of_day: bool) -> Result<String> {
+    if let Ok(d) = s.parse::<NaiveDate>() {
+        let t = if end_of_day { "23:59:59" } else { "00:00:00" };
+        return Ok(format!("{d}T{t}Z"));
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| crate::clock::format_time(t.with_timezone(&chrono::Utc)))
+        .map_err(|_| {
+            usage(format!(
+                "invalid date {s:?}: use YYYY-MM-DD or an RFC 3339 time"
+            ))
+        })
+}
+
+/// Writes to stdout; a closed pipe (`regwatch changes | head`) is not an error.
+pub fn print(s: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("while writing to stdout"),
+    }
+}

@@ -1,0 +1,369 @@
+//! `schedule.toml`: one config type, unknown keys rejected, defaults in one place.
+//!
+//! Values that can be wrong (URLs, cron expressions, time zones, profiles) are validated while
+//! deserialising, so the TOML parser reports them with the file, line, column and key.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::extract::Profile;
+
+/// The shipped configuration, embedded so `regwatch demo` runs from any directory.
+pub const DEFAULT_CONFIG: &str = include_str!("../schedule.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub store: StoreConfig,
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub politeness: PolitenessConfig,
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// SQLite file; relative paths are relative to the config file.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: PathBuf::from("regwatch.db"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub user_agent: String,
+    pub timeout_secs: u64,
+    pub connect_timeout_secs: u64,
+    pub max_body_bytes: u64,
+    pub max_redirects: usize,
+    /// Fetch every URL from a local mirror laid out as `{mirror}/{host}/{path}` instead of the
+    /// network, keeping the real URLs in the store (`regwatch demo` replays `snapshots/` this way).
+    pub mirror: Option<HttpUrl>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            user_agent: concat!(
+                "regwatch/",
+                env!("CARGO_PKG_VERSION"),
+                " (regulatory change monitor; conditional GET, one request per second per host)"
+            )
+            .to_string(),
+            timeout_secs: 30,
+            connect_timeout_secs: 10,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_redirects: 5,
+            mirror: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolitenessConfig {
+    /// Requests in flight across all hosts.
+    pub concurrency: usize,
+    /// Requests in flight to any one host.
+    pub per_host_concurrency: usize,
+    /// Minimum time between the starts of two requests to the same host.
+    pub min_interval_ms: u64,
+}
+
+impl Default for PolitenessConfig {
+    fn default() -> Self {
+        PolitenessConfig {
+            concurrency: 8,
+            per_host_concurrency: 1,
+            min_interval_ms: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub id: SourceId,
+    pub profile: Profile,
+    /// The index (list) page whose links lead to announcements.
+    pub url: HttpUrl,
+    /// Standard 5-field crontab expression, in `timezone`.
+    pub schedule: CronSchedule,
+    #[serde(default = "default_timezone")]
+    pub timezone: TimeZone,
+    /// Hosts whose links may be followed; the index page's host when empty.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+}
+
+impl SourceConfig {
+    pub fn allows(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return false;
+        }
+        if self.allowed_hosts.is_empty() {
+            return Some(host) == self.url.0.host_str();
+        }
+        self.allowed_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+fn default_timezone() -> TimeZone {
+    TimeZone(chrono_tz::Asia::Shanghai)
+}
+
+/// `[a-z0-9-]+`: used on the command line and in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub struct SourceId(pub String);
+
+impl TryFrom<String> for SourceId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if ok {
+            Ok(SourceId(s))
+        } else {
+            Err(format!(
+                "invalid source id {s:?}: use lowercase letters, digits, '-' and '_'"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct HttpUrl(pub Url);
+
+impl TryFrom<String> for HttpUrl {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let url = Url::parse(&s).map_err(|e| format!("invalid URL {s:?}: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!("URL {s:?} must be http:// or https:// with a host"));
+        }
+        Ok(HttpUrl(url))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct CronSchedule {
+    pub expr: String,
+    pub cron: croner::Cron,
+}
+
+impl TryFrom<String> for CronSchedule {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let fields = s.split_whitespace().count();
+        if fields != 5 {
+            return Err(format!(
+                "invalid cron expression {s:?}: expected 5 fields (minute hour day-of-month month day-of-week), found {fields}"
+            ));
+        }
+        let cron = croner::Cron::from_str(&s)
+            .map_err(|e| format!("invalid cron expression {s:?}: {e}"))?;
+        Ok(CronSchedule { expr: s, cron })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| format!("unknown IANA time zone {s:?} (e.g. \"Asia/Shanghai\")"))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+impl Config {
+    /// Reads and validates a config file. Relative store paths become relative to the file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Config::parse(&text, &path.display().to_string())?;
+        if config.store.path.is_relative() {
+            if let Some(dir) = path.parent() {
+                config.store.path = dir.join(&config.store.path);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Parses config text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.validate(text, origin)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, origin: &str) -> Result<(), ConfigError> {
+        let invalid = |needle: &str, message: String| ConfigError::Invalid {
+            origin: match line_of(text, needle) {
+                Some(line) => format!("{origin}:{line}"),
+                None => origin.to_string(),
+            },
+            message,
+        };
+        let mut seen = HashSet::new();
+        for s in &self.sources {
+            if !seen.insert(&s.id) {
+                return Err(invalid(
+                    &format!("\"{}\"", s.id),
+                    format!("key `id`: source id {:?} is used twice", s.id.0),
+                ));
+            }
+        }
+        if self.politeness.concurrency == 0 || self.politeness.per_host_concurrency == 0 {
+            return Err(invalid(
+                "concurrency",
+                "key `politeness.concurrency` / `per_host_concurrency`: must be at least 1"
+                    .to_string(),
+            ));
+        }
+        if self.http.timeout_secs == 0 {
+            return Err(invalid(
+                "timeout_secs",
+                "key `http.timeout_secs`: must be at least 1".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn source(&self, id: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.id.0 == id)
+    }
+}
+
+/// 1-based line of the last line containing `needle`, for errors found after parsing.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[[source]]
+id = "mofcom"
+profile = "mofcom"
+url = "https://www.mofcom.gov.cn/zwgk/zcfb/index.html"
+schedule = "0 */2 * * *"
+"#;
+
+    #[test]
+    fn shipped_config_is_valid() {
+        let c = Config::parse(DEFAULT_CONFIG, "schedule.toml").unwrap();
+        assert!(!c.sources.is_empty());
+        assert!(
+            c.sources
+                .iter()
+                .all(|s| s.timezone.0 == chrono_tz::Asia::Shanghai)
+        );
+    }
+
+    #[test]
+    fn defaults_fill_what_is_missing() {
+        let c = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert_eq!(c.politeness.per_host_concurrency, 1);
+        assert_eq!(c.politeness.min_interval_ms, 1000);
+        assert_eq!(c.sources[0].timezone.0, chrono_tz::Asia::Shanghai);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let text = format!("{MINIMAL}colour = \"blue\"\n");
+        let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.starts_with("t.toml: "), "{err}");
+        assert!(err.contains("line 7"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_cron_and_zone_name_line() {
+        let text = MINIMAL.replace("0 */2 * * *", "every day");
+        let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("line 6") && err.contains("cron"), "{err}");
+        let text = format!("{MINIMAL}timezone = \"Mars/Olympus\"\n");
+        let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("line 7") && err.contains("Mars/Olympus"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let text = format!("{MINIMAL}{MINIMAL}");
+        let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("used twice") && err.contains("t.toml:8"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn links_only_to_allowed_hosts() {
+        let c = Config::parse(MINIMAL, "t.toml").unwrap();
+        let s = &c.sources[0];
+        assert!(s.allows(&Url::parse("https://www.mofcom.gov.cn/a.html").unwrap()));
+        assert!(!s.allows(&Url::parse("https://evil.example/a.html").unwrap()));
+        assert!(!s.allows(&Url::parse("file:///etc/passwd").unwrap()));
+    }
+}

@@ -1,0 +1,191 @@
+//! A local web server that replays `snapshots/` as the sites served them, one capture date at a
+//! time: pages laid out as `{site}/{YYYY-MM-DD}/{host}/{path}`, each capture holding only what was
+//! new or changed that day, so a page is served from the newest capture up to the current step.
+//! Answers conditional GETs (ETag, Last-Modified) like a real server. Used by `regwatch demo` and
+//! the tests; it binds 127.0.0.1 only.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use anyhow::{Context, Result, bail};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::Response;
+use chrono::NaiveDate;
+
+struct Capture {
+    date: NaiveDate,
+    dir: PathBuf,
+    /// `host/path` → Content-Type, from the capture's `headers.toml`.
+    content_types: HashMap<String, String>,
+}
+
+pub struct SnapshotSite {
+    captures: Vec<Capture>,
+    dates: Vec<NaiveDate>,
+    step: AtomicUsize,
+    pub requests: AtomicU64,
+    pub not_modified: AtomicU64,
+}
+
+impl SnapshotSite {
+    /// Reads every `{site}/{date}` folder under `root`.
+    pub fn load(root: &Path) -> Result<SnapshotSite> {
+        let mut captures = Vec::new();
+        let sites = std::fs::read_dir(root)
+            .with_context(|| format!("reading snapshots folder {}", root.display()))?;
+        for site in sites {
+            let site = site?.path();
+            if !site.is_dir() {
+                continue;
+            }
+            for day in std::fs::read_dir(&site)? {
+                let dir = day?.path();
+                let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                let Ok(date) = name.parse::<NaiveDate>() else {
+                    continue;
+                };
+                let headers_file = dir.join("headers.toml");
+                let content_types = if headers_file.exists() {
+                    let text = std::fs::read_to_string(&headers_file)?;
+                    let table: HashMap<String, HashMap<String, String>> = toml::from_str(&text)
+                        .with_context(|| format!("parsing {}", headers_file.display()))?;
+                    table
+                        .into_iter()
+                        .filter_map(|(k, v)| Some((k, v.get("content-type")?.clone())))
+                        .collect()
+                } else {
+                    HashMap::new()
+                };
+                captures.push(Capture {
+                    date,
+                    dir,
+                    content_types,
+                });
+            }
+        }
+        if captures.is_empty() {
+            bail!("no capture folders (YYYY-MM-DD) under {}", root.display());
+        }
+        captures.sort_by(|a, b| b.date.cmp(&a.date)); // newest first, for lookups
+        let dates: BTreeSet<NaiveDate> = captures.iter().map(|c| c.date).collect();
+        Ok(SnapshotSite {
+            captures,
+            dates: dates.into_iter().collect(),
+            step: AtomicUsize::new(0),
+            requests: AtomicU64::new(0),
+            not_modified: AtomicU64::new(0),
+        })
+    }
+
+    /// The capture dates, oldest first: the demo's steps.
+    pub fn dates(&self) -> &[NaiveDate] {
+        &self.dates
+    }
+
+    /// Serve the site as it was on the `i`-th capture date.
+    pub fn set_step(&self, i: usize) {
+        self.step
+            .store(i.min(self.dates.len() - 1), Ordering::SeqCst);
+    }
+
+    fn current_date(&self) -> NaiveDate {
+        self.dates[self.step.load(Ordering::SeqCst)]
+    }
+
+    /// The newest version of `host/path` captured on or before the current date.
+    fn find(&self, rel: &str) -> Option<(&Capture, PathBuf)> {
+        let today = self.current_date();
+        self.captures
+            .iter()
+            .filter(|c| c.date <= today)
+            .find_map(|c| {
+                let p = c.dir.join(rel);
+                p.is_file().then_some((c, p))
+            })
+    }
+}
+
+/// Starts the server on 127.0.0.1 (port chosen by the OS).
+pub async fn serve(site: Arc<SnapshotSite>) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().fallback(handle).with_state(site);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, task))
+}
+
+async fn handle(State(site): State<Arc<SnapshotSite>>, uri: Uri, headers: HeaderMap) -> Response {
+    site.requests.fetch_add(1, Ordering::Relaxed);
+    let rel = uri.path().trim_start_matches('/');
+    let rel = if rel.ends_with('/') || rel.is_empty() {
+        format!("{rel}index.html")
+    } else {
+        rel.to_string()
+    };
+    if rel.split('/').any(|seg| seg == ".." || seg == ".") {
+        return status(StatusCode::BAD_REQUEST);
+    }
+    let Some((capture, path)) = site.find(&rel) else {
+        return status(StatusCode::NOT_FOUND);
+    };
+    let Ok(body) = tokio::fs::read(&path).await else {
+        return status(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let etag = format!("\"{}\"", &crate::store::sha256_hex(&body)[..16]);
+    let last_modified = capture
+        .date
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if fresh {
+        site.not_modified.fetch_add(1, Ordering::Relaxed);
+        return Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, etag)
+            .header(header::LAST_MODIFIED, last_modified)
+            .body(Body::empty())
+            .expect("static response");
+    }
+    let content_type = capture
+        .content_types
+        .get(&rel)
+        .cloned()
+        .unwrap_or_else(|| guess_type(&rel).to_string());
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ETAG, etag)
+        .header(header::LAST_MODIFIED, last_modified)
+        .body(Body::from(body))
+        .expect("static response")
+}
+
+fn guess_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("pdf") => "application/pdf",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn status(code: StatusCode) -> Response {
+    Response::builder()
+        .status(code)
+        .body(Body::empty())
+        .expect("static response")
+}

@@ -1,0 +1,207 @@
+//! diff: what changed between two versions of an entry, or two versions of the list. Pure.
+
+pub mod list;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use similar::{ChangeTag, TextDiff};
+
+use crate::model::ControlEntry;
+use crate::store::StoredEntry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryChangeKind {
+    Added,
+    Removed,
+    Modified,
+}
+
+impl EntryChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryChangeKind::Added => "added",
+            EntryChangeKind::Removed => "removed",
+            EntryChangeKind::Modified => "modified",
+        }
+    }
+}
+
+/// How one code's entry in the consolidated list changed, if it did. A later announcement that
+/// restates an entry word for word is not a change.
+pub fn compare(
+    before: Option<&StoredEntry>,
+    after: Option<&StoredEntry>,
+) -> Option<EntryChangeKind> {
+    match (before, after) {
+        (None, None) => None,
+        (None, Some(_)) => Some(EntryChangeKind::Added),
+        (Some(_), None) => Some(EntryChangeKind::Removed),
+        (Some(b), Some(a)) => {
+            (!field_changes(&b.entry, &a.entry).is_empty()).then_some(EntryChangeKind::Modified)
+        }
+    }
+}
+
+/// One field of an entry that differs between two versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+pub fn field_changes(before: &ControlEntry, after: &ControlEntry) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    if before.description != after.description {
+        out.push(FieldChange {
+            field: "description",
+            before: before.description.clone(),
+            after: after.description.clone(),
+        });
+    }
+    if before.item_type != after.item_type {
+        out.push(FieldChange {
+            field: "item_type",
+            before: before.item_type.as_str().to_string(),
+            after: after.item_type.as_str().to_string(),
+        });
+    }
+    if before.hs_codes != after.hs_codes {
+        out.push(FieldChange {
+            field: "hs_codes",
+            before: before.hs_codes.join(", "),
+            after: after.hs_codes.join(", "),
+        });
+    }
+    out
+}
+
+/// A word-level redline, `[-removed-]{+added+}`, that splits Chinese text per character (a run of
+/// ideographs is one "word" to a whitespace tokenizer, which would redline whole sentences).
+pub fn redline(before: &str, after: &str) -> String {
+    let diff = TextDiff::configure().diff_unicode_words(before, after);
+    let mut out = String::new();
+    let mut pending: Option<ChangeTag> = None;
+    for change in diff.iter_all_changes() {
+        let tag = change.tag();
+        if pending != Some(tag) {
+            close(&mut out, pending);
+            match tag {
+                ChangeTag::Delete => out.push_str("[-"),
+                ChangeTag::Insert => out.push_str("{+"),
+                ChangeTag::Equal => {}
+            }
+            pending = Some(tag);
+        }
+        out.push_str(change.value());
+    }
+    close(&mut out, pending);
+    out
+}
+
+fn close(out: &mut String, tag: Option<ChangeTag>) {
+    match tag {
+        Some(ChangeTag::Delete) => out.push_str("-]"),
+        Some(ChangeTag::Insert) => out.push_str("+}"),
+        _ => {}
+    }
+}
+
+/// One difference between two consolidated lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListChange<'a> {
+    pub kind: EntryChangeKind,
+    pub before: Option<&'a StoredEntry>,
+    pub after: Option<&'a StoredEntry>,
+}
+
+/// Entry-level difference of two lists keyed by (regime, code), in key order.
+pub fn diff_lists<'a>(before: &'a [StoredEntry], after: &'a [StoredEntry]) -> Vec<ListChange<'a>> {
+    let mut keyed: BTreeMap<(&str, &str), (Option<&StoredEntry>, Option<&StoredEntry>)> =
+        BTreeMap::new();
+    for e in before {
+        keyed.entry((&e.entry.regime, &e.entry.code)).or_default().0 = Some(e);
+    }
+    for e in after {
+        keyed.entry((&e.entry.regime, &e.entry.code)).or_default().1 = Some(e);
+    }
+    keyed
+        .into_values()
+        .filter_map(|(b, a)| {
+            compare(b, a).map(|kind| ListChange {
+                kind,
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ItemType;
+
+    fn entry(code: &str, desc: &str, hs: &[&str]) -> StoredEntry {
+        StoredEntry {
+            entry: ControlEntry {
+                regime: "cn-dual-use".into(),
+                code: code.into(),
+                description: desc.into(),
+                item_type: ItemType::Material,
+                hs_codes: hs.iter().map(|s| s.to_string()).collect(),
+            },
+            announcement: "MOFCOM-2025-55".into(),
+        }
+    }
+
+    #[test]
+    fn redline_splits_chinese_per_character() {
+        assert_eq!(
+            redline("平均粒径不大于50微米", "平均粒径不大于40微米"),
+            "平均粒径不大于[-50-]{+40+}微米"
+        );
+        assert_eq!(
+            redline("人造金刚石微粉", "人造金刚石单晶"),
+            "人造金刚石[-微粉-]{+单晶+}"
+        );
+    }
+
+    #[test]
+    fn lists_diff_by_code() {
+        let before = vec![
+            entry("2C902.a", "微粉", &["71051020"]),
+            entry("2C902.b", "单晶", &[]),
+        ];
+        let after = vec![
+            entry("2C902.a", "微粉", &["71051020", "71051090"]),
+            entry("2C902.c", "线锯", &[]),
+        ];
+        let d = diff_lists(&before, &after);
+        let kinds: Vec<(&str, EntryChangeKind)> = d
+            .iter()
+            .map(|c| (c.before.or(c.after).unwrap().entry.code.as_str(), c.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("2C902.a", EntryChangeKind::Modified),
+                ("2C902.b", EntryChangeKind::Removed),
+                ("2C902.c", EntryChangeKind::Added)
+            ]
+        );
+        let fields = field_changes(&d[0].before.unwrap().entry, &d[0].after.unwrap().entry);
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].field, "hs_codes");
+    }
+
+    #[test]
+    fn restating_an_entry_is_not_a_change() {
+        let a = entry("1E902.a", "技术", &[]);
+        let mut b = a.clone();
+        b.announcement = "MOFCOM-2026-1".into();
+        assert_eq!(compare(Some(&a), Some(&b)), None);
+    }
+}

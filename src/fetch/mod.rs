@@ -1,0 +1,292 @@
+//! fetch: one HTTP client for the whole run, polite per host, conditional GETs, size caps and
+//! retries for transient errors only. Returns raw bytes; decoding is the extractor's business.
+
+pub mod politeness;
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+};
+use url::Url;
+
+use crate::config::{HttpConfig, PolitenessConfig};
+pub use crate::store::Validators;
+use politeness::Politeness;
+
+/// Longest Retry-After we honour; a server asking for more gets retried on the next run.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Retries after the first attempt, for transient errors only.
+const RETRIES: u32 = 2;
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+
+/// A page as the server sent it.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Where the redirects ended (the real URL, also when fetched through a mirror).
+    pub final_url: Url,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug)]
+pub enum Fetched {
+    Page(Response),
+    /// 304: the version we hold is current.
+    NotModified,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("HTTP {status} from {url}")]
+    Status {
+        url: Url,
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("timed out fetching {url}")]
+    Timeout { url: Url },
+    #[error("cannot connect to {url}: {reason}")]
+    Connect { url: Url, reason: String },
+    #[error("response from {url} is larger than the {limit}-byte limit")]
+    TooLarge { url: Url, limit: u64 },
+    #[error("{url} redirected to {to}, outside the source's allowed hosts")]
+    OffSite { url: Url, to: Url },
+    #[error("fetching {url}: {reason}")]
+    Other { url: Url, reason: String },
+}
+
+impl FetchError {
+    /// Whether trying again soon may succeed. The one place that decides it.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::Timeout { .. } | FetchError::Connect { .. } => true,
+            FetchError::Other { .. } => true,
+            FetchError::TooLarge { .. } | FetchError::OffSite { .. } => false,
+        }
+    }
+}
+
+pub struct Fetcher {
+    client: reqwest::Client,
+    politeness: Politeness,
+    mirror: Option<Url>,
+    max_body: u64,
+}
+
+impl Fetcher {
+    pub fn new(http: &HttpConfig, polite: &PolitenessConfig) -> Result<Fetcher, reqwest::Error> {
+        let max_redirects = http.max_redirects;
+        let client = reqwest::Client::builder()
+            .user_agent(&http.user_agent)
+            .timeout(Duration::from_secs(http.timeout_secs))
+            .connect_timeout(Duration::from_secs(http.connect_timeout_secs))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > max_redirects {
+                    attempt.error("too many redirects")
+                } else if !matches!(attempt.url().scheme(), "http" | "https") {
+                    attempt.error("redirect to a non-HTTP scheme")
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .build()?;
+        Ok(Fetcher {
+            client,
+            politeness: Politeness::new(
+                polite.concurrency,
+                polite.per_host_concurrency,
+                Duration::from_millis(polite.min_interval_ms),
+            ),
+            mirror: http.mirror.as_ref().map(|m| m.0.clone()),
+            max_body: http.max_body_bytes,
+        })
+    }
+
+    /// GETs `url`, conditionally when validators are known, retrying transient failures with
+    /// exponential backoff (or the server's Retry-After, capped).
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let host = url.host_str().unwrap_or("").to_string();
+        let mut attempt = 0;
+        loop {
+            let result = {
+                let _permit = self.politeness.acquire(&host).await;
+                self.fetch_once(url, validators).await
+            };
+            match result {
+                Err(e) if e.is_transient() && attempt < RETRIES => {
+                    let delay = match &e {
+                        FetchError::Status {
+                            retry_after: Some(d),
+                            ..
+                        } => (*d).min(MAX_RETRY_AFTER),
+                        _ => BACKOFF_BASE * 2u32.pow(attempt),
+                    };
+                    if matches!(&e, FetchError::Status { status, .. } if *status == 429 || *status == 503)
+                    {
+                        self.politeness.back_off(&host, delay).await;
+                    }
+                    tracing::debug!(%url, error = %e, ?delay, "transient failure, retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn fetch_once(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let transport = self.transport_url(url);
+        let mut req = self.client.get(transport.clone());
+        if let Some(etag) = &validators.etag {
+            req = req.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(IF_MODIFIED_SINCE, lm);
+        }
+        let mut resp = req.send().await.map_err(|e| classify(url, e))?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.clone(),
+                status: status.as_u16(),
+                retry_after: retry_after(resp.headers()),
+            });
+        }
+        if let Some(len) = resp
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            if len > self.max_body {
+                return Err(FetchError::TooLarge {
+                    url: url.clone(),
+                    limit: self.max_body,
+                });
+            }
+        }
+        let final_url = self.real_url(url, resp.url());
+        let headers = keep_headers(resp.headers());
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(url, e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(FetchError::TooLarge {
+                    url: url.clone(),
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Page(Response {
+            final_url,
+            status: status.as_u16(),
+            headers,
+            body,
+        }))
+    }
+
+    /// With a mirror, `https://host/path?q` is fetched from `{mirror}/host/path?q`.
+    fn transport_url(&self, url: &Url) -> Url {
+        let Some(mirror) = &self.mirror else {
+            return url.clone();
+        };
+        let mut rel = format!("{}{}", url.host_str().unwrap_or(""), url.path());
+        if let Some(q) = url.query() {
+            rel.push('?');
+            rel.push_str(q);
+        }
+        mirror.join(&rel).unwrap_or_else(|_| url.clone())
+    }
+
+    /// Maps a transport URL back to the real one it stands for.
+    fn real_url(&self, requested: &Url, transport: &Url) -> Url {
+        let Some(mirror) = &self.mirror else {
+            return transport.clone();
+        };
+        transport
+            .as_str()
+            .strip_prefix(mirror.as_str())
+            .and_then(|rest| Url::parse(&format!("{}://{rest}", requested.scheme())).ok())
+            .unwrap_or_else(|| requested.clone())
+    }
+}
+
+fn classify(url: &Url, e: reqwest::Error) -> FetchError {
+    let url = url.clone();
+    if e.is_timeout() {
+        FetchError::Timeout { url }
+    } else if e.is_connect() {
+        FetchError::Connect {
+            url,
+            reason: root_cause(&e),
+        }
+    } else {
+        FetchError::Other {
+            url,
+            reason: root_cause(&e),
+        }
+    }
+}
+
+/// The innermost error message: "connection refused", not "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64;
+    Some(Duration::from_secs(secs))
+}
+
+/// The response headers worth keeping as evidence.
+fn keep_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    const KEEP: &[&str] = &[
+        "content-type",
+        "content-length",
+        "etag",
+        "last-modified",
+        "date",
+        "server",
+        "content-language",
+    ];
+    let mut out: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(n, _)| KEEP.contains(&n.as_str()))
+        .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Validators to send next time, from a response's ETag / Last-Modified.
+pub fn validators_of(resp: &Response) -> Validators {
+    Validators {
+        etag: resp.header(ETAG.as_str()).map(str::to_string),
+        last_modified: resp.header(LAST_MODIFIED.as_str()).map(str::to_string),
+    }
+}

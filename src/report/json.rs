@@ -1,0 +1,71 @@
+//! JSON renderers: the shapes DESIGN.md documents, for scripts and other tools.
+
+use serde_json::{Value, json};
+
+use super::{ChangeReport, sentence};
+use crate::check::CheckSummary;
+use crate::diff::list::ListedEntry;
+use crate::store::KnownAnnouncement;
+
+fn pretty(v: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("serialising plain data cannot fail");
+    s.push('\n');
+    s
+}
+
+pub fn changes(report: &ChangeReport<'_>) -> String {
+    let rows: Vec<Value> = report
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.changes.iter().map(move |c| {
+                json!({
+                    "id": c.id,
+                    "kind": c.kind,
+                    "regime": c.regime,
+                    "code": c.code,
+                    "announcement": c.announcement,
+                    "citation": g.citation(),
+                    "issued": g.announcement.and_then(|a| a.issued),
+                    "effective": g.announcement.map(|a| &a.effective),
+                    "sentence": sentence(c, g),
+                    "before": c.before,
+                    "after": c.after,
+                    "url": c.url,
+                    "sha256": c.sha256,
+                    "observed_at": c.observed_at,
+                })
+            })
+        })
+        .collect();
+    pretty(&rows)
+}
+
+pub fn summary(s: &CheckSummary) -> String {
+    pretty(s)
+}
+
+pub fn list(entries: &[ListedEntry]) -> String {
+    pretty(&entries)
+}
+
+pub fn announcements(list: &[KnownAnnouncement]) -> String {
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|a| {
+            json!({
+                "key": a.key,
+                "authorities": a.authorities,
+                "year": a.year,
+                "number": a.number,
+                "title": a.title,
+                "issued": a.issued,
+                "effective": a.effective,
+                "relations": a.relations,
+                "entries": a.entries,
+                "urls": a.urls,
+            })
+        })
+        .collect();
+    pretty(&rows)
+}

@@ -1,0 +1,240 @@
+//! report: renderers that return strings and never print. The command layer writes them.
+//!
+//! Changes are grouped by the announcement that caused them and ordered by when they were first
+//! observed, then by announcement, kind and code: the same database renders the same bytes.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::model::{citation, parse_key};
+use crate::store::{ChangeRecord, KnownAnnouncement, StoredEntry};
+
+/// Changes with the announcements they cite, ready to render.
+pub struct ChangeReport<'a> {
+    pub groups: Vec<Group<'a>>,
+}
+
+/// The changes one announcement caused.
+pub struct Group<'a> {
+    pub announcement: Option<&'a KnownAnnouncement>,
+    pub key: &'a str,
+    pub changes: Vec<&'a ChangeRecord>,
+}
+
+impl<'a> ChangeReport<'a> {
+    pub fn new(
+        changes: &'a [ChangeRecord],
+        announcements: &'a HashMap<String, KnownAnnouncement>,
+    ) -> ChangeReport<'a> {
+        let mut groups: Vec<Group<'a>> = Vec::new();
+        for c in changes {
+            match groups.iter_mut().find(|g| g.key == c.announcement) {
+                Some(g) => g.changes.push(c),
+                None => groups.push(Group {
+                    announcement: announcements.get(&c.announcement),
+                    key: &c.announcement,
+                    changes: vec![c],
+                }),
+            }
+        }
+        for g in &mut groups {
+            g.changes.sort_by(|a, b| {
+                (kind_rank(&a.kind), &a.code, a.id).cmp(&(kind_rank(&b.kind), &b.code, b.id))
+            });
+        }
+        let first_seen = |g: &Group<'_>| {
+            g.changes
+                .iter()
+                .map(|c| c.observed_at.as_str())
+                .min()
+                .unwrap_or("")
+                .to_string()
+        };
+        groups.sort_by_cached_key(|g| {
+            let a = g.announcement;
+            (
+                first_seen(g),
+                a.and_then(|a| a.issued),
+                a.map(|a| (a.year, a.number)),
+                g.key.to_string(),
+            )
+        });
+        ChangeReport { groups }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+fn kind_rank(kind: &str) -> u8 {
+    match kind {
+        "published" => 0,
+        "added" => 1,
+        "modified" => 2,
+        "removed" => 3,
+        "suspended" => 4,
+        "resumed" => 5,
+        "repealed" => 6,
+        "superseded" => 7,
+        "amended" => 8,
+        _ => 9,
+    }
+}
+
+impl Group<'_> {
+    pub fn citation(&self) -> String {
+        match self.announcement {
+            Some(a) => a.citation(),
+            None => self.key.to_string(),
+        }
+    }
+
+    /// "issued 2025-10-09 · effective 2025-11-08"
+    pub fn dates(&self) -> String {
+        let Some(a) = self.announcement else {
+            return String::new();
+        };
+        let mut parts = Vec::new();
+        if let Some(d) = a.issued {
+            parts.push(format!("issued {d}"));
+        }
+        let eff: Vec<String> = a
+            .effective
+            .iter()
+            .map(|e| match &e.scope {
+                Some(s) => format!("{} ({s})", e.date),
+                None => e.date.to_string(),
+            })
+            .collect();
+        if !eff.is_empty() {
+            parts.push(format!("effective {}", eff.join(", ")));
+        }
+        parts.join(" · ")
+    }
+}
+
+/// The entry a change is about, from its `after` (or, for removals, `before`) JSON.
+pub fn change_entry(c: &ChangeRecord) -> Option<StoredEntry> {
+    let v = c.after.as_ref().or(c.before.as_ref())?;
+    serde_json::from_value(v.clone()).ok()
+}
+
+/// "MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025" for a list of announcement keys.
+pub fn targets_phrase(targets: &[String]) -> String {
+    let mut groups: Vec<(String, i32, Vec<u32>)> = Vec::new();
+    let mut odd: Vec<String> = Vec::new();
+    for t in targets {
+        match parse_key(t) {
+            Some((auth, year, n)) => match groups.iter_mut().find(|g| g.0 == auth && g.1 == year) {
+                Some(g) => g.2.push(n),
+                None => groups.push((auth.to_string(), year, vec![n])),
+            },
+            None => odd.push(t.clone()),
+        }
+    }
+    let mut parts: Vec<String> = groups
+        .into_iter()
+        .map(|(auth, year, nums)| {
+            let list = nums
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let no = if nums.len() == 1 { "No." } else { "Nos." };
+            format!("{auth} {no} {list} of {year}")
+        })
+        .collect();
+    parts.extend(odd);
+    parts.join("; ")
+}
+
+/// "No. 70 of 2025" for a key.
+pub fn short_citation(key: &str) -> String {
+    match parse_key(key) {
+        Some((auth, year, n)) => format!("{auth} No. {n} of {year}"),
+        None => key.to_string(),
+    }
+}
+
+fn str_field<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
+    v.get(name).and_then(Value::as_str)
+}
+
+/// The plain-language sentence for a change, as a lawyer would write it in a memo.
+pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
+    let cite = match group.announcement {
+        Some(a) => {
+            let mut s = crate::model::citation(&a.authorities, a.year, a.number)
+                .replace(" Announcement", "");
+            if let Some(d) = a.effective.iter().map(|e| e.date).min() {
+                s.push_str(&format!(", effective {d}"));
+            }
+            s
+        }
+        None => group.key.to_string(),
+    };
+    let entry = change_entry(c);
+    let code_desc = entry
+        .as_ref()
+        .map(|e| format!("{} {}", e.entry.code, e.entry.description))
+        .unwrap_or_default();
+    match c.kind.as_str() {
+        "published" => format!("Published: {} ({cite}).", group.citation()),
+        "added" => format!("Added to the export control list: {code_desc} ({cite})."),
+        "removed" => format!("Removed from the export control list: {code_desc} ({cite})."),
+        "modified" => format!("Modified on the export control list: {code_desc} ({cite})."),
+        kind => {
+            let after = c.after.as_ref();
+            let targets: Vec<String> = after
+                .and_then(|v| v.get("targets"))
+                .and_then(|t| serde_json::from_value(t.clone()).ok())
+                .unwrap_or_default();
+            let until = after.and_then(|v| str_field(v, "until"));
+            let verb = match kind {
+                "suspended" => "Suspended",
+                "resumed" => "Resumed",
+                "repealed" => "Repealed",
+                "superseded" => "Superseded",
+                "amended" => "Amended",
+                other => other,
+            };
+            let period = until.map(|u| format!(" until {u}")).unwrap_or_default();
+            format!(
+                "{verb}{period} by {}: {}.",
+                group.citation().replace(" Announcement", ""),
+                targets_phrase(&targets)
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_group_by_authority_and_year() {
+        let t: Vec<String> = ["MOFCOM-2025-55", "MOFCOM-2025-56", "MOFCOM-2024-51"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            targets_phrase(&t),
+            "MOFCOM Nos. 55, 56 of 2025; MOFCOM No. 51 of 2024"
+        );
+    }
+}
+
+/// Exposed for renderers: the citation of a key when the announcement itself is unknown.
+pub fn key_citation(key: &str) -> String {
+    match parse_key(key) {
+        Some((auth, year, n)) => citation(&[auth.to_string()], year, n),
+        None => key.to_string(),
+    }
+}

@@ -1,0 +1,204 @@
+//! Plain-text renderers, for terminals, cron mail and logs.
+
+use std::fmt::Write as _;
+
+use super::{ChangeReport, Group, change_entry, short_citation, targets_phrase};
+use crate::check::CheckSummary;
+use crate::diff::{field_changes, list::ListedEntry, redline};
+use crate::store::{ChangeRecord, KnownAnnouncement};
+
+pub fn changes(report: &ChangeReport<'_>) -> String {
+    if report.is_empty() {
+        return "No changes.\n".to_string();
+    }
+    let mut out = String::new();
+    for g in &report.groups {
+        group(&mut out, g);
+        out.push('\n');
+    }
+    out
+}
+
+fn group(out: &mut String, g: &Group<'_>) {
+    let _ = writeln!(out, "{}{}", g.citation(), dot_prefixed(&g.dates()));
+    if let Some(a) = g.announcement {
+        let _ = writeln!(out, "  {}", a.title);
+    }
+    let first = g
+        .changes
+        .iter()
+        .map(|c| c.observed_at.as_str())
+        .min()
+        .unwrap_or("");
+    if let Some(c) = g.changes.iter().find(|c| c.url.is_some()) {
+        let _ = writeln!(out, "  {}", c.url.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "  first observed {first} · sha256 {}",
+            c.sha256.as_deref().map_or("", |s| &s[..s.len().min(16)])
+        );
+    }
+    for c in &g.changes {
+        let _ = writeln!(out, "  {}", line(c, g));
+    }
+}
+
+fn dot_prefixed(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(" · {s}")
+    }
+}
+
+/// One change, one line: `ADDED      1E902.a  稀土… — MOFCOM Announcement No. 62 of 2025, issued 2025-10-09`.
+pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
+    let tag = c.kind.to_uppercase();
+    let cite = match g.announcement.and_then(|a| a.issued) {
+        Some(d) => format!("{}, issued {d}", g.citation()),
+        None => g.citation(),
+    };
+    match c.kind.as_str() {
+        "published" => format!("{tag:<10} {}", g.citation()),
+        "added" | "removed" => {
+            let e = change_entry(c);
+            let (code, desc, hs) = e
+                .map(|e| (e.entry.code, e.entry.description, e.entry.hs_codes))
+                .unwrap_or_default();
+            let hs = if hs.is_empty() {
+                String::new()
+            } else {
+                format!(" [HS {}]", hs.join(", "))
+            };
+            format!("{tag:<10} {code}  {desc}{hs} — {cite}")
+        }
+        "modified" => {
+            let before = c
+                .before
+                .clone()
+                .and_then(|v| serde_json::from_value::<crate::store::StoredEntry>(v).ok());
+            let after = change_entry(c);
+            let (Some(b), Some(a)) = (before, after) else {
+                return format!("{tag:<10} {} — {cite}", c.code.as_deref().unwrap_or(""));
+            };
+            let fields: Vec<String> = field_changes(&b.entry, &a.entry)
+                .into_iter()
+                .map(|f| match f.field {
+                    "description" => format!("description: {}", redline(&f.before, &f.after)),
+                    _ => format!("{}: {} → {}", f.field, f.before, f.after),
+                })
+                .collect();
+            format!("{tag:<10} {}  {} — {cite}", a.entry.code, fields.join("; "))
+        }
+        _ => {
+            let after = c.after.as_ref();
+            let targets: Vec<String> = after
+                .and_then(|v| v.get("targets"))
+                .and_then(|t| serde_json::from_value(t.clone()).ok())
+                .unwrap_or_default();
+            let date = |k: &str| {
+                after
+                    .and_then(|v| v.get(k))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let mut s = format!(
+                "{tag:<10} {} · by {}",
+                targets_phrase(&targets),
+                short_citation(&c.announcement)
+            );
+            match (date("from"), date("until")) {
+                (Some(f), Some(u)) => s.push_str(&format!(" · {f} → {u}")),
+                (Some(f), None) => s.push_str(&format!(" · from {f}")),
+                (None, Some(u)) => s.push_str(&format!(" · until {u}")),
+                (None, None) => {}
+            }
+            if let Some(scope) = after.and_then(|v| v.get("scope")).and_then(|v| v.as_str()) {
+                s.push_str(&format!(" · {scope}"));
+            }
+            s
+        }
+    }
+}
+
+/// The one-screen summary `regwatch check` prints.
+pub fn summary(s: &CheckSummary) -> String {
+    let mut out = String::new();
+    for src in &s.sources {
+        let status = if src.ok { "ok" } else { "FAILED" };
+        let _ = writeln!(
+            out,
+            "{:<16} {status:<6} {} links · {} fetched · {} not modified · {} new versions · {} changes",
+            src.id, src.links, src.fetched, src.not_modified, src.new_versions, src.changes
+        );
+        for f in &src.failures {
+            let _ = writeln!(out, "  ! {}: {}", f.url, f.reason);
+        }
+    }
+    let failed = s.failed_sources();
+    let _ = writeln!(
+        out,
+        "{} change{} recorded; {} of {} sources failed (checked at {}).",
+        s.changes,
+        if s.changes == 1 { "" } else { "s" },
+        failed,
+        s.sources.len(),
+        s.checked_at
+    );
+    out
+}
+
+pub fn list(entries: &[ListedEntry], as_of: chrono::NaiveDate) -> String {
+    let mut out = format!("Control list as of {as_of} ({} entries)\n", entries.len());
+    for e in entries {
+        let mut status = e.status.as_str().to_string();
+        if let Some(u) = e.until {
+            status.push_str(&format!(" until {u}"));
+        }
+        let _ = writeln!(
+            out,
+            "{:<28} {:<12} {}  ({})",
+            status,
+            e.code,
+            e.description,
+            short_citation(&e.announcement)
+        );
+    }
+    out
+}
+
+pub fn announcements(list: &[KnownAnnouncement]) -> String {
+    let mut out = String::new();
+    for a in list {
+        let g = Group {
+            announcement: Some(a),
+            key: &a.key,
+            changes: Vec::new(),
+        };
+        let _ = writeln!(out, "{}{}", a.citation(), dot_prefixed(&g.dates()));
+        let _ = writeln!(out, "  {}", a.title);
+        let _ = writeln!(
+            out,
+            "  {} entries · {} relations",
+            a.entries.len(),
+            a.relations.len()
+        );
+        for r in &a.relations {
+            let mut s = format!("  {} {}", r.kind.as_str(), short_citation(&r.target));
+            if let Some(sc) = &r.scope {
+                s.push_str(&format!(" ({sc})"));
+            }
+            if let Some(f) = r.from {
+                s.push_str(&format!(" from {f}"));
+            }
+            if let Some(u) = r.until {
+                s.push_str(&format!(" until {u}"));
+            }
+            let _ = writeln!(out, "{s}");
+        }
+        for u in &a.urls {
+            let _ = writeln!(out, "  {u}");
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! Append-only schema migrations keyed by `PRAGMA user_version`, applied in one exclusive
+//! transaction (the pattern of cargo's `util/sqlite.rs`). Never edit a released step: add one.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    -- Every distinct version of every page: the evidence of what it said and when.
+    CREATE TABLE snapshot (
+        id          INTEGER PRIMARY KEY,
+        url         TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        final_url   TEXT NOT NULL,
+        status      INTEGER NOT NULL,
+        headers     TEXT NOT NULL,      -- JSON [[name, value], ...]
+        body        BLOB NOT NULL,      -- zstd
+        size        INTEGER NOT NULL,   -- uncompressed bytes
+        first_seen  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL,
+        UNIQUE (url, sha256)
+    );
+    -- The pages a source watches: current version and HTTP validators.
+    CREATE TABLE page (
+        url           TEXT PRIMARY KEY,
+        source        TEXT NOT NULL,
+        role          TEXT NOT NULL,    -- index | announcement
+        snapshot      INTEGER REFERENCES snapshot(id),
+        etag          TEXT,
+        last_modified TEXT,
+        last_checked  TEXT,
+        last_error    TEXT
+    );
+    CREATE TABLE announcement (
+        key         TEXT PRIMARY KEY,   -- MOFCOM-2025-62
+        authorities TEXT NOT NULL,      -- JSON ["MOFCOM", "GAC"]
+        year        INTEGER NOT NULL,
+        number      INTEGER NOT NULL,
+        title       TEXT NOT NULL,
+        issued      TEXT,
+        effective   TEXT NOT NULL,      -- JSON [{date, scope}]
+        snapshot    INTEGER NOT NULL REFERENCES snapshot(id),
+        first_seen  TEXT NOT NULL,
+        updated     TEXT NOT NULL
+    );
+    CREATE TABLE announcement_url (
+        announcement TEXT NOT NULL REFERENCES announcement(key),
+        url          TEXT NOT NULL,
+        first_seen   TEXT NOT NULL,
+        PRIMARY KEY (announcement, url)
+    ) WITHOUT ROWID;
+    CREATE TABLE entry (
+        announcement TEXT NOT NULL REFERENCES announcement(key),
+        regime       TEXT NOT NULL,
+        code         TEXT NOT NULL,
+        position     INTEGER NOT NULL,
+        description  TEXT NOT NULL,
+        item_type    TEXT NOT NULL,
+        hs_codes     TEXT NOT NULL,     -- JSON ["71051020"]
+        PRIMARY KEY (announcement, regime, code)
+    ) WITHOUT ROWID;
+    CREATE INDEX entry_by_code ON entry (regime, code);
+    CREATE TABLE relation (
+        announcement TEXT NOT NULL REFERENCES announcement(key),
+        position     INTEGER NOT NULL,
+        kind         TEXT NOT NULL,
+        target       TEXT NOT NULL,
+        from_date    TEXT,
+        until_date   TEXT,
+        scope        TEXT,
+        PRIMARY KEY (announcement, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX relation_by_target ON relation (target);
+    -- The change log: append-only, one row per change, recorded in the observation's transaction.
+    CREATE TABLE change (
+        id           INTEGER PRIMARY KEY,
+        kind         TEXT NOT NULL,
+        regime       TEXT,
+        code         TEXT,
+        announcement TEXT NOT NULL,     -- the cause
+        before       TEXT,              -- JSON
+        after        TEXT,              -- JSON
+        url          TEXT,
+        sha256       TEXT,
+        observed_at  TEXT NOT NULL
+    );
+    CREATE INDEX change_by_time ON change (observed_at);
+    CREATE TABLE source_status (
+        id                   TEXT PRIMARY KEY,
+        last_attempt         TEXT,
+        last_success         TEXT,
+        last_error           TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0
+    );
+    -- Fetch and extraction failures, each with its reason.
+    CREATE TABLE problem (
+        id      INTEGER PRIMARY KEY,
+        source  TEXT NOT NULL,
+        url     TEXT,
+        at      TEXT NOT NULL,
+        kind    TEXT NOT NULL,          -- fetch | extract
+        message TEXT NOT NULL
+    );
+    "#,
+];
+
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    let version: usize =
+        tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    if version > MIGRATIONS.len() {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "database schema version {version} is newer than this regwatch ({}); upgrade regwatch",
+            MIGRATIONS.len()
+        )));
+    }
+    for sql in &MIGRATIONS[version..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+}

@@ -1,0 +1,92 @@
+//! store: SQLite, the only place that speaks SQL.
+//!
+//! WAL, foreign keys and a busy timeout at open; migrations by `user_version`; one transaction per
+//! observation ([`Tx`]). Pages are kept as distinct versions: an unchanged fetch only moves
+//! `last_seen`. A connection lives on one thread ([`handle::DbHandle`]) and never crosses an
+//! `.await`.
+
+pub mod handle;
+mod migrations;
+mod read;
+mod write;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use read::{ChangeRecord, KnownAnnouncement, SourceStatus, StoredEntry, Validators};
+pub use write::{NewChange, PageRole, PageVersion, RecordedPage, sha256_hex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("stored JSON is malformed: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("compressing or decompressing a snapshot: {0}")]
+    Compression(#[from] std::io::Error),
+    #[error("the database thread has stopped")]
+    ThreadGone,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+/// One observation's transaction. Dropped without [`Tx::commit`], it rolls back.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        configure(&conn).map_err(open_err)?;
+        migrations::migrate(&mut conn).map_err(open_err)?;
+        Ok(Store { conn })
+    }
+
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Starts an IMMEDIATE transaction: writers queue on the busy timeout instead of failing
+    /// half-way when another process writes at the same time.
+    pub fn transaction(&mut self) -> Result<Tx<'_>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        Ok(Tx { tx })
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Tx<'_> {
+    pub fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}

@@ -1,0 +1,314 @@
+//! Reads, shared by transactions (while ingesting) and by the report commands.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+use crate::model::{ControlEntry, Effective, ItemType, Relation, RelationKind};
+
+/// A control entry with the announcement that lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEntry {
+    #[serde(flatten)]
+    pub entry: ControlEntry,
+    pub announcement: String,
+}
+
+/// An announcement as stored: its latest version and where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownAnnouncement {
+    pub key: String,
+    pub authorities: Vec<String>,
+    pub year: i32,
+    pub number: u32,
+    pub title: String,
+    pub issued: Option<NaiveDate>,
+    pub effective: Vec<Effective>,
+    pub entries: Vec<ControlEntry>,
+    pub relations: Vec<Relation>,
+    pub urls: Vec<String>,
+    pub first_seen: String,
+    pub snapshot: i64,
+}
+
+impl KnownAnnouncement {
+    pub fn citation(&self) -> String {
+        crate::model::citation(&self.authorities, self.year, self.number)
+    }
+}
+
+/// One row of the change log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRecord {
+    pub id: i64,
+    pub kind: String,
+    pub regime: Option<String>,
+    pub code: Option<String>,
+    pub announcement: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub url: Option<String>,
+    pub sha256: Option<String>,
+    pub observed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStatus {
+    pub id: String,
+    pub last_attempt: Option<String>,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+fn date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| s.parse().ok())
+}
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
+    let hs: String = r.get("hs_codes")?;
+    let item_type: String = r.get("item_type")?;
+    Ok((
+        ControlEntry {
+            regime: r.get("regime")?,
+            code: r.get("code")?,
+            description: r.get("description")?,
+            item_type: ItemType::parse(&item_type).unwrap_or(ItemType::Goods),
+            hs_codes: serde_json::from_str(&hs).unwrap_or_default(),
+        },
+        r.get("announcement")?,
+    ))
+}
+
+pub(super) fn snapshot_body(
+    conn: &Connection,
+    id: i64,
+) -> Result<(Vec<u8>, Vec<(String, String)>), StoreError> {
+    let (body, headers): (Vec<u8>, String) = conn.query_row(
+        "SELECT body, headers FROM snapshot WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((
+        zstd::stream::decode_all(&body[..])?,
+        serde_json::from_str(&headers)?,
+    ))
+}
+
+pub(super) fn announcement(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<KnownAnnouncement>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT key, authorities, year, number, title, issued, effective, first_seen, snapshot
+             FROM announcement WHERE key = ?1",
+            [key],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i32>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, i64>(8)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((key, authorities, year, number, title, issued, effective, first_seen, snapshot)) =
+        row
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT announcement, regime, code, description, item_type, hs_codes FROM entry
+         WHERE announcement = ?1 ORDER BY position",
+    )?;
+    let entries = stmt
+        .query_map([&key], entry_from_row)?
+        .map(|r| r.map(|(e, _)| e))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, target, from_date, until_date, scope FROM relation
+         WHERE announcement = ?1 ORDER BY position",
+    )?;
+    let relations = stmt
+        .query_map([&key], |r| {
+            let kind: String = r.get(0)?;
+            Ok(RelationKind::parse(&kind).map(|kind| Relation {
+                kind,
+                target: r.get(1).unwrap_or_default(),
+                from: date(r.get(2).unwrap_or_default()),
+                until: date(r.get(3).unwrap_or_default()),
+                scope: r.get(4).unwrap_or_default(),
+            }))
+        })?
+        .filter_map(|r| r.transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT url FROM announcement_url WHERE announcement = ?1 ORDER BY first_seen, url",
+    )?;
+    let urls = stmt
+        .query_map([&key], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(Some(KnownAnnouncement {
+        key,
+        authorities: serde_json::from_str(&authorities)?,
+        year,
+        number: number as u32,
+        title,
+        issued: date(issued),
+        effective: serde_json::from_str(&effective)?,
+        entries,
+        relations,
+        urls,
+        first_seen,
+        snapshot,
+    }))
+}
+
+pub(super) fn current_entry(
+    conn: &Connection,
+    regime: &str,
+    code: &str,
+) -> Result<Option<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes
+         FROM entry e JOIN announcement a ON a.key = e.announcement
+         WHERE e.regime = ?1 AND e.code = ?2
+         ORDER BY a.issued IS NULL, a.issued DESC, a.year DESC, a.number DESC LIMIT 1",
+    )?;
+    Ok(stmt
+        .query_row(params![regime, code], entry_from_row)
+        .optional()?
+        .map(|(entry, announcement)| StoredEntry {
+            entry,
+            announcement,
+        }))
+}
+
+impl Store {
+    /// ETag / Last-Modified per URL of a source, for conditional GETs.
+    pub fn validators(&self, source: &str) -> Result<HashMap<String, Validators>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT url, etag, last_modified FROM page WHERE source = ?1 AND snapshot IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([source], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Validators {
+                    etag: r.get(1)?,
+                    last_modified: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn announcement(&self, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
+        announcement(self.conn(), key)
+    }
+
+    /// Every announcement, oldest issue first.
+    pub fn announcements(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
+        let keys: Vec<String> = self
+            .conn()
+            .prepare(
+                "SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        keys.iter()
+            .filter_map(|k| announcement(self.conn(), k).transpose())
+            .collect()
+    }
+
+    /// Every entry of every announcement, for rebuilding the consolidated list.
+    pub fn all_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT announcement, regime, code, description, item_type, hs_codes FROM entry
+             ORDER BY regime, code, announcement",
+        )?;
+        let rows = stmt.query_map([], entry_from_row)?;
+        rows.map(|r| {
+            r.map(|(entry, announcement)| StoredEntry {
+                entry,
+                announcement,
+            })
+            .map_err(StoreError::from)
+        })
+        .collect()
+    }
+
+    /// The change log between two instants (RFC 3339, inclusive), in the order recorded.
+    pub fn changes(
+        &self,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<Vec<ChangeRecord>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, kind, regime, code, announcement, before, after, url, sha256, observed_at
+             FROM change WHERE (?1 IS NULL OR observed_at >= ?1) AND (?2 IS NULL OR observed_at <= ?2)
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![since, until], |r| {
+            let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+            Ok(ChangeRecord {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                regime: r.get(2)?,
+                code: r.get(3)?,
+                announcement: r.get(4)?,
+                before: json(r.get(5)?),
+                after: json(r.get(6)?),
+                url: r.get(7)?,
+                sha256: r.get(8)?,
+                observed_at: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, last_attempt, last_success, last_error, consecutive_failures
+             FROM source_status ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SourceStatus {
+                id: r.get(0)?,
+                last_attempt: r.get(1)?,
+                last_success: r.get(2)?,
+                last_error: r.get(3)?,
+                consecutive_failures: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of stored page versions, and their compressed and raw sizes.
+    pub fn snapshot_stats(&self) -> Result<(i64, i64, i64), StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(sum(size), 0) FROM snapshot",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    }
+
+    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Vec<(String, String)>), StoreError> {
+        snapshot_body(self.conn(), id)
+    }
+}

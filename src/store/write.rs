@@ -1,0 +1,342 @@
+//! Writes, each inside an observation's transaction.
+
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use super::read::{self, KnownAnnouncement, StoredEntry};
+use super::{StoreError, Tx};
+use crate::model::Announcement;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRole {
+    Index,
+    Announcement,
+}
+
+impl PageRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            PageRole::Index => "index",
+            PageRole::Announcement => "announcement",
+        }
+    }
+}
+
+/// A page version as the server sent it.
+pub struct PageVersion<'a> {
+    pub final_url: &'a str,
+    pub status: u16,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordedPage {
+    pub snapshot: i64,
+    pub sha256: String,
+    /// False when the bytes equal the page's current version (a 304, or a 200 with the same body).
+    pub new_version: bool,
+}
+
+/// A change to append to the log.
+#[derive(Debug, Clone)]
+pub struct NewChange<'a> {
+    pub kind: &'a str,
+    pub regime: Option<&'a str>,
+    pub code: Option<&'a str>,
+    pub announcement: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub url: Option<&'a str>,
+    pub sha256: Option<&'a str>,
+    pub observed_at: &'a str,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Tx<'_> {
+    /// Records a fetched page. Identical bytes only move `last_seen`; new bytes become a new
+    /// snapshot (or revive an older identical one when a page flips back).
+    pub fn record_page(
+        &self,
+        source: &str,
+        url: &str,
+        role: PageRole,
+        version: &PageVersion<'_>,
+        now: &str,
+    ) -> Result<RecordedPage, StoreError> {
+        let sha = sha256_hex(version.body);
+        let current: Option<(i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT s.id, s.sha256 FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (snapshot, new_version) = match current {
+            Some((id, ref current_sha)) if *current_sha == sha => {
+                self.tx.execute(
+                    "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
+                    params![now, id],
+                )?;
+                (id, false)
+            }
+            _ => {
+                let existing: Option<i64> = self
+                    .tx
+                    .query_row(
+                        "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
+                        params![url, sha],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let id = match existing {
+                    Some(id) => {
+                        self.tx.execute(
+                            "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
+                            params![now, id],
+                        )?;
+                        id
+                    }
+                    None => {
+                        let compressed = zstd::bulk::compress(version.body, 9)?;
+                        self.tx.execute(
+                            "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                            params![
+                                url,
+                                sha,
+                                version.final_url,
+                                version.status,
+                                serde_json::to_string(version.headers)?,
+                                compressed,
+                                version.body.len() as i64,
+                                now
+                            ],
+                        )?;
+                        self.tx.last_insert_rowid()
+                    }
+                };
+                (id, true)
+            }
+        };
+        self.tx.execute(
+            "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_checked, last_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)
+             ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,
+                snapshot = excluded.snapshot, etag = excluded.etag,
+                last_modified = excluded.last_modified, last_checked = excluded.last_checked,
+                last_error = NULL",
+            params![
+                url,
+                source,
+                role.as_str(),
+                snapshot,
+                version.etag,
+                version.last_modified,
+                now
+            ],
+        )?;
+        Ok(RecordedPage {
+            snapshot,
+            sha256: sha,
+            new_version,
+        })
+    }
+
+    /// A 304: the current version was seen again. Returns it, or `None` if the page has no stored
+    /// version (the server answered 304 to validators we never sent).
+    pub fn record_not_modified(
+        &self,
+        url: &str,
+        now: &str,
+    ) -> Result<Option<RecordedPage>, StoreError> {
+        let current: Option<(i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT s.id, s.sha256 FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((id, sha)) = current else {
+            return Ok(None);
+        };
+        self.tx.execute(
+            "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
+            params![now, id],
+        )?;
+        self.tx.execute(
+            "UPDATE page SET last_checked = ?1, last_error = NULL WHERE url = ?2",
+            params![now, url],
+        )?;
+        Ok(Some(RecordedPage {
+            snapshot: id,
+            sha256: sha,
+            new_version: false,
+        }))
+    }
+
+    /// A page that could not be fetched or read: remembered on the page and in the problem log.
+    pub fn record_problem(
+        &self,
+        source: &str,
+        url: Option<&str>,
+        kind: &str,
+        message: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(url) = url {
+            self.tx.execute(
+                "UPDATE page SET last_error = ?1, last_checked = ?2 WHERE url = ?3",
+                params![message, now, url],
+            )?;
+        }
+        self.tx.execute(
+            "INSERT INTO problem (source, url, at, kind, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![source, url, now, kind, message],
+        )?;
+        Ok(())
+    }
+
+    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Vec<(String, String)>), StoreError> {
+        read::snapshot_body(&self.tx, id)
+    }
+
+    pub fn announcement(&self, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
+        read::announcement(&self.tx, key)
+    }
+
+    /// The entry the consolidated list currently holds for a code: the one from the latest
+    /// announcement (by issue date, then year and number) that lists it.
+    pub fn current_entry(
+        &self,
+        regime: &str,
+        code: &str,
+    ) -> Result<Option<StoredEntry>, StoreError> {
+        read::current_entry(&self.tx, regime, code)
+    }
+
+    /// Stores an announcement version, replacing its entries and relations, keeping its first
+    /// sighting and adding `url` to the URLs it was seen at.
+    pub fn put_announcement(
+        &self,
+        a: &Announcement,
+        snapshot: i64,
+        url: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO announcement (key, authorities, year, number, title, issued, effective, snapshot, first_seen, updated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+             ON CONFLICT (key) DO UPDATE SET authorities = excluded.authorities, year = excluded.year,
+                number = excluded.number, title = excluded.title, issued = excluded.issued,
+                effective = excluded.effective, snapshot = excluded.snapshot, updated = excluded.updated",
+            params![
+                a.key,
+                serde_json::to_string(&a.authorities)?,
+                a.year,
+                a.number,
+                a.title,
+                a.issued.map(|d| d.to_string()),
+                serde_json::to_string(&a.effective)?,
+                snapshot,
+                now
+            ],
+        )?;
+        self.tx
+            .execute("DELETE FROM entry WHERE announcement = ?1", [&a.key])?;
+        self.tx
+            .execute("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
+        {
+            let mut insert = self.tx.prepare_cached(
+                "INSERT OR IGNORE INTO entry (announcement, regime, code, position, description, item_type, hs_codes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for (i, e) in a.entries.iter().enumerate() {
+                insert.execute(params![
+                    a.key,
+                    e.regime,
+                    e.code,
+                    i as i64,
+                    e.description,
+                    e.item_type.as_str(),
+                    serde_json::to_string(&e.hs_codes)?
+                ])?;
+            }
+            let mut insert = self.tx.prepare_cached(
+                "INSERT INTO relation (announcement, position, kind, target, from_date, until_date, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for (i, r) in a.relations.iter().enumerate() {
+                insert.execute(params![
+                    a.key,
+                    i as i64,
+                    r.kind.as_str(),
+                    r.target,
+                    r.from.map(|d| d.to_string()),
+                    r.until.map(|d| d.to_string()),
+                    r.scope
+                ])?;
+            }
+        }
+        self.add_url(&a.key, url, now)
+    }
+
+    pub fn add_url(&self, key: &str, url: &str, now: &str) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR IGNORE INTO announcement_url (announcement, url, first_seen) VALUES (?1, ?2, ?3)",
+            params![key, url, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_change(&self, c: &NewChange<'_>) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO change (kind, regime, code, announcement, before, after, url, sha256, observed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                c.kind,
+                c.regime,
+                c.code,
+                c.announcement,
+                c.before.as_ref().map(|v| v.to_string()),
+                c.after.as_ref().map(|v| v.to_string()),
+                c.url,
+                c.sha256,
+                c.observed_at
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// The outcome of one source's check, for `regwatch sources` and the reports' currency line.
+    pub fn record_source_outcome(
+        &self,
+        source: &str,
+        error: Option<&str>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        match error {
+            None => self.tx.execute(
+                "INSERT INTO source_status (id, last_attempt, last_success, consecutive_failures)
+                 VALUES (?1, ?2, ?2, 0)
+                 ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_success = ?2, consecutive_failures = 0",
+                params![source, now],
+            )?,
+            Some(e) => self.tx.execute(
+                "INSERT INTO source_status (id, last_attempt, last_error, consecutive_failures)
+                 VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_error = ?3,
+                    consecutive_failures = consecutive_failures + 1",
+                params![source, now, e],
+            )?,
+        };
+        Ok(())
+    }
+}
