@@ -259,10 +259,13 @@ impl Config {
         let mut seen = HashSet::new();
         for s in &self.sources {
             if !seen.insert(&s.id) {
-                return Err(invalid(
-                    &format!("\"{}\"", s.id),
-                    format!("key `id`: source id {:?} is used twice", s.id.0),
-                ));
+                return Err(ConfigError::Invalid {
+                    origin: match line_of_key(text, "id", &s.id.0) {
+                        Some(line) => format!("{origin}:{line}"),
+                        None => origin.to_string(),
+                    },
+                    message: format!("key `id`: source id {:?} is used twice", s.id.0),
+                });
             }
         }
         if self.politeness.concurrency == 0 || self.politeness.per_host_concurrency == 0 {
@@ -284,6 +287,19 @@ impl Config {
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id.0 == id)
     }
+}
+
+/// 1-based line of the last `key = "value"` line.
+fn line_of_key(text: &str, key: &str, value: &str) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.split_once('=').is_some_and(|(k, v)| {
+                k.trim() == key && v.trim().trim_matches(['"', '\'']) == value
+            })
+        })
+        .map(|(i, _)| i + 1)
+        .last()
 }
 
 /// 1-based line of the last line containing `needle`, for errors found after parsing.
@@ -353,7 +369,7 @@ schedule = "0 */2 * * *"
         let text = format!("{MINIMAL}{MINIMAL}");
         let err = Config::parse(&text, "t.toml").unwrap_err().to_string();
         assert!(
-            err.contains("used twice") && err.contains("t.toml:8"),
+            err.contains("used twice") && err.contains("t.toml:9"),
             "{err}"
         );
     }

@@ -1,0 +1,346 @@
+//! `regwatch check` against the snapshot server: additions, 304s, modifications, URLs, failures.
+
+use crate::support::*;
+
+const APR: &str = "2025-04-04T02:00:00Z";
+const OCT: &str = "2025-10-09T02:00:00Z";
+const OCT10: &str = "2025-10-10T02:00:00Z";
+const NOV: &str = "2025-11-07T02:00:00Z";
+
+#[test]
+fn first_check_records_additions_with_citations() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-10-09");
+    let (code, summary) = ws.check(OCT);
+    assert_eq!(code, 0, "{summary}");
+    assert!(summary["changes"].as_u64().unwrap() > 20);
+
+    let changes = ws.json(OCT, &["changes", "--format", "json"]);
+    let added = changes_of_kind(&changes, "added");
+    let e = added
+        .iter()
+        .find(|c| c["code"] == "1E902.a")
+        .expect("1E902.a added");
+    assert_eq!(e["announcement"], "MOFCOM-2025-62");
+    assert_eq!(e["citation"], "MOFCOM Announcement No. 62 of 2025");
+    assert_eq!(e["issued"], "2025-10-09");
+    assert_eq!(e["observed_at"], OCT);
+    assert!(
+        e["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://www.mofcom.gov.cn/zwgk/zcfb/art/2025/")
+    );
+    assert_eq!(e["sha256"].as_str().unwrap().len(), 64);
+    assert!(
+        e["sentence"]
+            .as_str()
+            .unwrap()
+            .starts_with("Added to the export control list: 1E902.a 稀土开采")
+    );
+
+    let text = ws.cmd(OCT).args(["changes"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.lines().any(|l| l.contains("ADDED")
+            && l.contains("1E902.a")
+            && l.ends_with("— MOFCOM Announcement No. 62 of 2025, issued 2025-10-09")),
+        "{text}"
+    );
+}
+
+#[test]
+fn unchanged_recheck_is_answered_with_304s_and_records_nothing() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-10-09");
+    ws.check(OCT);
+    let before = site.not_modified();
+    let db_size = std::fs::metadata(ws.db()).unwrap().len();
+    let (code, summary) = ws.check("2025-10-09T04:00:00Z");
+    assert_eq!(code, 0);
+    assert_eq!(summary["changes"], 0);
+    for s in summary["sources"].as_array().unwrap() {
+        assert_eq!(s["fetched"], 0, "{s}");
+        assert_eq!(
+            s["not_modified"].as_u64().unwrap(),
+            s["links"].as_u64().unwrap() + 1,
+            "{s}"
+        );
+    }
+    // 7 policy-column pages + 2 licensing-bureau pages answered 304.
+    assert_eq!(site.not_modified() - before, 9);
+    let changes = ws.json(
+        OCT,
+        &[
+            "changes",
+            "--format",
+            "json",
+            "--since",
+            "2025-10-09T03:00:00Z",
+        ],
+    );
+    assert_eq!(changes.as_array().unwrap().len(), 0);
+    // No copy of any page was added (the WAL may hold page updates, not new snapshots).
+    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    let (versions, _, _) = store.snapshot_stats().unwrap();
+    assert_eq!(versions, 9);
+    let _ = db_size;
+}
+
+#[test]
+fn a_changed_page_records_a_modification_with_a_redline() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    // A later capture in which No. 55's micropowder threshold is corrected from 50 to 40 µm.
+    let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_9a41c0d7e25b4f3a8c6d1e0f2b3a4c55.html";
+    let original = std::fs::read_to_string(tmp.path().join("mofcom/2025-10-09").join(rel)).unwrap();
+    let edited = original.replace("平均粒径不大于50微米", "平均粒径不大于40微米");
+    assert_ne!(original, edited);
+    let dir = tmp.path().join("mofcom/2025-10-20").join(rel);
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    std::fs::write(&dir, edited).unwrap();
+
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-10-09");
+    ws.check(OCT);
+    site.at("2025-10-20");
+    let (code, summary) = ws.check("2025-10-20T02:00:00Z");
+    assert_eq!(code, 0);
+    assert_eq!(summary["changes"], 1, "{summary}");
+    let changes = ws.json(
+        OCT,
+        &["changes", "--format", "json", "--since", "2025-10-20"],
+    );
+    let m = changes_of_kind(&changes, "modified");
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["code"], "2C902.a");
+    assert_eq!(
+        m[0]["before"]["description"],
+        "人造金刚石微粉，平均粒径不大于50微米"
+    );
+    assert_eq!(
+        m[0]["after"]["description"],
+        "人造金刚石微粉，平均粒径不大于40微米"
+    );
+    let text = ws
+        .cmd(OCT)
+        .args(["changes", "--since", "2025-10-20"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains(
+            "MODIFIED   2C902.a  description: 人造金刚石微粉，平均粒径不大于[-50-]{+40+}微米"
+        ),
+        "{text}"
+    );
+    // Both versions are kept as evidence.
+    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    // 9 pages on 10-09, the edit, and the licensing bureau's 10-10 index and reprint.
+    assert_eq!(store.snapshot_stats().unwrap().0, 9 + 1 + 2);
+}
+
+#[test]
+fn one_announcement_at_two_urls_is_one_announcement() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-10-09");
+    ws.check(OCT);
+    site.at("2025-10-10");
+    let (code, summary) = ws.check(OCT10);
+    assert_eq!(code, 0);
+    // The GBK reprint (charset only in <meta>) reads exactly like the original: no change.
+    assert_eq!(summary["changes"], 0, "{summary}");
+    let anns = ws.json(OCT10, &["announcements", "--format", "json"]);
+    let a62: Vec<_> = anns
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["key"] == "MOFCOM-2025-62")
+        .collect();
+    assert_eq!(a62.len(), 1);
+    let urls: Vec<&str> = a62[0]["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), 2, "{urls:?}");
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("https://www.mofcom.gov.cn/"))
+    );
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("https://xkzj.mofcom.gov.cn/"))
+    );
+    assert_eq!(a62[0]["authorities"], serde_json::json!(["MOFCOM"]));
+    assert_eq!(a62[0]["entries"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn suspension_is_recorded_and_the_list_follows_the_dates() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    for (date, now) in [
+        ("2025-04-04", APR),
+        ("2025-10-09", OCT),
+        ("2025-11-07", NOV),
+    ] {
+        site.at(date);
+        assert_eq!(ws.check(now).0, 0);
+    }
+    let changes = ws.json(
+        NOV,
+        &["changes", "--format", "json", "--since", "2025-11-07"],
+    );
+    let s = changes_of_kind(&changes, "suspended");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0]["announcement"], "MOFCOM-2025-70");
+    assert_eq!(
+        s[0]["after"]["targets"],
+        serde_json::json!([
+            "MOFCOM-2025-55",
+            "MOFCOM-2025-56",
+            "MOFCOM-2025-57",
+            "MOFCOM-2025-58",
+            "MOFCOM-2025-61",
+            "MOFCOM-2025-62"
+        ])
+    );
+    assert_eq!(s[0]["after"]["from"], "2025-11-07");
+    assert_eq!(s[0]["after"]["until"], "2026-11-10");
+
+    let status = |as_of: &str, code: &str| {
+        let list = ws.json(NOV, &["list", "--as-of", as_of, "--format", "json"]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == code)
+            .cloned()
+    };
+    let e = status("2025-10-20", "2C902.a").unwrap();
+    assert_eq!(e["status"], "not-yet-effective");
+    assert_eq!(e["effective_from"], "2025-11-08");
+    let e = status("2026-01-01", "1E902.a").unwrap();
+    assert_eq!(e["status"], "suspended");
+    assert_eq!(e["until"], "2026-11-10");
+    assert_eq!(e["announcement"], "MOFCOM-2025-62");
+    assert!(e["url"].as_str().unwrap().starts_with("https://"));
+    assert_eq!(
+        status("2026-11-11", "1E902.a").unwrap()["status"],
+        "in-force"
+    );
+    assert_eq!(
+        status("2026-01-01", "1C902.a").unwrap()["status"],
+        "in-force"
+    );
+    assert!(
+        status("2025-01-01", "1E902.a").is_none(),
+        "not listed before it was issued"
+    );
+}
+
+#[test]
+fn a_missing_source_fails_alone_and_the_exit_code_says_so() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(
+        &site,
+        r#"
+[[source]]
+id = "gone"
+profile = "mofcom"
+url = "https://www.mofcom.gov.cn/no/such/index.html"
+schedule = "0 * * * *"
+"#,
+    );
+    site.at("2025-10-09");
+    let (code, summary) = ws.check(OCT);
+    assert_eq!(code, 3, "{summary}");
+    let sources = summary["sources"].as_array().unwrap();
+    let gone = sources.iter().find(|s| s["id"] == "gone").unwrap();
+    assert_eq!(gone["ok"], false);
+    assert!(
+        gone["error"].as_str().unwrap().contains("HTTP 404"),
+        "{gone}"
+    );
+    let policy = sources.iter().find(|s| s["id"] == "mofcom-policy").unwrap();
+    assert_eq!(policy["ok"], true);
+    assert!(policy["changes"].as_u64().unwrap() > 0);
+    let status = ws.cmd(OCT).arg("sources").output().unwrap();
+    let status = String::from_utf8(status.stdout).unwrap();
+    assert!(status.contains("FAILING     1 consecutive failures; last: HTTP 404 from https://www.mofcom.gov.cn/no/such/index.html"), "{status}");
+}
+
+#[test]
+fn a_dead_server_is_a_failed_source_not_a_crash() {
+    // Bind then drop a listener: nothing listens on that port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("schedule.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[http]\ntimeout_secs = 2\nconnect_timeout_secs = 1\n[[source]]\nid = \"dead\"\nprofile = \"mofcom\"\nurl = \"http://127.0.0.1:{port}/index.html\"\nschedule = \"0 * * * *\"\n"
+        ),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--config")
+        .arg(&config)
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("dead") && stdout.contains("FAILED") && stdout.contains("cannot connect"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_index_that_lists_nothing_is_an_extraction_failure_not_a_mass_removal() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    let broken = tmp
+        .path()
+        .join("mofcom/2025-10-20/www.mofcom.gov.cn/zwgk/zcfb/index.html");
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(
+        &broken,
+        "<html><body><div id=app></div><script>render()</script></body></html>",
+    )
+    .unwrap();
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-10-09");
+    ws.check(OCT);
+    site.at("2025-10-20");
+    let (code, summary) = ws.check("2025-10-20T02:00:00Z");
+    assert_eq!(code, 3);
+    assert_eq!(summary["changes"], 0);
+    let policy = &summary["sources"][0];
+    assert!(
+        policy["error"]
+            .as_str()
+            .unwrap()
+            .contains("lists no announcement links"),
+        "{policy}"
+    );
+    let list = ws.json(OCT, &["list", "--as-of", "2025-10-20", "--format", "json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "1E902.a")
+    );
+}

@@ -1,0 +1,151 @@
+//! Command-line behaviour: config errors, the demo, exit codes.
+
+use assert_cmd::Command;
+
+#[test]
+fn a_bad_config_line_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schedule.toml");
+    std::fs::write(
+        &path,
+        "[[source]]\nid = \"x\"\nprofile = \"mofcom\"\nurl = \"https://www.mofcom.gov.cn/\"\nschedule = \"0 * * * *\"\nshedule_tz = \"UTC\"\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--config")
+        .arg(&path)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("schedule.toml"), "{err}");
+    assert!(err.contains("line 6"), "{err}");
+    assert!(err.contains("shedule_tz"), "{err}");
+
+    std::fs::write(&path, "[[source]]\nid = \"x\"\nprofile = \"mofcom\"\nurl = \"ftp://example.org/\"\nschedule = \"0 * * * *\"\n").unwrap();
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--config")
+        .arg(&path)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("line 4") && err.contains("ftp://example.org/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_config_file_is_a_usage_error() {
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .args(["--config", "/nonexistent/regwatch.toml", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("/nonexistent/regwatch.toml")
+    );
+}
+
+#[test]
+fn demo_tells_the_2025_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let step = |date: &str| {
+        let start = text
+            .find(&format!("=== {date}"))
+            .unwrap_or_else(|| panic!("no step {date}:\n{text}"));
+        let rest = &text[start + 4..];
+        let end = rest.find("=== ").unwrap_or(rest.len());
+        rest[..end].to_string()
+    };
+    let april = step("2025-04-04");
+    assert!(
+        april.contains("ADDED      1C902.a  钐金属、合金及相关产品"),
+        "{april}"
+    );
+    let october = step("2025-10-09");
+    assert!(
+        october.contains("ADDED      1E902.a  稀土开采"),
+        "{october}"
+    );
+    assert!(
+        october.contains("ADDED      1E902.b  稀土开采"),
+        "{october}"
+    );
+    assert!(
+        october.contains("MOFCOM Announcement No. 61 of 2025"),
+        "{october}"
+    );
+    assert!(
+        !october.contains("1C902.a"),
+        "April's entries are not re-added in October"
+    );
+    let november = step("2025-11-07");
+    assert!(november.contains("SUSPENDED  MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025 · by MOFCOM No. 70 of 2025 · 2025-11-07 → 2026-11-10"), "{november}");
+    // The database it leaves behind answers the other commands.
+    let list = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .args(["list", "--as-of", "2026-01-01", "--format", "json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "1E902.a" && e["status"] == "suspended")
+    );
+}
+
+#[test]
+fn reports_render_identically_from_the_same_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .assert()
+        .success();
+    for format in ["text", "md", "json"] {
+        let run = || {
+            Command::cargo_bin("regwatch")
+                .unwrap()
+                .arg("--db")
+                .arg(&db)
+                .args(["changes", "--format", format])
+                .output()
+                .unwrap()
+                .stdout
+        };
+        let first = run();
+        assert!(!first.is_empty());
+        assert_eq!(first, run(), "{format} output differs between runs");
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real binary against real local servers and real SQLite files.
+//! One test binary keeps link time down; modules group the scenarios.
+
+mod check;
+mod cli;
+mod support;

@@ -1,0 +1,168 @@
+//! Shared helpers: a snapshot server on 127.0.0.1, configs pointing at it, the binary.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use regwatch::demo::server::{SnapshotSite, serve};
+use serde_json::Value;
+
+pub fn repo_snapshots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots")
+}
+
+/// A snapshot server running on its own thread and runtime for the rest of the test.
+pub struct Site {
+    pub addr: SocketAddr,
+    pub site: Arc<SnapshotSite>,
+}
+
+impl Site {
+    pub fn start(root: &Path) -> Site {
+        let site = Arc::new(SnapshotSite::load(root).expect("loading snapshots"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s = site.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let (addr, task) = serve(s).await.unwrap();
+                tx.send(addr).unwrap();
+                let _ = task.await;
+            });
+        });
+        let addr = rx.recv().unwrap();
+        Site { addr, site }
+    }
+
+    /// Serves the site as of the capture on `date`.
+    pub fn at(&self, date: &str) {
+        let i = self
+            .site
+            .dates()
+            .iter()
+            .position(|d| d.to_string() == date)
+            .unwrap_or_else(|| panic!("no capture dated {date}"));
+        self.site.set_step(i);
+    }
+
+    pub fn not_modified(&self) -> u64 {
+        self.site
+            .not_modified
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A scratch directory with a config replaying `site` and extra `[[source]]` text.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new(site: &Site, extra: &str) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            r#"
+[store]
+path = "test.db"
+
+[http]
+mirror = "http://{}/"
+timeout_secs = 5
+
+[politeness]
+min_interval_ms = 0
+concurrency = 4
+
+[[source]]
+id = "mofcom-policy"
+profile = "mofcom"
+url = "https://www.mofcom.gov.cn/zwgk/zcfb/index.html"
+schedule = "7 8-20/2 * * *"
+timezone = "Asia/Shanghai"
+allowed_hosts = ["www.mofcom.gov.cn"]
+
+[[source]]
+id = "mofcom-xkzj"
+profile = "mofcom"
+url = "https://xkzj.mofcom.gov.cn/tzgg/index.html"
+schedule = "37 8-20/4 * * *"
+{extra}
+"#,
+            site.addr
+        );
+        std::fs::write(dir.path().join("schedule.toml"), config).unwrap();
+        Workspace { dir }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("schedule.toml")
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("test.db")
+    }
+
+    /// The binary with this workspace's config, at a fixed time.
+    pub fn cmd(&self, now: &str) -> Command {
+        let mut c = Command::cargo_bin("regwatch").unwrap();
+        c.arg("--config")
+            .arg(self.config())
+            .env("REGWATCH_NOW", now)
+            .env_remove("REGWATCH_DB");
+        c
+    }
+
+    pub fn json(&self, now: &str, args: &[&str]) -> Value {
+        let out = self.cmd(now).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `check --format json`, returning the exit code and the summary.
+    pub fn check(&self, now: &str) -> (i32, Value) {
+        let out = self
+            .cmd(now)
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap();
+        let summary = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "no JSON summary; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (code, summary)
+    }
+}
+
+/// Copies a snapshots tree so a test can add captures of its own.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+pub fn changes_of_kind<'a>(changes: &'a Value, kind: &str) -> Vec<&'a Value> {
+    changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == kind)
+        .collect()
+}
