@@ -230,10 +230,10 @@ impl Config {
             source,
         })?;
         let mut config = Config::parse(&text, &path.display().to_string())?;
-        if config.store.path.is_relative() {
-            if let Some(dir) = path.parent() {
-                config.store.path = dir.join(&config.store.path);
-            }
+        if config.store.path.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            config.store.path = dir.join(&config.store.path);
         }
         Ok(config)
     }

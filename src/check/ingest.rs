@@ -105,8 +105,8 @@ pub fn apply(
                 kind.as_str(),
                 Some(regime),
                 Some(code),
-                before.map(|b| serde_json::to_value(b)).transpose()?,
-                after.map(|a| serde_json::to_value(a)).transpose()?,
+                before.map(serde_json::to_value).transpose()?,
+                after.map(serde_json::to_value).transpose()?,
             )?;
             changes += 1;
         }

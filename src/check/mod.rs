@@ -304,13 +304,13 @@ impl Checker {
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
         let fetched = self.fetcher.fetch(url, validators).await?;
-        if let Fetched::Page(resp) = &fetched {
-            if !source.allows(&resp.final_url) {
-                return Err(FetchError::OffSite {
-                    url: url.clone(),
-                    to: resp.final_url.clone(),
-                });
-            }
+        if let Fetched::Page(resp) = &fetched
+            && !source.allows(&resp.final_url)
+        {
+            return Err(FetchError::OffSite {
+                url: url.clone(),
+                to: resp.final_url.clone(),
+            });
         }
         Ok(fetched)
     }

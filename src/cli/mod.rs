@@ -113,7 +113,7 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 }
 
 fn load_config(cli: &Cli) -> Result<Config> {
-    let explicit = cli.config != PathBuf::from("schedule.toml");
+    let explicit = cli.config.as_os_str() != "schedule.toml";
     let config = if !explicit && !cli.config.exists() {
         Config::parse(DEFAULT_CONFIG, "schedule.toml (embedded default)")
     } else {

@@ -73,7 +73,7 @@ impl SnapshotSite {
         if captures.is_empty() {
             bail!("no capture folders (YYYY-MM-DD) under {}", root.display());
         }
-        captures.sort_by(|a, b| b.date.cmp(&a.date)); // newest first, for lookups
+        captures.sort_by_key(|c| std::cmp::Reverse(c.date)); // newest first, for lookups
         let dates: BTreeSet<NaiveDate> = captures.iter().map(|c| c.date).collect();
         Ok(SnapshotSite {
             captures,

@@ -119,8 +119,8 @@ pub struct ListChange<'a> {
 
 /// Entry-level difference of two lists keyed by (regime, code), in key order.
 pub fn diff_lists<'a>(before: &'a [StoredEntry], after: &'a [StoredEntry]) -> Vec<ListChange<'a>> {
-    let mut keyed: BTreeMap<(&str, &str), (Option<&StoredEntry>, Option<&StoredEntry>)> =
-        BTreeMap::new();
+    type Pair<'e> = (Option<&'e StoredEntry>, Option<&'e StoredEntry>);
+    let mut keyed: BTreeMap<(&str, &str), Pair<'a>> = BTreeMap::new();
     for e in before {
         keyed.entry((&e.entry.regime, &e.entry.code)).or_default().0 = Some(e);
     }

@@ -54,7 +54,7 @@ static AUTHORITY: LazyLock<Regex> = LazyLock::new(|| {
         .map(|(zh, _)| *zh)
         .collect::<Vec<_>>()
         .join("|");
-    Regex::new(&format!("{names}")).expect("static regex")
+    Regex::new(&names).expect("static regex")
 });
 static HEADER_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"【\s*(发布单位|发布文号|发文日期)\s*】\s*([^【]*)").unwrap());
@@ -274,10 +274,10 @@ fn title(doc: &Html) -> Option<String> {
 fn authorities(group: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for m in AUTHORITY.find_iter(group) {
-        if let Some((_, short)) = AUTHORITIES.iter().find(|(zh, _)| *zh == m.as_str()) {
-            if !out.iter().any(|a| a == short) {
-                out.push(short.to_string());
-            }
+        if let Some((_, short)) = AUTHORITIES.iter().find(|(zh, _)| *zh == m.as_str())
+            && !out.iter().any(|a| a == short)
+        {
+            out.push(short.to_string());
         }
     }
     out
@@ -454,10 +454,8 @@ fn code_at(s: &str) -> Option<(String, usize)> {
     };
     let expect = |i: &mut usize, ok: fn(u8) -> bool, code: &mut String, allow_space: bool| {
         let save = *i;
-        if allow_space {
-            if *i < b.len() && b[*i] == b' ' {
-                *i += 1;
-            }
+        if allow_space && *i < b.len() && b[*i] == b' ' {
+            *i += 1;
         }
         if *i < b.len() && ok(b[*i]) {
             code.push(b[*i] as char);
@@ -653,7 +651,7 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
     }
     // `1C902 钐相关物项` heads the group `1C902.a`…`.c`: a heading, not an item of its own.
     let codes: Vec<String> = out.iter().map(|e| format!("{}.", e.code)).collect();
-    out.retain(|e| e.hs_codes.len() > 0 || !out_has_child(&codes, &e.code));
+    out.retain(|e| !e.hs_codes.is_empty() || !out_has_child(&codes, &e.code));
     out
 }
 
@@ -735,8 +733,10 @@ fn positional_entries(lines: &[String], key: &str) -> Vec<ControlEntry> {
             current = None;
             continue;
         }
-        if let Some(c) = ITEM.captures(line) {
-            if in_items {
+        if let Some(c) = ITEM.captures(line)
+            && in_items
+        {
+            {
                 let position: u32 = c[1].parse().unwrap_or(0);
                 let description = clean_description(&c[2]);
                 if description.is_empty() {

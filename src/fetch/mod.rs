@@ -168,18 +168,16 @@ impl Fetcher {
                 retry_after: retry_after(resp.headers()),
             });
         }
-        if let Some(len) = resp
+        let declared = resp
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            if len > self.max_body {
-                return Err(FetchError::TooLarge {
-                    url: url.clone(),
-                    limit: self.max_body,
-                });
-            }
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > self.max_body) {
+            return Err(FetchError::TooLarge {
+                url: url.clone(),
+                limit: self.max_body,
+            });
         }
         let final_url = self.real_url(url, resp.url());
         let headers = keep_headers(resp.headers());

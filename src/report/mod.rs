@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::model::{citation, parse_key};
+use crate::model::parse_key;
 use crate::store::{ChangeRecord, KnownAnnouncement, StoredEntry};
 
 /// Changes with the announcements they cite, ready to render.
@@ -228,13 +228,5 @@ mod tests {
             targets_phrase(&t),
             "MOFCOM Nos. 55, 56 of 2025; MOFCOM No. 51 of 2024"
         );
-    }
-}
-
-/// Exposed for renderers: the citation of a key when the announcement itself is unknown.
-pub fn key_citation(key: &str) -> String {
-    match parse_key(key) {
-        Some((auth, year, n)) => citation(&[auth.to_string()], year, n),
-        None => key.to_string(),
     }
 }

@@ -35,6 +35,9 @@ pub enum StoreError {
     ThreadGone,
 }
 
+/// Response headers as kept with a snapshot: `[(name, value)]`, names lower-case.
+pub type Headers = Vec<(String, String)>;
+
 pub struct Store {
     conn: Connection,
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
+use super::{Headers, Store, StoreError};
 use crate::model::{ControlEntry, Effective, ItemType, Relation, RelationKind};
 
 /// A control entry with the announcement that lists it.
@@ -89,10 +89,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
     ))
 }
 
-pub(super) fn snapshot_body(
-    conn: &Connection,
-    id: i64,
-) -> Result<(Vec<u8>, Vec<(String, String)>), StoreError> {
+pub(super) fn snapshot_body(conn: &Connection, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
     let (body, headers): (Vec<u8>, String) = conn.query_row(
         "SELECT body, headers FROM snapshot WHERE id = ?1",
         [id],
@@ -308,7 +305,7 @@ impl Store {
         )?)
     }
 
-    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Vec<(String, String)>), StoreError> {
+    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
         snapshot_body(self.conn(), id)
     }
 }

@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::read::{self, KnownAnnouncement, StoredEntry};
-use super::{StoreError, Tx};
+use super::{Headers, StoreError, Tx};
 use crate::model::Announcement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,7 +204,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Vec<(String, String)>), StoreError> {
+    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
         read::snapshot_body(&self.tx, id)
     }
 
