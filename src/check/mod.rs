@@ -413,6 +413,7 @@ fn observe_announcement(
     let tx = store.transaction()?;
     let result = match fetched {
         Ok(Fetched::Page(resp)) => {
+            let prior = tx.page_state(url)?;
             let rec = record_response(&tx, source, url, PageRole::Announcement, &resp, now)?;
             if rec.new_version {
                 let page = Page {
@@ -428,6 +429,7 @@ fn observe_announcement(
                     Applied::Recorded { changes } => PageResult::NewVersion { changes },
                     Applied::Rejected(e) => {
                         let reason = e.to_string();
+                        tx.restore_page(url, prior.as_ref())?;
                         tx.record_problem(source, Some(url), "extract", &reason, now)?;
                         PageResult::Failed(reason)
                     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use read::{ChangeRecord, KnownAnnouncement, SourceStatus, StoredEntry, Validators};
-pub use write::{NewChange, PageRole, PageVersion, RecordedPage, sha256_hex};
+pub use write::{NewChange, PageRole, PageState, PageVersion, RecordedPage, sha256_hex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -40,6 +40,14 @@ pub struct RecordedPage {
     pub new_version: bool,
 }
 
+/// What a page pointed at before an observation.
+#[derive(Debug, Clone)]
+pub struct PageState {
+    snapshot: Option<i64>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
 /// A change to append to the log.
 #[derive(Debug, Clone)]
 pub struct NewChange<'a> {
@@ -147,6 +155,42 @@ impl Tx<'_> {
             sha256: sha,
             new_version,
         })
+    }
+
+    /// The page's believed version and validators, to restore if a new version is rejected.
+    pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT snapshot, etag, last_modified FROM page WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(PageState {
+                        snapshot: r.get(0)?,
+                        etag: r.get(1)?,
+                        last_modified: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Puts back the believed version after a new one was rejected (a broken layout, an error
+    /// page served with 200). The rejected bytes stay stored as evidence; because the page does
+    /// not point at them, the next check reads them again and reports the failure again, instead
+    /// of treating a broken page as current.
+    pub fn restore_page(&self, url: &str, prior: Option<&PageState>) -> Result<(), StoreError> {
+        match prior {
+            Some(p) => self.tx.execute(
+                "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3 WHERE url = ?4",
+                params![p.snapshot, p.etag, p.last_modified, url],
+            )?,
+            None => self.tx.execute(
+                "UPDATE page SET snapshot = NULL, etag = NULL, last_modified = NULL WHERE url = ?1",
+                [url],
+            )?,
+        };
+        Ok(())
     }
 
     /// A 304: the current version was seen again. Returns it, or `None` if the page has no stored

@@ -344,3 +344,59 @@ fn an_index_that_lists_nothing_is_an_extraction_failure_not_a_mass_removal() {
             .any(|e| e["code"] == "1E902.a")
     );
 }
+
+#[test]
+fn an_error_page_served_with_200_is_reported_every_run_and_removes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_7f2b9d4e6a1c3e5b8d0f2a4c6e8b0d62.html";
+    let broken = tmp.path().join("mofcom/2025-10-20").join(rel);
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(
+        &broken,
+        "<html><body><h1>系统维护中，请稍后访问</h1></body></html>",
+    )
+    .unwrap();
+    // On 10-30 the page is back, byte for byte.
+    let fixed = tmp.path().join("mofcom/2025-10-30").join(rel);
+    std::fs::create_dir_all(fixed.parent().unwrap()).unwrap();
+    std::fs::copy(tmp.path().join("mofcom/2025-10-09").join(rel), &fixed).unwrap();
+
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-10-09");
+    ws.check(OCT);
+    site.at("2025-10-20");
+    for now in ["2025-10-20T02:00:00Z", "2025-10-20T04:00:00Z"] {
+        let (code, summary) = ws.check(now);
+        assert_eq!(
+            code, 3,
+            "the broken page is reported on every run: {summary}"
+        );
+        assert_eq!(summary["changes"], 0);
+        let failures = summary["sources"][0]["failures"].as_array().unwrap();
+        assert_eq!(failures.len(), 1);
+        assert!(
+            failures[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("no document number")
+        );
+    }
+    let list = ws.json(OCT, &["list", "--as-of", "2025-10-21", "--format", "json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "1E902.a")
+    );
+    site.at("2025-10-30");
+    let (code, summary) = ws.check("2025-10-30T02:00:00Z");
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(summary["changes"], 0);
+    let changes = ws.json(
+        OCT,
+        &["changes", "--format", "json", "--since", "2025-10-10"],
+    );
+    assert_eq!(changes.as_array().unwrap().len(), 0, "{changes}");
+}
