@@ -125,6 +125,15 @@ pub fn change_entry(c: &ChangeRecord) -> Option<StoredEntry> {
     serde_json::from_value(v.clone()).ok()
 }
 
+/// The announcements a relation change acts on, from its `after` JSON.
+pub fn relation_targets(c: &ChangeRecord) -> Vec<String> {
+    c.after
+        .as_ref()
+        .and_then(|v| v.get("targets"))
+        .and_then(|t| serde_json::from_value(t.clone()).ok())
+        .unwrap_or_default()
+}
+
 /// "MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025" for a list of announcement keys.
 pub fn targets_phrase(targets: &[String]) -> String {
     let mut groups: Vec<(String, i32, Vec<u32>)> = Vec::new();
@@ -191,10 +200,7 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
         "modified" => format!("Modified on the export control list: {code_desc} ({cite})."),
         kind => {
             let after = c.after.as_ref();
-            let targets: Vec<String> = after
-                .and_then(|v| v.get("targets"))
-                .and_then(|t| serde_json::from_value(t.clone()).ok())
-                .unwrap_or_default();
+            let targets = relation_targets(c);
             let until = after.and_then(|v| str_field(v, "until"));
             let verb = match kind {
                 "suspended" => "Suspended",

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{ChangeReport, Group, change_entry, short_citation, targets_phrase};
+use super::{ChangeReport, Group, change_entry, relation_targets, short_citation, targets_phrase};
 use crate::check::CheckSummary;
 use crate::diff::{field_changes, list::ListedEntry, redline};
 use crate::store::{ChangeRecord, KnownAnnouncement};
@@ -92,10 +92,7 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
         }
         _ => {
             let after = c.after.as_ref();
-            let targets: Vec<String> = after
-                .and_then(|v| v.get("targets"))
-                .and_then(|t| serde_json::from_value(t.clone()).ok())
-                .unwrap_or_default();
+            let targets = relation_targets(c);
             let date = |k: &str| {
                 after
                     .and_then(|v| v.get(k))

@@ -78,14 +78,7 @@ impl Tx<'_> {
         now: &str,
     ) -> Result<RecordedPage, StoreError> {
         let sha = sha256_hex(version.body);
-        let current: Option<(i64, String)> = self
-            .tx
-            .query_row(
-                "SELECT s.id, s.sha256 FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
-                [url],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let current = self.current_version(url)?;
         let (snapshot, new_version) = match current {
             Some((id, ref current_sha)) if *current_sha == sha => {
                 self.tx.execute(
@@ -157,6 +150,18 @@ impl Tx<'_> {
         })
     }
 
+    /// The snapshot id and SHA-256 of the page's believed version.
+    fn current_version(&self, url: &str) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT s.id, s.sha256 FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     /// The page's believed version and validators, to restore if a new version is rejected.
     pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         Ok(self
@@ -200,14 +205,7 @@ impl Tx<'_> {
         url: &str,
         now: &str,
     ) -> Result<Option<RecordedPage>, StoreError> {
-        let current: Option<(i64, String)> = self
-            .tx
-            .query_row(
-                "SELECT s.id, s.sha256 FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
-                [url],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let current = self.current_version(url)?;
         let Some((id, sha)) = current else {
             return Ok(None);
         };
