@@ -90,3 +90,46 @@ impl Politeness {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Lower bounds only: the gate must make requests wait; how fast the machine is doesn't matter.
+    #[tokio::test]
+    async fn requests_to_one_host_are_spaced_by_the_minimum_interval() {
+        let p = Politeness::new(8, 1, Duration::from_millis(60));
+        let start = Instant::now();
+        for _ in 0..3 {
+            drop(p.acquire("www.mofcom.gov.cn").await);
+        }
+        assert!(start.elapsed() >= Duration::from_millis(120));
+    }
+
+    #[tokio::test]
+    async fn per_host_concurrency_is_a_ceiling() {
+        let p = Arc::new(Politeness::new(8, 1, Duration::ZERO));
+        let held = p.acquire("www.mofcom.gov.cn").await;
+        let p2 = p.clone();
+        let second = tokio::spawn(async move { drop(p2.acquire("www.mofcom.gov.cn").await) });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !second.is_finished(),
+            "a second request started while the first was in flight"
+        );
+        // Another host is not held up.
+        drop(p.acquire("xkzj.mofcom.gov.cn").await);
+        drop(held);
+        second.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn back_off_holds_the_host() {
+        let p = Politeness::new(8, 1, Duration::ZERO);
+        p.back_off("www.mofcom.gov.cn", Duration::from_millis(80))
+            .await;
+        let start = Instant::now();
+        drop(p.acquire("www.mofcom.gov.cn").await);
+        assert!(start.elapsed() >= Duration::from_millis(70));
+    }
+}
