@@ -32,10 +32,6 @@ fn main() -> ExitCode {
     ExitCode::from(exit as u8)
 }
 
-#[allow(dead_code)]
-fn _exit_codes_are_stable() {
-    // Changing these breaks cron jobs and scripts: see README "Exit codes".
-    const _: () =
-        assert!(Exit::Ok as u8 == 0 && Exit::Changes as u8 == 1 && Exit::Usage as u8 == 2);
-    const _: () = assert!(Exit::SourcesFailed as u8 == 3 && Exit::Fatal as u8 == 4);
-}
+// Changing these breaks cron jobs and scripts: see README "Exit codes".
+const _: () = assert!(Exit::Ok as u8 == 0 && Exit::Changes as u8 == 1 && Exit::Usage as u8 == 2);
+const _: () = assert!(Exit::SourcesFailed as u8 == 3 && Exit::Fatal as u8 == 4);
