@@ -304,8 +304,4 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?)
     }
-
-    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
-        snapshot_body(self.conn(), id)
-    }
 }
