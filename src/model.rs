@@ -80,6 +80,10 @@ pub enum ItemType {
     Software,
     Technology,
     Service,
+    /// Not an item but a control measure stated in the announcement's text: catch-all licensing,
+    /// a value threshold (de minimis), an end-user or destination rule. Its code is the
+    /// announcement key and the clause (`MOFCOM-2025-61#m1.1`), its description the clause text.
+    Measure,
 }
 
 impl ItemType {
@@ -91,6 +95,7 @@ impl ItemType {
             ItemType::Software => "software",
             ItemType::Technology => "technology",
             ItemType::Service => "service",
+            ItemType::Measure => "measure",
         }
     }
 
@@ -102,6 +107,7 @@ impl ItemType {
             "software" => ItemType::Software,
             "technology" => ItemType::Technology,
             "service" => ItemType::Service,
+            "measure" => ItemType::Measure,
             _ => return None,
         })
     }

@@ -117,7 +117,7 @@ mod fixture_tests {
         assert_eq!(original.key, "MOFCOM-2025-62");
         assert_eq!(original, reprint);
         let codes: Vec<&str> = original.entries.iter().map(|e| e.code.as_str()).collect();
-        assert_eq!(codes, ["1E902.a", "1E902.b"]);
+        assert_eq!(codes, ["1E902.a", "1E902.b", "MOFCOM-2025-62#m2"]);
         assert_eq!(original.issued, NaiveDate::from_ymd_opt(2025, 10, 9));
         assert_eq!(
             original.effective[0].date,

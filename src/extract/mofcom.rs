@@ -102,6 +102,19 @@ static SUBSECTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[（(]\s*([一二三四五六七八九十]+)\s*[)）]").unwrap());
 static ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,2})\s*[.．、]\s*(\S.*)$").unwrap());
+/// Words that make a clause a control measure: licensing, bans, refusals, case-by-case review,
+/// value thresholds.
+static MEASURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"许可|不得出口|禁止|不予|逐案|价值比例|[0-9.]+\s*[%％]").unwrap()
+});
+/// Licensing procedure and penalties, which restate the law rather than add a control…
+static PROCEDURE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"办理[^，。；]*许可手续|行政处罚|刑事责任").unwrap());
+/// …unless the clause also says something substantive: a refusal, a review, a ban, a threshold,
+/// a catch-all, a user or place.
+static SUBSTANTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"不予|逐案|禁止|不得出口|价值比例|[%％]|知道或者应当知道|最终用户|军事|境外").unwrap()
+});
 static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*、|\d{1,2}\s*、|\d{1,2}[.．]\s)\s*")
         .unwrap()
@@ -150,7 +163,7 @@ pub fn index(base: &Url, html: &str) -> Result<Vec<IndexLink>, ExtractError> {
 pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     let doc = Html::parse_document(html);
     let page: Vec<String> = document_lines(&doc).iter().map(|l| normalise(l)).collect();
-    let body = content_lines(&doc).unwrap_or_else(|| page.clone());
+    let body = content_lines(&doc).unwrap_or_else(|| article_lines(&page));
 
     let header = header_fields(&page);
     let title = title(&doc).unwrap_or_default();
@@ -192,6 +205,7 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     if entries.is_empty() && year <= 2024 {
         entries = positional_entries(&body, &key);
     }
+    entries.extend(measures(&body, &key));
 
     Ok(Announcement {
         key,
@@ -228,6 +242,37 @@ fn content_lines(doc: &Html) -> Option<Vec<String>> {
         let lines: Vec<String> = element_lines(el).iter().map(|l| normalise(l)).collect();
         (!lines.is_empty()).then_some(lines)
     })
+}
+
+/// The article in a page with no marked content container: from the header block (or the
+/// document number) to the first line of chrome after it. Related-article lists below an article
+/// cite other announcements with verbs like 暂停实施 in their titles and must not be read as the
+/// article's own text.
+fn article_lines(page: &[String]) -> Vec<String> {
+    const CHROME: &[&str] = &[
+        "相关稿件",
+        "相关链接",
+        "相关文章",
+        "相关阅读",
+        "相关新闻",
+        "责任编辑",
+        "关闭窗口",
+        "主办单位",
+        "版权所有",
+        "网站地图",
+        "【打印",
+        "【关闭",
+    ];
+    let start = page
+        .iter()
+        .position(|l| HEADER_FIELD.is_match(l))
+        .or_else(|| page.iter().position(|l| DOC_NUMBER.is_match(l)))
+        .unwrap_or(0);
+    let end = page[start..]
+        .iter()
+        .position(|l| CHROME.iter().any(|c| l.starts_with(c)))
+        .map_or(page.len(), |n| start + n);
+    page[start..end].to_vec()
 }
 
 #[derive(Default)]
@@ -758,6 +803,105 @@ fn positional_entries(lines: &[String], key: &str) -> Vec<ControlEntry> {
         if let Some(i) = current {
             push_hs(&mut out[i], customs_codes(line));
         }
+    }
+    out
+}
+
+/// A numbered clause of the body (`二、…` or `（一）…`), for [`measures`].
+struct Clause {
+    section: u32,
+    sub: Option<u32>,
+    text: String,
+    /// Item lines (coded, numbered, or carrying customs codes) follow it: it introduces a list.
+    lists_items: bool,
+    /// `（一）` sub-clauses follow it: it is their lead-in.
+    has_subs: bool,
+}
+
+/// Control measures that are not list items — catch-all licensing, value thresholds, end-user and
+/// destination rules — one per numbered clause that states one, keyed `KEY#m{clause}`. A clause
+/// that introduces items, acts on another announcement or only dates this one is not a measure.
+fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
+    let mut clauses: Vec<Clause> = Vec::new();
+    let mut section = 0u32;
+    for line in lines {
+        if let Some(c) = SECTION.captures(line) {
+            section = parse_number(&c[1]).unwrap_or(0);
+            clauses.push(Clause {
+                section,
+                sub: None,
+                text: line[c.get(0).unwrap().end()..].trim().to_string(),
+                lists_items: false,
+                has_subs: false,
+            });
+            continue;
+        }
+        if line.starts_with("附件") {
+            // The annex list: what follows is not part of the numbered clauses.
+            section = 0;
+            continue;
+        }
+        if section == 0 {
+            continue;
+        }
+        if let Some(c) = SUBSECTION.captures(line) {
+            if let Some(parent) = clauses.iter_mut().rev().find(|c| c.sub.is_none()) {
+                parent.has_subs = true;
+            }
+            clauses.push(Clause {
+                section,
+                sub: parse_number(&c[1]),
+                text: line[c.get(0).unwrap().end()..].trim().to_string(),
+                lists_items: false,
+                has_subs: false,
+            });
+            continue;
+        }
+        let stripped = ENUMERATOR.replace(line, "");
+        let is_item = leading_code(&stripped).is_some()
+            || trailing_code(line).is_some()
+            || ITEM.is_match(line)
+            || !customs_codes(line).is_empty();
+        if is_item && let Some(last) = clauses.last_mut() {
+            last.lists_items = true;
+        }
+    }
+
+    let mut out = Vec::new();
+    for (i, c) in clauses.iter().enumerate() {
+        if c.has_subs || c.lists_items || c.text.is_empty() {
+            continue;
+        }
+        let head = match c.sub {
+            Some(_) => clauses[..i]
+                .iter()
+                .rev()
+                .find(|p| p.sub.is_none())
+                .map_or("", |p| p.text.as_str()),
+            None => "",
+        };
+        let text = format!("{head}{}", c.text);
+        let is_relation = relation_kind(&text).is_some() || text.contains("同步予以更新");
+        let procedural = PROCEDURE.is_match(&text) && !SUBSTANTIVE.is_match(&text);
+        if is_relation || procedural || !MEASURE.is_match(&text) {
+            continue;
+        }
+        let code = match c.sub {
+            Some(n) => format!("{key}#m{}.{n}", c.section),
+            None => format!("{key}#m{}", c.section),
+        };
+        if out.iter().any(|e: &ControlEntry| e.code == code) {
+            continue;
+        }
+        out.push(ControlEntry {
+            regime: REGIME.to_string(),
+            code,
+            description: text
+                .trim_end_matches(|c: char| "。；;，,".contains(c))
+                .to_string(),
+            item_type: ItemType::Measure,
+            hs_codes: Vec::new(),
+        });
     }
     out
 }

@@ -193,8 +193,14 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
         .as_ref()
         .map(|e| format!("{} {}", e.entry.code, e.entry.description))
         .unwrap_or_default();
+    let measure = entry
+        .as_ref()
+        .is_some_and(|e| e.entry.item_type == crate::model::ItemType::Measure);
     match c.kind.as_str() {
         "published" => format!("Published: {} ({cite}).", group.citation()),
+        "added" if measure => format!("New control measure: {code_desc} ({cite})."),
+        "removed" if measure => format!("Control measure withdrawn: {code_desc} ({cite})."),
+        "modified" if measure => format!("Control measure modified: {code_desc} ({cite})."),
         "added" => format!("Added to the export control list: {code_desc} ({cite})."),
         "removed" => format!("Removed from the export control list: {code_desc} ({cite})."),
         "modified" => format!("Modified on the export control list: {code_desc} ({cite})."),

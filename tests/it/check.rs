@@ -176,7 +176,14 @@ fn one_announcement_at_two_urls_is_one_announcement() {
             .any(|u| u.starts_with("https://xkzj.mofcom.gov.cn/"))
     );
     assert_eq!(a62[0]["authorities"], serde_json::json!(["MOFCOM"]));
-    assert_eq!(a62[0]["entries"].as_array().unwrap().len(), 2);
+    let codes: Vec<&str> = a62[0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    // The two listed technologies and the catch-all licensing rule of clause 二.
+    assert_eq!(codes, ["1E902.a", "1E902.b", "MOFCOM-2025-62#m2"]);
 }
 
 #[test]
