@@ -81,6 +81,8 @@ static CITED: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CONTINUATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([0-9一二三四五六七八九十百零〇两]+)\s*号").unwrap());
+static OWN_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"自\s*本公告\s*(?:施行|实施|生效)之日起").unwrap());
 static UNTIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"至\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)").unwrap());
 static FROM_DATE: LazyLock<Regex> =
@@ -105,7 +107,7 @@ static ITEM: LazyLock<Regex> =
 /// Words that make a clause a control measure: licensing, bans, refusals, case-by-case review,
 /// value thresholds.
 static MEASURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"许可|不得出口|禁止|不予|逐案|价值比例|[0-9.]+\s*[%％]").unwrap()
+    Regex::new(r"许可|不得出口|禁止|不予|逐案|审查|审批|价值比例|[0-9.]+\s*[%％]").unwrap()
 });
 /// Licensing procedure and penalties, which restate the law rather than add a control…
 static PROCEDURE: LazyLock<Regex> =
@@ -113,7 +115,8 @@ static PROCEDURE: LazyLock<Regex> =
 /// …unless the clause also says something substantive: a refusal, a review, a ban, a threshold,
 /// a catch-all, a user or place.
 static SUBSTANTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"不予|逐案|禁止|不得出口|价值比例|[%％]|知道或者应当知道|最终用户|军事|境外").unwrap()
+    Regex::new(r"不予|逐案|禁止|不得出口|价值比例|[%％]|知道或者应当知道|最终用户|军事|境外")
+        .unwrap()
 });
 static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*、|\d{1,2}\s*、|\d{1,2}[.．]\s)\s*")
@@ -166,7 +169,7 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     let body = content_lines(&doc).unwrap_or_else(|| article_lines(&page));
 
     let header = header_fields(&page);
-    let title = title(&doc).unwrap_or_default();
+    let title = title(&doc, &page).unwrap_or_default();
     let number_source = header
         .doc_number
         .iter()
@@ -199,7 +202,7 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
 
     let text = body.join("\n");
     let effective = effective_dates(&text, issued);
-    let relations = relations(&text, issued, &key);
+    let relations = relations(&text, issued, &effective, &key);
     let mut entries = coded_entries(&body);
     // Before the unified list (December 2024) announcements had no control codes.
     if entries.is_empty() && year <= 2024 {
@@ -260,19 +263,27 @@ fn article_lines(page: &[String]) -> Vec<String> {
         "主办单位",
         "版权所有",
         "网站地图",
+        "分享到",
         "【打印",
         "【关闭",
     ];
     let start = page
         .iter()
         .position(|l| HEADER_FIELD.is_match(l))
-        .or_else(|| page.iter().position(|l| DOC_NUMBER.is_match(l)))
+        // The title line itself names what the announcement acts on, without dates: skip it.
+        .or_else(|| {
+            page.iter()
+                .position(|l| DOC_NUMBER.is_match(l))
+                .map(|n| n + 1)
+        })
         .unwrap_or(0);
     let end = page[start..]
         .iter()
         .position(|l| CHROME.iter().any(|c| l.starts_with(c)))
         .map_or(page.len(), |n| start + n);
-    page[start..end].to_vec()
+    page.get(start..end)
+        .map(<[String]>::to_vec)
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -298,22 +309,51 @@ fn header_fields(lines: &[String]) -> Header {
     h
 }
 
-fn title(doc: &Html) -> Option<String> {
-    for css in [".art-title", "h1", "title"] {
-        let Ok(sel) = Selector::parse(css) else {
-            continue;
+/// The announcement's title: the first heading that carries a document number (a `<title>` or
+/// heading may name only the column), completed with the `关于…` line when the heading is only the
+/// number.
+fn title(doc: &Html, page: &[String]) -> Option<String> {
+    let tidy = |t: &str| {
+        let t = normalise(t)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // `<title>` carries the site name after a separator.
+        t.split(" - ").next().unwrap_or("").trim().to_string()
+    };
+    let from_markup = [".art-title", "h1", "h2", ".headline", "title"]
+        .iter()
+        .filter_map(|css| Selector::parse(css).ok())
+        .flat_map(|sel| {
+            doc.select(&sel)
+                .next()
+                .map(|el| tidy(&el.text().collect::<String>()))
+        })
+        .find(|t| DOC_NUMBER.is_match(t));
+    let mut t = from_markup.or_else(|| {
+        page.iter()
+            .find(|l| DOC_NUMBER.is_match(l) && !HEADER_FIELD.is_match(l))
+            .map(|l| tidy(l))
+    })?;
+    let number_only = DOC_NUMBER
+        .find(&t)
+        .is_some_and(|m| t[m.end()..].trim().is_empty() && t[..m.start()].trim().is_empty());
+    if number_only {
+        let fuller = page
+            .iter()
+            .map(|l| tidy(l))
+            .find(|l| l.starts_with(&t) && l.len() > t.len());
+        let next = || {
+            let at = page.iter().position(|l| tidy(l) == t)?;
+            page.get(at + 1)
+                .filter(|l| l.starts_with("关于"))
+                .map(|l| format!("{t} {}", tidy(l)))
         };
-        if let Some(el) = doc.select(&sel).next() {
-            let t = normalise(&el.text().collect::<String>());
-            let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-            // `<title>` carries the site name after a separator.
-            let t = t.split(" - ").next().unwrap_or("").trim().to_string();
-            if !t.is_empty() {
-                return Some(t);
-            }
+        if let Some(better) = fuller.or_else(next) {
+            t = better;
         }
     }
-    None
+    (!t.is_empty()).then_some(t)
 }
 
 fn authorities(group: &str) -> Vec<String> {
@@ -380,10 +420,24 @@ fn scope_of(prefix: &str) -> Option<String> {
         .trim_start_matches("本公告")
         .trim_matches(|c: char| c.is_whitespace() || "，,、".contains(c));
     let s = s.trim_end_matches(['均', '将']).trim();
-    (!s.is_empty() && s != "其他" && s.chars().count() <= 80).then(|| s.to_string())
+    // "其他规定" (the other provisions) is the announcement's default date, not a scope.
+    let rest = s.starts_with("其他") || s.starts_with("其余");
+    (!s.is_empty() && !rest && s.chars().count() <= 80).then(|| s.to_string())
 }
 
-fn relations(text: &str, issued: Option<NaiveDate>, own_key: &str) -> Vec<Relation> {
+fn relations(
+    text: &str,
+    issued: Option<NaiveDate>,
+    effective: &[Effective],
+    own_key: &str,
+) -> Vec<Relation> {
+    // "自本公告施行之日起废止": from the day this announcement (as a whole) takes effect.
+    let own_start = effective
+        .iter()
+        .filter(|e| e.scope.is_none())
+        .map(|e| e.date)
+        .min()
+        .or(issued);
     let mut out = Vec::new();
     for sentence in sentences(text) {
         if sentence.contains("清单")
@@ -405,6 +459,8 @@ fn relations(text: &str, issued: Option<NaiveDate>, own_key: &str) -> Vec<Relati
         };
         let from = if sentence.contains("自即日起") || EFFECTIVE_ON_ISSUE.is_match(sentence) {
             issued
+        } else if OWN_START.is_match(sentence) {
+            own_start
         } else {
             FROM_DATE.captures(sentence).and_then(|c| parse_date(&c[1]))
         };
@@ -807,6 +863,13 @@ fn positional_entries(lines: &[String], key: &str) -> Vec<ControlEntry> {
     out
 }
 
+/// Whether a clause's text states a control measure of its own.
+fn is_measure(text: &str) -> bool {
+    let is_relation = relation_kind(text).is_some() || text.contains("同步予以更新");
+    let procedural = PROCEDURE.is_match(text) && !SUBSTANTIVE.is_match(text);
+    !is_relation && !procedural && MEASURE.is_match(text)
+}
+
 /// A numbered clause of the body (`二、…` or `（一）…`), for [`measures`].
 struct Clause {
     section: u32,
@@ -867,6 +930,33 @@ fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
         }
     }
 
+    if clauses.is_empty() {
+        // An announcement without numbered clauses: each paragraph that states a measure is one,
+        // numbered in order of appearance.
+        for line in lines {
+            if line.starts_with("附件") {
+                break;
+            }
+            let stripped = ENUMERATOR.replace(line, "");
+            let is_item = leading_code(&stripped).is_some()
+                || trailing_code(line).is_some()
+                || ITEM.is_match(line);
+            if !is_item && !HEADER_FIELD.is_match(line) {
+                clauses.push(Clause {
+                    section: clauses.len() as u32 + 1,
+                    sub: None,
+                    text: line.clone(),
+                    lists_items: false,
+                    has_subs: false,
+                });
+            }
+        }
+        clauses.retain(|c| is_measure(&c.text));
+        for (n, c) in clauses.iter_mut().enumerate() {
+            c.section = n as u32 + 1;
+        }
+    }
+
     let mut out = Vec::new();
     for (i, c) in clauses.iter().enumerate() {
         if c.has_subs || c.lists_items || c.text.is_empty() {
@@ -881,9 +971,7 @@ fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
             None => "",
         };
         let text = format!("{head}{}", c.text);
-        let is_relation = relation_kind(&text).is_some() || text.contains("同步予以更新");
-        let procedural = PROCEDURE.is_match(&text) && !SUBSTANTIVE.is_match(&text);
-        if is_relation || procedural || !MEASURE.is_match(&text) {
+        if !is_measure(&text) {
             continue;
         }
         let code = match c.sub {
@@ -942,7 +1030,7 @@ mod tests {
     fn suspension_targets_and_period() {
         let issued = NaiveDate::from_ymd_opt(2025, 11, 7);
         let text = "自即日起至2026年11月10日，暂停实施商务部 海关总署公告2025年第55号、56号、57号、58号及商务部公告2025年第61号、62号。";
-        let r = relations(text, issued, "MOFCOM-2025-70");
+        let r = relations(text, issued, &[], "MOFCOM-2025-70");
         let targets: Vec<&str> = r.iter().map(|r| r.target.as_str()).collect();
         assert_eq!(
             targets,
@@ -965,6 +1053,7 @@ mod tests {
         let r = relations(
             "商务部公告2025年第61号第二款暂停实施。",
             NaiveDate::from_ymd_opt(2025, 11, 7),
+            &[],
             "MOFCOM-2025-70",
         );
         assert_eq!(r.len(), 1);

@@ -1,0 +1,216 @@
+//! The MOFCOM extractor against fixture pages: each page's full output against its reviewed
+//! expected JSON, and codes, dates and relations against hand-written gold annotations, with recall
+//! and precision over the whole set.
+//!
+//! `tests/fixtures/mofcom/cases.toml` lists the cases. Expected JSON lives in
+//! `tests/fixtures/mofcom/expected/`; after a deliberate extractor change, rewrite it with
+//! `REGWATCH_BLESS=1 cargo test extract` and review the diff. Under `CI=true` a missing or
+//! different file fails instead of being written.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use regwatch::extract::{self, ExtractError, Page, Profile};
+use regwatch::model::Announcement;
+use serde::Deserialize;
+use url::Url;
+
+#[derive(Deserialize)]
+struct Cases {
+    case: Vec<Case>,
+}
+
+/// One page and what a careful reader finds in it.
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    /// Path from the repository root.
+    page: String,
+    #[serde(default = "default_url")]
+    url: String,
+    content_type: Option<String>,
+    key: String,
+    codes: Vec<String>,
+    dates: Vec<String>,
+    relations: Vec<String>,
+}
+
+fn default_url() -> String {
+    "https://www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_0.html".to_string()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    root().join("tests/fixtures/mofcom")
+}
+
+fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(fixtures().join("cases.toml")).unwrap();
+    toml::from_str::<Cases>(&text).unwrap().case
+}
+
+fn extract(case: &Case) -> Result<Announcement, ExtractError> {
+    let body =
+        std::fs::read(root().join(&case.page)).unwrap_or_else(|e| panic!("{}: {e}", case.page));
+    let url = Url::parse(&case.url).unwrap();
+    let page = Page {
+        url: &url,
+        body: &body,
+        content_type: case.content_type.as_deref(),
+    };
+    extract::announcement(Profile::Mofcom, &page)
+}
+
+/// Compares `actual` with the reviewed file, or writes it when blessing.
+fn expect_file(path: &Path, actual: &str) -> Result<(), String> {
+    let bless = std::env::var_os("REGWATCH_BLESS").is_some();
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    match std::fs::read_to_string(path) {
+        Ok(expected) if expected == actual => Ok(()),
+        Ok(_) | Err(_) if bless && !ci => {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, actual).unwrap();
+            Ok(())
+        }
+        Ok(expected) => Err(format!(
+            "{} differs from the extractor's output:\n{}",
+            path.display(),
+            similar::TextDiff::from_lines(&expected, actual)
+                .unified_diff()
+                .header("expected", "actual")
+        )),
+        Err(_) => Err(format!(
+            "{} is missing; run `REGWATCH_BLESS=1 cargo test extract` and review it",
+            path.display()
+        )),
+    }
+}
+
+#[test]
+fn every_fixture_matches_its_expected_json() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let a = extract(&case).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        assert_eq!(a.key, case.key, "{}", case.name);
+        let json = serde_json::to_string_pretty(&a).unwrap() + "\n";
+        let path = fixtures()
+            .join("expected")
+            .join(format!("{}.json", case.name));
+        if let Err(e) = expect_file(&path, &json) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn date_facts(a: &Announcement) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = a.issued.iter().map(|d| format!("issued {d}")).collect();
+    for e in &a.effective {
+        let scoped = if e.scope.is_some() { " scoped" } else { "" };
+        out.insert(format!("effective {}{scoped}", e.date));
+    }
+    out
+}
+
+fn relation_facts(a: &Announcement) -> BTreeSet<String> {
+    let day = |d: Option<chrono::NaiveDate>| d.map_or("-".to_string(), |d| d.to_string());
+    a.relations
+        .iter()
+        .map(|r| {
+            let mut s = format!(
+                "{} {} {}..{}",
+                r.kind.as_str(),
+                r.target,
+                day(r.from),
+                day(r.until)
+            );
+            if let Some(scope) = &r.scope {
+                s.push(' ');
+                s.push_str(scope);
+            }
+            s
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Score {
+    true_pos: usize,
+    false_pos: usize,
+    false_neg: usize,
+    misses: Vec<String>,
+}
+
+impl Score {
+    fn add(&mut self, case: &str, found: &BTreeSet<String>, gold: &[String]) {
+        let gold: BTreeSet<String> = gold.iter().cloned().collect();
+        self.true_pos += found.intersection(&gold).count();
+        for f in found.difference(&gold) {
+            self.false_pos += 1;
+            self.misses.push(format!("{case}: extra {f}"));
+        }
+        for g in gold.difference(found) {
+            self.false_neg += 1;
+            self.misses.push(format!("{case}: missed {g}"));
+        }
+    }
+
+    fn precision(&self) -> f64 {
+        self.true_pos as f64 / (self.true_pos + self.false_pos).max(1) as f64
+    }
+
+    fn recall(&self) -> f64 {
+        self.true_pos as f64 / (self.true_pos + self.false_neg).max(1) as f64
+    }
+}
+
+/// Recall and precision of codes, dates and relations over every fixture, against the gold
+/// annotations. The figures are printed (`cargo test extract -- --nocapture`) and must stay at
+/// or above 0.95; every miss is listed when they do not.
+#[test]
+fn recall_and_precision_over_the_fixture_set() {
+    let (mut codes, mut dates, mut relations) =
+        (Score::default(), Score::default(), Score::default());
+    let cases = cases();
+    for case in &cases {
+        let a = extract(case).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let found: BTreeSet<String> = a.entries.iter().map(|e| e.code.clone()).collect();
+        codes.add(&case.name, &found, &case.codes);
+        dates.add(&case.name, &date_facts(&a), &case.dates);
+        relations.add(&case.name, &relation_facts(&a), &case.relations);
+    }
+    println!("{} fixture pages", cases.len());
+    println!(
+        "{:<10} {:>6} {:>9} {:>7}",
+        "", "facts", "precision", "recall"
+    );
+    for (name, s) in [
+        ("codes", &codes),
+        ("dates", &dates),
+        ("relations", &relations),
+    ] {
+        println!(
+            "{name:<10} {:>6} {:>9.3} {:>7.3}",
+            s.true_pos + s.false_neg,
+            s.precision(),
+            s.recall()
+        );
+    }
+    for s in [&codes, &dates, &relations] {
+        assert!(
+            s.precision() >= 0.95 && s.recall() >= 0.95,
+            "below 0.95:\n{}",
+            s.misses.join("\n")
+        );
+    }
+    // Gold annotations are meant to be complete: list what the extractor gets wrong even when the
+    // totals pass, so a regression shows up in the log.
+    for s in [&codes, &dates, &relations] {
+        for m in &s.misses {
+            println!("miss: {m}");
+        }
+    }
+}
