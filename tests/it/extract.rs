@@ -214,3 +214,112 @@ fn recall_and_precision_over_the_fixture_set() {
         }
     }
 }
+
+mod never_panics {
+    //! The extractor reads whatever a server sends: no input may panic it. Random bytes, random
+    //! text made of the fragments the patterns key on, and fixture pages cut or spliced anywhere.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const FRAGMENTS: &[&str] = &[
+        "商务部",
+        " 海关总署",
+        "公告",
+        "2025年第",
+        "第六十二號",
+        "62号",
+        "、56号",
+        "及",
+        "【发布文号】",
+        "【发文日期】",
+        "20251009",
+        "２０２５年１０月９日",
+        "自",
+        "起正式实施",
+        "自公布之日起实施",
+        "自即日起至",
+        "2026年11月10日",
+        "暂停实施",
+        "暫停實施",
+        "第二款",
+        "废止",
+        "代替",
+        "恢复实施",
+        "同步予以更新",
+        "清单",
+        "1E902.a ",
+        "3B90 1.a",
+        "3C901.a.1",
+        "（管制编码：",
+        "）",
+        "参考税则号列：",
+        "285 39030",
+        "、",
+        "一、",
+        "（一）",
+        "1.",
+        "【保留】",
+        "许可",
+        "0.1%",
+        "附件",
+        "\n",
+        "<p>",
+        "</p>",
+        "<td>",
+        "<tr>",
+        "<div id=\"zoom\">",
+        "<h1>",
+        "\u{FEFF}",
+        "\u{3000}",
+        "。",
+        "；",
+    ];
+
+    fn try_all(body: &[u8], content_type: Option<&str>) {
+        let url = Url::parse("https://www.mofcom.gov.cn/zwgk/zcfb/index.html").unwrap();
+        let page = Page {
+            url: &url,
+            body,
+            content_type,
+        };
+        let _ = extract::announcement(Profile::Mofcom, &page);
+        let _ = extract::index(Profile::Mofcom, &page);
+    }
+
+    fn content_type() -> impl Strategy<Value = Option<&'static str>> {
+        prop::sample::select(vec![
+            None,
+            Some("text/html"),
+            Some("text/html; charset=gbk"),
+            Some("text/html; charset=utf-8"),
+            Some("text/html; charset=nonsense"),
+            Some("application/pdf"),
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn on_random_bytes(body in prop::collection::vec(any::<u8>(), 0..4096), ct in content_type()) {
+            try_all(&body, ct);
+        }
+
+        #[test]
+        fn on_pattern_soup(parts in prop::collection::vec(prop::sample::select(FRAGMENTS), 0..200), ct in content_type()) {
+            try_all(parts.concat().as_bytes(), ct);
+        }
+
+        #[test]
+        fn on_damaged_fixtures(case in 0usize..13, cut in any::<prop::sample::Index>(), splice in prop::collection::vec(prop::sample::select(FRAGMENTS), 0..8), ct in content_type()) {
+            let cases = cases();
+            let c = &cases[case % cases.len()];
+            let body = std::fs::read(root().join(&c.page)).unwrap();
+            let at = cut.index(body.len() + 1);
+            let mut damaged = body[..at].to_vec();
+            damaged.extend_from_slice(splice.concat().as_bytes());
+            damaged.extend_from_slice(&body[at..]);
+            try_all(&damaged, ct);
+            try_all(&body[..at], ct);
+        }
+    }
+}
