@@ -7,8 +7,8 @@ use serde_json::json;
 
 use crate::diff;
 use crate::extract::ExtractError;
-use crate::model::{Announcement, Relation};
-use crate::store::{NewChange, RecordedPage, StoreError, Tx};
+use crate::model::{Announcement, ControlEntry, Relation};
+use crate::store::{KnownAnnouncement, NewChange, RecordedPage, StoreError, Tx};
 
 /// What applying a version did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,14 +40,31 @@ pub fn apply(
                 after: a.entries.len(),
             }));
         }
-        let same = prev.title == a.title
-            && prev.issued == a.issued
-            && prev.effective == a.effective
-            && prev.entries == a.entries
-            && prev.relations == a.relations;
-        if same {
-            // Another copy (a reprint, another column) or a cosmetic edit: one more URL.
+        let differences = differences(prev, a);
+        let basis = tx.snapshot_url(prev.snapshot)?;
+        if basis.as_deref() != Some(url) {
+            // Another copy (a reprint, another column, another site). The copy first believed
+            // stays authoritative; a copy that says something else is recorded, not applied, so
+            // that two disagreeing pages cannot flip the list back and forth on every check.
             tx.add_url(&a.key, url, now)?;
+            if differences.is_empty() {
+                return Ok(Applied::Recorded { changes: 0 });
+            }
+            tx.record_change(&NewChange {
+                kind: COPIES_DISAGREE,
+                regime: None,
+                code: None,
+                announcement: &a.key,
+                before: Some(json!({ "url": basis })),
+                after: Some(json!({ "url": url, "differences": differences })),
+                url: Some(url),
+                sha256: Some(&page.sha256),
+                observed_at: now,
+            })?;
+            return Ok(Applied::Recorded { changes: 1 });
+        }
+        if differences.is_empty() && prev.title == a.title {
+            // A cosmetic edit of the page the announcement was read from.
             return Ok(Applied::Recorded { changes: 0 });
         }
     }
@@ -130,6 +147,73 @@ pub fn apply(
         changes += 1;
     }
     Ok(Applied::Recorded { changes })
+}
+
+/// The change kind recorded when two copies of one announcement say different things.
+pub const COPIES_DISAGREE: &str = "copies-disagree";
+
+/// What another copy says differently, in words: `entries: 1E902.b missing`,
+/// `effective dates: 2025-10-09 vs 2025-10-10`.
+fn differences(believed: &KnownAnnouncement, copy: &Announcement) -> Vec<String> {
+    let mut out = Vec::new();
+    if believed.issued != copy.issued {
+        let d = |d: Option<chrono::NaiveDate>| d.map_or("none".to_string(), |d| d.to_string());
+        out.push(format!(
+            "issue date: {} vs {}",
+            d(believed.issued),
+            d(copy.issued)
+        ));
+    }
+    if believed.effective != copy.effective {
+        let dates = |e: &[crate::model::Effective]| {
+            e.iter()
+                .map(|e| e.date.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(format!(
+            "effective dates: {} vs {}",
+            dates(&believed.effective),
+            dates(&copy.effective)
+        ));
+    }
+    let code = |e: &ControlEntry| (e.regime.clone(), e.code.clone());
+    let missing: Vec<&str> = believed
+        .entries
+        .iter()
+        .filter(|b| !copy.entries.iter().any(|c| code(c) == code(b)))
+        .map(|e| e.code.as_str())
+        .collect();
+    let extra: Vec<&str> = copy
+        .entries
+        .iter()
+        .filter(|c| !believed.entries.iter().any(|b| code(b) == code(c)))
+        .map(|e| e.code.as_str())
+        .collect();
+    let differing: Vec<&str> = copy
+        .entries
+        .iter()
+        .filter(|c| {
+            believed
+                .entries
+                .iter()
+                .any(|b| code(b) == code(c) && b != *c)
+        })
+        .map(|e| e.code.as_str())
+        .collect();
+    for (what, codes) in [
+        ("missing", missing),
+        ("extra", extra),
+        ("worded differently", differing),
+    ] {
+        if !codes.is_empty() {
+            out.push(format!("entries {what}: {}", codes.join(", ")));
+        }
+    }
+    if believed.relations != copy.relations {
+        out.push("relations differ".to_string());
+    }
+    out
 }
 
 fn relation_change_kind(r: &Relation) -> &'static str {

@@ -83,7 +83,8 @@ fn kind_rank(kind: &str) -> u8 {
         "repealed" => 6,
         "superseded" => 7,
         "amended" => 8,
-        _ => 9,
+        "copies-disagree" => 9,
+        _ => 10,
     }
 }
 
@@ -132,6 +133,23 @@ pub fn relation_targets(c: &ChangeRecord) -> Vec<String> {
         .and_then(|v| v.get("targets"))
         .and_then(|t| serde_json::from_value(t.clone()).ok())
         .unwrap_or_default()
+}
+
+/// The believed copy's URL, the disagreeing copy's URL and the differences, from a
+/// `copies-disagree` change.
+pub fn disagreement(c: &ChangeRecord) -> (String, String, Vec<String>) {
+    let url = |v: Option<&Value>| {
+        v.and_then(|v| str_field(v, "url"))
+            .unwrap_or("?")
+            .to_string()
+    };
+    let differences = c
+        .after
+        .as_ref()
+        .and_then(|v| v.get("differences"))
+        .and_then(|d| serde_json::from_value(d.clone()).ok())
+        .unwrap_or_default();
+    (url(c.before.as_ref()), url(c.after.as_ref()), differences)
 }
 
 /// "MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025" for a list of announcement keys.
@@ -204,6 +222,14 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
         "added" => format!("Added to the export control list: {code_desc} ({cite})."),
         "removed" => format!("Removed from the export control list: {code_desc} ({cite})."),
         "modified" => format!("Modified on the export control list: {code_desc} ({cite})."),
+        crate::check::ingest::COPIES_DISAGREE => {
+            let (believed, copy, differences) = disagreement(c);
+            format!(
+                "Two copies of {} disagree ({}): {copy} differs from {believed}, which regwatch keeps.",
+                group.citation(),
+                differences.join("; ")
+            )
+        }
         kind => {
             let after = c.after.as_ref();
             let targets = relation_targets(c);

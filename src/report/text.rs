@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{ChangeReport, Group, change_entry, relation_targets, short_citation, targets_phrase};
+use super::{
+    ChangeReport, Group, change_entry, disagreement, relation_targets, short_citation,
+    targets_phrase,
+};
 use crate::check::CheckSummary;
 use crate::diff::{field_changes, list::ListedEntry, redline};
 use crate::store::{ChangeRecord, KnownAnnouncement};
@@ -89,6 +92,13 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
                 })
                 .collect();
             format!("{tag:<10} {}  {} — {cite}", a.entry.code, fields.join("; "))
+        }
+        crate::check::ingest::COPIES_DISAGREE => {
+            let (believed, copy, differences) = disagreement(c);
+            format!(
+                "{tag:<10} {copy} differs from {believed}: {} — keeping the first copy",
+                differences.join("; ")
+            )
         }
         _ => {
             let after = c.after.as_ref();

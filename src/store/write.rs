@@ -250,6 +250,14 @@ impl Tx<'_> {
         read::snapshot_body(&self.tx, id)
     }
 
+    /// The URL a stored page version was fetched from.
+    pub fn snapshot_url(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .query_row("SELECT url FROM snapshot WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?)
+    }
+
     pub fn announcement(&self, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
         read::announcement(&self.tx, key)
     }

@@ -405,3 +405,69 @@ fn an_error_page_served_with_200_is_reported_every_run_and_removes_nothing() {
     );
     assert_eq!(changes.as_array().unwrap().len(), 0, "{changes}");
 }
+
+#[test]
+fn a_reprint_that_disagrees_is_recorded_and_not_believed() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    // The licensing bureau's GBK reprint of No. 62 loses 1E902.b.
+    let reprint = tmp.path().join(
+        "mofcom/2025-10-10/xkzj.mofcom.gov.cn/tzgg/art/2025/art_8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f62.html",
+    );
+    let bytes = std::fs::read(&reprint).unwrap();
+    let (text, _, _) = encoding_rs::GBK.decode(&bytes);
+    let cut: String = text
+        .lines()
+        .filter(|l| !l.contains("1E902.b"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(cut.len(), text.len());
+    std::fs::write(&reprint, encoding_rs::GBK.encode(&cut).0).unwrap();
+
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    for (date, now) in [("2025-10-09", OCT), ("2025-10-10", OCT10)] {
+        site.at(date);
+        assert_eq!(ws.check(now).0, 0);
+    }
+    let changes = ws.json(
+        OCT10,
+        &["changes", "--format", "json", "--since", "2025-10-10"],
+    );
+    let all = changes.as_array().unwrap();
+    assert_eq!(all.len(), 1, "{changes:#}");
+    let d = &all[0];
+    assert_eq!(d["kind"], "copies-disagree");
+    assert_eq!(d["announcement"], "MOFCOM-2025-62");
+    assert!(d["url"].as_str().unwrap().starts_with("https://xkzj."));
+    assert_eq!(
+        d["after"]["differences"],
+        serde_json::json!(["entries missing: 1E902.b"])
+    );
+    assert!(
+        d["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("which regwatch keeps"),
+        "{d}"
+    );
+
+    // The first copy stays authoritative: 1E902.b is still listed; and a second look at the same
+    // pages records nothing new.
+    let list = ws.json(
+        OCT10,
+        &["list", "--format", "json", "--as-of", "2025-10-10"],
+    );
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "1E902.b")
+    );
+    let (code, summary) = ws.check(OCT10);
+    assert_eq!(
+        (code, summary["changes"].as_u64()),
+        (0, Some(0)),
+        "{summary}"
+    );
+}
