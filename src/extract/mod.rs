@@ -1,6 +1,7 @@
 //! extract: pure functions from the bytes of a page to owned data. No I/O, no panics on any
 //! input, one file per source profile.
 
+pub mod annex;
 pub mod charset;
 pub mod mofcom;
 pub mod text;
@@ -56,9 +57,21 @@ pub enum ExtractError {
         "entries collapsed from {before} to {after}; the page layout probably changed, keeping the previous version"
     )]
     EntriesCollapsed { before: usize, after: usize },
+    #[error("annex format not read (Content-Type {0}); only HTML and PDF annexes are")]
+    UnsupportedAnnex(String),
+    #[error("PDF annex unreadable: {0}")]
+    Pdf(String),
 }
 
-fn html(page: &Page<'_>) -> Result<String, ExtractError> {
+/// What reading an announcement with its annexes produced: the announcement, and the annexes
+/// that could not be read (reported, while the rest is believed).
+#[derive(Debug)]
+pub struct Extracted {
+    pub announcement: Announcement,
+    pub unread: Vec<(Url, ExtractError)>,
+}
+
+pub(crate) fn html(page: &Page<'_>) -> Result<String, ExtractError> {
     if let Some(ct) = page.content_type {
         let mime = ct
             .split(';')
@@ -87,6 +100,38 @@ pub fn announcement(profile: Profile, page: &Page<'_>) -> Result<Announcement, E
     match profile {
         Profile::Mofcom => mofcom::announcement(&html),
     }
+}
+
+/// Annexes an article links to (附件: HTML pages, PDFs and other documents).
+pub fn annex_links(profile: Profile, page: &Page<'_>) -> Vec<IndexLink> {
+    let Ok(html) = html(page) else {
+        return Vec::new();
+    };
+    match profile {
+        Profile::Mofcom => mofcom::annex_links(page.url, &html),
+    }
+}
+
+/// An announcement read from its article and the annexes it links, in link order.
+pub fn announcement_with_annexes(
+    profile: Profile,
+    article: &Page<'_>,
+    annexes: &[Page<'_>],
+) -> Result<Extracted, ExtractError> {
+    let mut a = announcement(profile, article)?;
+    let mut unread = Vec::new();
+    for (n, annex) in annexes.iter().enumerate() {
+        match annex::lines(annex) {
+            Ok(lines) => match profile {
+                Profile::Mofcom => mofcom::merge_annex(&mut a, n + 1, &lines),
+            },
+            Err(e) => unread.push((annex.url.clone(), e)),
+        }
+    }
+    Ok(Extracted {
+        announcement: a,
+        unread,
+    })
 }
 
 #[cfg(test)]

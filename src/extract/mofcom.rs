@@ -118,6 +118,15 @@ static SUBSTANTIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"不予|逐案|禁止|不得出口|价值比例|[%％]|知道或者应当知道|最终用户|军事|境外")
         .unwrap()
 });
+static LIST_LEAD_IN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:以下|附件[^，。；]{0,12}所列)物项").unwrap());
+/// What makes a clause that names listed items more than their lead-in: who, where, how much.
+static BEYOND_THE_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"不予|逐案|价值比例|[%％]|知道或者应当知道|最终用户|军事|境外|向[^，。；]{1,12}出口",
+    )
+    .unwrap()
+});
 static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*、|\d{1,2}\s*、|\d{1,2}[.．]\s)\s*")
         .unwrap()
@@ -160,6 +169,83 @@ pub fn index(base: &Url, html: &str) -> Result<Vec<IndexLink>, ExtractError> {
         return Err(ExtractError::EmptyIndex);
     }
     Ok(links)
+}
+
+/// Documents an article links as its annexes (附件): links in the article body whose text says
+/// 附件 or that point at a document file. Links to other announcements are not annexes.
+pub fn annex_links(base: &Url, html: &str) -> Vec<IndexLink> {
+    const DOCUMENT: &[&str] = &[
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar",
+    ];
+    let doc = Html::parse_document(html);
+    let anchors = Selector::parse("a[href]").expect("static selector");
+    // Without a marked article body, only links that say 附件 are trusted: the rest of such a page
+    // is navigation and footers.
+    let container = content_element(&doc);
+    let marked = container.is_some();
+    let scope = container.unwrap_or_else(|| doc.root_element());
+    let mut out: Vec<IndexLink> = Vec::new();
+    // `附件：1. <a>…</a>` then `2. <a>…</a>`: once the annex list has begun, its later links are
+    // annexes even when only the first says so.
+    let mut in_annex_list = false;
+    for a in scope.select(&anchors) {
+        let text = normalise(&a.text().collect::<String>());
+        let title = a.value().attr("title").map(normalise).unwrap_or_default();
+        let block = a
+            .parent()
+            .and_then(scraper::ElementRef::wrap)
+            .map(|p| normalise(&p.text().collect::<String>()))
+            .unwrap_or_default();
+        in_annex_list |= marked && (block.contains("附件") || title.contains("附件"));
+        let label = if text.trim().is_empty() {
+            title.clone()
+        } else {
+            text
+        };
+        let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+        let Some(href) = a.value().attr("href") else {
+            continue;
+        };
+        let Ok(mut url) = base.join(href.trim()) else {
+            continue;
+        };
+        if !matches!(url.scheme(), "http" | "https") || url == *base {
+            continue;
+        }
+        url.set_fragment(None);
+        let path = url.path().to_ascii_lowercase();
+        let is_document = DOCUMENT.iter().any(|ext| path.ends_with(ext));
+        let named = label.contains("附件") || title.contains("附件") || in_annex_list;
+        let named = named || block.starts_with("附件");
+        if !(named || (is_document && marked)) || DOC_NUMBER.is_match(&label) {
+            continue;
+        }
+        if !out.iter().any(|l| l.url == url) {
+            out.push(IndexLink { url, title: label });
+        }
+    }
+    out
+}
+
+/// Adds what an annex lists to its announcement: entries (merged by code) and text.
+pub fn merge_annex(a: &mut Announcement, n: usize, lines: &[String]) {
+    let lines: Vec<String> = lines.iter().map(|l| normalise(l)).collect();
+    let mut found = coded_entries(&lines);
+    if found.is_empty() && a.year <= 2024 {
+        found = positional_entries(&lines, &format!("{}-annex{n}", a.key));
+    }
+    for e in found {
+        match a
+            .entries
+            .iter_mut()
+            .find(|x| x.regime == e.regime && x.code == e.code)
+        {
+            Some(existing) => push_hs(existing, e.hs_codes),
+            None => a.entries.push(e),
+        }
+    }
+    a.text.push_str(&format!("\n\n附件{n}\n"));
+    a.text.push_str(&lines.join("\n"));
 }
 
 /// One announcement article.
@@ -231,6 +317,13 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
 /// The article body, when the page marks it; chrome around it (navigation, related links) would
 /// otherwise be read as part of the announcement.
 fn content_lines(doc: &Html) -> Option<Vec<String>> {
+    let el = content_element(doc)?;
+    let lines: Vec<String> = element_lines(el).iter().map(|l| normalise(l)).collect();
+    (!lines.is_empty()).then_some(lines)
+}
+
+/// The element holding the article body, when the page marks one that has text.
+fn content_element(doc: &Html) -> Option<scraper::ElementRef<'_>> {
     const CONTAINERS: &[&str] = &[
         "#zoom",
         ".art-con",
@@ -241,9 +334,9 @@ fn content_lines(doc: &Html) -> Option<Vec<String>> {
     ];
     CONTAINERS.iter().find_map(|css| {
         let sel = Selector::parse(css).ok()?;
-        let el = doc.select(&sel).next()?;
-        let lines: Vec<String> = element_lines(el).iter().map(|l| normalise(l)).collect();
-        (!lines.is_empty()).then_some(lines)
+        doc.select(&sel)
+            .next()
+            .filter(|el| el.text().any(|t| !t.trim().is_empty()))
     })
 }
 
@@ -708,15 +801,35 @@ fn push_hs(entry: &mut ControlEntry, codes: Vec<String>) {
 fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
     let mut out: Vec<ControlEntry> = Vec::new();
     let mut current: Option<usize> = None;
+    let mut awaiting: Option<usize> = None;
     for line in lines {
         let stripped = ENUMERATOR.replace(line, "");
         let found = leading_code(&stripped).or_else(|| {
             trailing_code(line).map(|(code, description)| (code, description, Vec::new()))
         });
+        // A code alone on its line (a table flattened by a PDF): its text follows on the next.
+        let found = found.or_else(|| {
+            let t = stripped.trim();
+            code_at(t)
+                .filter(|(_, used)| *used == t.len())
+                .map(|(code, _)| (code, String::new(), Vec::new()))
+        });
+        if found.is_none()
+            && let Some(i) = awaiting.take()
+            && hs_only(line).is_none()
+            && !SECTION.is_match(line)
+        {
+            out[i].description = clean_description(line);
+            push_hs(&mut out[i], customs_codes(line));
+            if is_reserved(&out[i].description) {
+                out.remove(i);
+                current = None;
+            }
+            continue;
+        }
         match found {
             Some((code, description, cell_hs)) => {
-                if description.contains("保留") && description.chars().count() <= 6 {
-                    // `【保留】`: a reserved slot, not a control.
+                if is_reserved(&description) {
                     current = None;
                     continue;
                 }
@@ -729,6 +842,12 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
                 };
                 push_hs(&mut entry, cell_hs);
                 push_hs(&mut entry, customs_codes(line));
+                if entry.description.is_empty() && !out.iter().any(|e| e.code == entry.code) {
+                    out.push(entry);
+                    current = Some(out.len() - 1);
+                    awaiting = current;
+                    continue;
+                }
                 if let Some(i) = out.iter().position(|e| e.code == entry.code) {
                     // The same code twice (a table and a summary): merge.
                     let hs = std::mem::take(&mut entry.hs_codes);
@@ -746,14 +865,42 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
                 }
                 if let Some(i) = current {
                     push_hs(&mut out[i], customs_codes(line));
+                    push_hs(&mut out[i], hs_only(line).unwrap_or_default());
                 }
             }
         }
     }
+    out.retain(|e| !e.description.is_empty());
     // `1C902 钐相关物项` heads the group `1C902.a`…`.c`: a heading, not an item of its own.
     let codes: Vec<String> = out.iter().map(|e| format!("{}.", e.code)).collect();
     out.retain(|e| !e.hs_codes.is_empty() || !out_has_child(&codes, &e.code));
     out
+}
+
+/// `【保留】`: a reserved slot, not a control.
+fn is_reserved(description: &str) -> bool {
+    description.contains("保留") && description.chars().count() <= 6
+}
+
+/// A line that is nothing but customs codes (a table cell flattened onto its own line).
+fn hs_only(line: &str) -> Option<Vec<String>> {
+    let digits: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.is_empty()
+        || !digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || "、，,；;".contains(c))
+    {
+        return None;
+    }
+    let codes: Vec<String> = digits
+        .split(['、', '，', ',', '；', ';'])
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect();
+    codes
+        .iter()
+        .all(|d| d.len() == 8 || d.len() == 10)
+        .then_some(codes)
 }
 
 fn out_has_child(prefixes: &[String], code: &str) -> bool {
@@ -789,11 +936,19 @@ fn leading_code(line: &str) -> Option<(String, String, Vec<String>)> {
                     parts.push(clean_description(rest));
                 }
             }
-            let description = parts
+            let mut description = parts
                 .into_iter()
                 .filter(|p| !p.is_empty())
                 .collect::<Vec<_>>()
                 .join("，");
+            // A table flattened to one line (PDF text) ends with its customs-code cell.
+            while let Some((rest, last)) = description.rsplit_once(' ') {
+                if hs_only(last).is_none() {
+                    break;
+                }
+                hs.splice(0..0, hs_only(last).unwrap_or_default());
+                description = rest.trim_end().to_string();
+            }
             return (!description.is_empty()).then_some((code, description, hs));
         }
         // Only a serial-number cell may come before the code.
@@ -867,7 +1022,9 @@ fn positional_entries(lines: &[String], key: &str) -> Vec<ControlEntry> {
 fn is_measure(text: &str) -> bool {
     let is_relation = relation_kind(text).is_some() || text.contains("同步予以更新");
     let procedural = PROCEDURE.is_match(text) && !SUBSTANTIVE.is_match(text);
-    !is_relation && !procedural && MEASURE.is_match(text)
+    // "对附件1所列物项实施出口管制，未经许可，不得出口" introduces the list; the list is the control.
+    let lead_in = LIST_LEAD_IN.is_match(text) && !BEYOND_THE_LIST.is_match(text);
+    !is_relation && !procedural && !lead_in && MEASURE.is_match(text)
 }
 
 /// A numbered clause of the body (`二、…` or `（一）…`), for [`measures`].

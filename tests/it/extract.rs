@@ -33,6 +33,16 @@ struct Case {
     codes: Vec<String>,
     dates: Vec<String>,
     relations: Vec<String>,
+    /// Annex files as the article links them, in order.
+    #[serde(default)]
+    annexes: Vec<Annex>,
+}
+
+#[derive(Deserialize)]
+struct Annex {
+    page: String,
+    url: String,
+    content_type: Option<String>,
 }
 
 fn default_url() -> String {
@@ -52,16 +62,59 @@ fn cases() -> Vec<Case> {
     toml::from_str::<Cases>(&text).unwrap().case
 }
 
+fn read(path: &str) -> Vec<u8> {
+    std::fs::read(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 fn extract(case: &Case) -> Result<Announcement, ExtractError> {
-    let body =
-        std::fs::read(root().join(&case.page)).unwrap_or_else(|e| panic!("{}: {e}", case.page));
+    let body = read(&case.page);
     let url = Url::parse(&case.url).unwrap();
     let page = Page {
         url: &url,
         body: &body,
         content_type: case.content_type.as_deref(),
     };
-    extract::announcement(Profile::Mofcom, &page)
+    let bodies: Vec<(Url, Vec<u8>)> = case
+        .annexes
+        .iter()
+        .map(|a| (Url::parse(&a.url).unwrap(), read(&a.page)))
+        .collect();
+    let annexes: Vec<Page<'_>> = case
+        .annexes
+        .iter()
+        .zip(&bodies)
+        .map(|(a, (url, body))| Page {
+            url,
+            body,
+            content_type: a.content_type.as_deref(),
+        })
+        .collect();
+    let got = extract::announcement_with_annexes(Profile::Mofcom, &page, &annexes)?;
+    assert!(got.unread.is_empty(), "{}: {:?}", case.name, got.unread);
+    Ok(got.announcement)
+}
+
+#[test]
+fn annex_links_are_the_articles_attachments_only() {
+    let body = read("tests/fixtures/mofcom/annex/2026-8-article.html");
+    let url = Url::parse("https://www.mofcom.gov.cn/zwgk/zcfb/art/2026/art_8.html").unwrap();
+    let page = Page {
+        url: &url,
+        body: &body,
+        content_type: Some("text/html"),
+    };
+    let links: Vec<String> = extract::annex_links(Profile::Mofcom, &page)
+        .into_iter()
+        .map(|l| l.url.to_string())
+        .collect();
+    // Not the related announcement, not the guide PDF in the page chrome.
+    assert_eq!(
+        links,
+        [
+            "https://www.mofcom.gov.cn/zwgk/zcfb/art/2026/P020260415_1.pdf",
+            "https://www.mofcom.gov.cn/zwgk/zcfb/art/2026/annex_8_2.html"
+        ]
+    );
 }
 
 /// Compares `actual` with the reviewed file, or writes it when blessing.
@@ -310,7 +363,7 @@ mod never_panics {
         }
 
         #[test]
-        fn on_damaged_fixtures(case in 0usize..13, cut in any::<prop::sample::Index>(), splice in prop::collection::vec(prop::sample::select(FRAGMENTS), 0..8), ct in content_type()) {
+        fn on_damaged_fixtures(case in 0usize..64, cut in any::<prop::sample::Index>(), splice in prop::collection::vec(prop::sample::select(FRAGMENTS), 0..8), ct in content_type()) {
             let cases = cases();
             let c = &cases[case % cases.len()];
             let body = std::fs::read(root().join(&c.page)).unwrap();
