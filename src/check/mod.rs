@@ -7,6 +7,7 @@
 
 pub mod ingest;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures_util::{StreamExt, stream};
@@ -18,7 +19,7 @@ use crate::config::{Config, SourceConfig};
 use crate::extract::{self, Page, Profile};
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::DbHandle;
-use crate::store::{PageRole, PageVersion, Store, StoreError, Tx};
+use crate::store::{PageRole, PageVersion, RecordedPage, Store, StoreError, StoredPage, Tx};
 use ingest::Applied;
 
 /// What one check did, per source; rendered by `report::summary`.
@@ -142,8 +143,7 @@ impl Checker {
             .map(|url| {
                 let validators = validators.clone();
                 async move {
-                    let v = validators.get(url.as_str()).cloned().unwrap_or_default();
-                    let r = self.announcement_page(source, &url, &v).await;
+                    let r = self.announcement_page(source, &url, &validators).await;
                     (url, r)
                 }
             })
@@ -282,17 +282,58 @@ impl Checker {
             .await
     }
 
+    /// One announcement: the article, then the annexes it links (from the fresh body, or the
+    /// stored one when the article answered 304 — an annex can change on its own), then one
+    /// transaction that records them all and, if anything is new, reads and applies them.
     async fn announcement_page(
         &self,
         source: &SourceConfig,
         url: &Url,
-        validators: &Validators,
+        validators: &HashMap<String, Validators>,
     ) -> Result<PageResult, StoreError> {
-        let fetched = self.fetch_allowed(source, url, validators).await;
+        let v = validators.get(url.as_str()).cloned().unwrap_or_default();
+        let fetched = self.fetch_allowed(source, url, &v).await;
+        let article: Option<(Url, Vec<u8>, Option<String>)> = match &fetched {
+            Ok(Fetched::Page(resp)) => Some((
+                resp.final_url.clone(),
+                resp.body.clone(),
+                resp.header("content-type").map(str::to_string),
+            )),
+            Ok(Fetched::NotModified) => {
+                let u = url.to_string();
+                self.db
+                    .call(move |s| s.page_body(&u))
+                    .await?
+                    .and_then(|p| Some((Url::parse(&p.final_url).ok()?, p.body, p.content_type)))
+            }
+            Err(_) => None,
+        };
+        let annex_urls: Vec<Url> = article
+            .map(|(final_url, body, ct)| {
+                let page = Page {
+                    url: &final_url,
+                    body: &body,
+                    content_type: ct.as_deref(),
+                };
+                extract::annex_links(source.profile, &page)
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| l.url)
+            .filter(|u| source.allows(u))
+            .collect();
+        let mut annexes = Vec::with_capacity(annex_urls.len());
+        for annex in annex_urls {
+            let v = validators.get(annex.as_str()).cloned().unwrap_or_default();
+            let fetched = self.fetch_allowed(source, &annex, &v).await;
+            annexes.push((annex.to_string(), fetched));
+        }
         let now = format_time(self.clock.now());
         let (id, profile, url_s) = (source.id.0.clone(), source.profile, url.to_string());
         self.db
-            .call(move |store| observe_announcement(store, &id, profile, &url_s, fetched, &now))
+            .call(move |store| {
+                observe_announcement(store, &id, profile, &url_s, fetched, annexes, &now)
+            })
             .await
     }
 
@@ -400,49 +441,131 @@ fn record_response(
     )
 }
 
-/// One announcement page, in one transaction: the snapshot, and for a new version the
-/// extraction, the diff and the change records — or the reason it was not believed.
+/// One announcement page and its annexes, in one transaction: the snapshots, and when any of
+/// them is new the extraction, the diff and the change records — or the reason it was not
+/// believed, in which case every page goes back to its previous version so that the next check
+/// tries again.
 fn observe_announcement(
     store: &mut Store,
     source: &str,
     profile: Profile,
     url: &str,
     fetched: Result<Fetched, FetchError>,
+    annexes: Vec<(String, Result<Fetched, FetchError>)>,
     now: &str,
 ) -> Result<PageResult, StoreError> {
     let tx = store.transaction()?;
-    let result = match fetched {
-        Ok(Fetched::Page(resp)) => {
-            let prior = tx.page_state(url)?;
-            let rec = record_response(&tx, source, url, PageRole::Announcement, &resp, now)?;
-            if rec.new_version {
-                let page = Page {
-                    url: &resp.final_url,
-                    body: &resp.body,
-                    content_type: resp.header("content-type"),
-                };
-                let applied = match extract::announcement(profile, &page) {
-                    Ok(a) => ingest::apply(&tx, url, &rec, &a, now)?,
-                    Err(e) => Applied::Rejected(e),
-                };
-                match applied {
-                    Applied::Recorded { changes } => PageResult::NewVersion { changes },
-                    Applied::Rejected(e) => {
-                        let reason = e.to_string();
-                        tx.restore_page(url, prior.as_ref())?;
-                        tx.record_problem(source, Some(url), "extract", &reason, now)?;
-                        PageResult::Failed(reason)
-                    }
-                }
-            } else {
-                PageResult::Unchanged { fetched: true }
-            }
-        }
-        other => match record_fetch(&tx, source, url, PageRole::Announcement, other, now)? {
-            Recorded::Page { result, .. } => result,
-            Recorded::Failed(reason) => PageResult::Failed(reason),
-        },
-    };
+    let result = observe_in(&tx, source, profile, url, fetched, annexes, now)?;
     tx.commit()?;
     Ok(result)
+}
+
+fn observe_in(
+    tx: &Tx<'_>,
+    source: &str,
+    profile: Profile,
+    url: &str,
+    fetched: Result<Fetched, FetchError>,
+    annexes: Vec<(String, Result<Fetched, FetchError>)>,
+    now: &str,
+) -> Result<PageResult, StoreError> {
+    // Every page's state before this observation, to restore on rejection.
+    let mut priors = vec![(url.to_string(), tx.page_state(url)?)];
+    let article = record_fetch(tx, source, url, PageRole::Announcement, fetched, now)?;
+    let (article_new, article_fetched) = match &article {
+        Recorded::Failed(reason) => return Ok(PageResult::Failed(reason.clone())),
+        Recorded::Page { result, .. } => (
+            matches!(result, PageResult::NewVersion { .. }),
+            !matches!(result, PageResult::Unchanged { fetched: false }),
+        ),
+    };
+    let mut any_new = article_new;
+    let mut annex_failure = None;
+    let annex_urls: Vec<String> = annexes.iter().map(|(u, _)| u.clone()).collect();
+    for (annex_url, fetched) in annexes {
+        priors.push((annex_url.clone(), tx.page_state(&annex_url)?));
+        match record_fetch(tx, source, &annex_url, PageRole::Annex, fetched, now)? {
+            Recorded::Failed(reason) => {
+                annex_failure.get_or_insert(format!("annex {annex_url}: {reason}"));
+            }
+            Recorded::Page { result, .. } => {
+                any_new |= matches!(result, PageResult::NewVersion { .. });
+            }
+        }
+    }
+    if !any_new {
+        return Ok(PageResult::Unchanged {
+            fetched: article_fetched,
+        });
+    }
+    let reject = |reason: String| -> Result<PageResult, StoreError> {
+        for (u, prior) in &priors {
+            tx.restore_page(u, prior.as_ref())?;
+        }
+        tx.record_problem(source, Some(url), "extract", &reason, now)?;
+        Ok(PageResult::Failed(reason))
+    };
+    if let Some(reason) = annex_failure {
+        // Without every annex the announcement cannot be read whole; reading it partially could
+        // look like removals.
+        return reject(format!(
+            "{reason}; the announcement is read again next check"
+        ));
+    }
+
+    let Some(article) = tx.page_body(url)? else {
+        return reject("the article's stored version is missing".to_string());
+    };
+    let mut annex_pages = Vec::with_capacity(annex_urls.len());
+    for annex_url in &annex_urls {
+        match tx.page_body(annex_url)? {
+            Some(p) => annex_pages.push(p),
+            None => return reject(format!("annex {annex_url}: no stored version")),
+        }
+    }
+    let urls: Vec<Url> = std::iter::once(&article)
+        .chain(&annex_pages)
+        .map(|p| {
+            Url::parse(&p.final_url).unwrap_or_else(|_| Url::parse("http://invalid/").unwrap())
+        })
+        .collect();
+    fn page<'a>(p: &'a StoredPage, url: &'a Url) -> Page<'a> {
+        Page {
+            url,
+            body: &p.body,
+            content_type: p.content_type.as_deref(),
+        }
+    }
+    let annex_views: Vec<Page<'_>> = annex_pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| page(p, &urls[i + 1]))
+        .collect();
+    let extracted = match extract::announcement_with_annexes(
+        profile,
+        &page(&article, &urls[0]),
+        &annex_views,
+    ) {
+        Ok(x) => x,
+        Err(e) => return reject(e.to_string()),
+    };
+    for (annex_url, e) in &extracted.unread {
+        // Recorded, not fatal: the article and the other annexes are still read.
+        tx.record_problem(
+            source,
+            Some(annex_url.as_str()),
+            "extract",
+            &e.to_string(),
+            now,
+        )?;
+    }
+    let rec = RecordedPage {
+        snapshot: article.snapshot,
+        sha256: article.sha256.clone(),
+        new_version: article_new,
+    };
+    match ingest::apply(tx, url, &rec, &extracted.announcement, now)? {
+        Applied::Recorded { changes } => Ok(PageResult::NewVersion { changes }),
+        Applied::Rejected(e) => reject(e.to_string()),
+    }
 }

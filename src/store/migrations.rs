@@ -24,7 +24,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE page (
         url           TEXT PRIMARY KEY,
         source        TEXT NOT NULL,
-        role          TEXT NOT NULL,    -- index | announcement
+        role          TEXT NOT NULL,    -- index | announcement | annex
         snapshot      INTEGER REFERENCES snapshot(id),
         etag          TEXT,
         last_modified TEXT,

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use read::{ChangeRecord, KnownAnnouncement, SourceStatus, StoredEntry, Validators};
+pub use read::{
+    ChangeRecord, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage, Validators,
+};
 pub use write::{NewChange, PageRole, PageState, PageVersion, RecordedPage, sha256_hex};
 
 #[derive(Debug, thiserror::Error)]

@@ -101,6 +101,48 @@ pub(super) fn snapshot_body(conn: &Connection, id: i64) -> Result<(Vec<u8>, Head
     ))
 }
 
+/// A page's current version: the bytes, what the server said they were, and where they came from.
+#[derive(Debug, Clone)]
+pub struct StoredPage {
+    pub snapshot: i64,
+    pub sha256: String,
+    pub final_url: String,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPage>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT s.id, s.sha256, s.final_url FROM page p JOIN snapshot s ON s.id = p.snapshot
+             WHERE p.url = ?1",
+            [url],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((snapshot, sha256, final_url)) = row else {
+        return Ok(None);
+    };
+    let (body, headers) = snapshot_body(conn, snapshot)?;
+    let content_type = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone());
+    Ok(Some(StoredPage {
+        snapshot,
+        sha256,
+        final_url,
+        body,
+        content_type,
+    }))
+}
+
 pub(super) fn announcement(
     conn: &Connection,
     key: &str,
@@ -198,6 +240,11 @@ pub(super) fn current_entry(
 }
 
 impl Store {
+    /// The current version of a page, if it has one.
+    pub fn page_body(&self, url: &str) -> Result<Option<StoredPage>, StoreError> {
+        page_body(self.conn(), url)
+    }
+
     /// ETag / Last-Modified per URL of a source, for conditional GETs.
     pub fn validators(&self, source: &str) -> Result<HashMap<String, Validators>, StoreError> {
         let mut stmt = self.conn().prepare_cached(

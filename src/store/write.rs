@@ -11,6 +11,8 @@ use crate::model::Announcement;
 pub enum PageRole {
     Index,
     Announcement,
+    /// A file an announcement links as its annex (附件).
+    Annex,
 }
 
 impl PageRole {
@@ -18,6 +20,7 @@ impl PageRole {
         match self {
             PageRole::Index => "index",
             PageRole::Announcement => "announcement",
+            PageRole::Annex => "annex",
         }
     }
 }
@@ -248,6 +251,11 @@ impl Tx<'_> {
 
     pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
         read::snapshot_body(&self.tx, id)
+    }
+
+    /// The current version of a page, if it has one.
+    pub fn page_body(&self, url: &str) -> Result<Option<read::StoredPage>, StoreError> {
+        read::page_body(&self.tx, url)
     }
 
     /// The URL a stored page version was fetched from.

@@ -471,3 +471,171 @@ fn a_reprint_that_disagrees_is_recorded_and_not_believed() {
         "{summary}"
     );
 }
+
+/// A capture layer with the 2026-8 fixture: its article lists nothing itself, its entries are in
+/// a PDF and an HTML annex.
+fn annex_layer(root: &std::path::Path, date: &str, article: &str, annex2: &str) {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mofcom/annex");
+    let dir = root
+        .join("mofcom")
+        .join(date)
+        .join("www.mofcom.gov.cn/zwgk/zcfb");
+    std::fs::create_dir_all(dir.join("art/2026")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        r#"<html><body><ul><li><a href="/zwgk/zcfb/art/2026/art_8.html">商务部 海关总署公告2026年第8号 关于对部分稀土永磁材料相关物项实施出口管制的决定</a></li></ul></body></html>"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("art/2026/art_8.html"), article).unwrap();
+    std::fs::copy(
+        fixtures.join("2026-8-annex1.pdf"),
+        dir.join("art/2026/P020260415_1.pdf"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("art/2026/annex_8_2.html"), annex2).unwrap();
+}
+
+#[test]
+fn annexes_are_followed_their_changes_reported_and_a_missing_one_blocks_nothing_else() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mofcom/annex");
+    let article = std::fs::read_to_string(fixtures.join("2026-8-article.html")).unwrap();
+    let annex2 = std::fs::read_to_string(fixtures.join("2026-8-annex2.html")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    annex_layer(tmp.path(), "2026-04-15", &article, &annex2);
+    // Five days later only the HTML annex changed.
+    let edited = annex2.replace("专门设计用于", "专门设计或改进用于");
+    annex_layer(tmp.path(), "2026-04-20", &article, &edited);
+    // Then the article points at an annex the server does not have.
+    let broken = article.replace("P020260415_1.pdf", "P020260425_1.pdf");
+    annex_layer(tmp.path(), "2026-04-25", &broken, &edited);
+
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    let (t1, t2, t3) = (
+        "2026-04-15T09:00:00Z",
+        "2026-04-20T09:00:00Z",
+        "2026-04-25T09:00:00Z",
+    );
+    site.at("2026-04-15");
+    ws.check(t1);
+    let list = ws.json(t1, &["list", "--format", "json", "--as-of", "2026-05-01"]);
+    let codes: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    for code in ["1C909.a", "1C909.c", "1B909", "1E909", "1D909"] {
+        assert!(codes.contains(&code), "{code} not in {codes:?}");
+    }
+    let pdf_entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "1C909.a")
+        .unwrap();
+    assert_eq!(pdf_entry["hs_codes"], serde_json::json!(["85051110"]));
+
+    site.at("2026-04-20");
+    let (code, summary) = ws.check(t2);
+    assert_eq!(
+        (code, summary["changes"].as_u64()),
+        (0, Some(1)),
+        "{summary}"
+    );
+    let changes = ws.json(
+        t2,
+        &["changes", "--format", "json", "--since", "2026-04-20"],
+    );
+    let modified = changes_of_kind(&changes, "modified");
+    assert_eq!(modified.len(), 1, "{changes:#}");
+    assert_eq!(modified[0]["code"], "1D909");
+    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes:#}");
+
+    site.at("2026-04-25");
+    let (code, summary) = ws.check(t3);
+    assert_eq!(code, 3, "a missing annex fails the source: {summary}");
+    let failure = summary["sources"][0]["failures"][0]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(failure.contains("P020260425_1.pdf"), "{failure}");
+    let changes = ws.json(
+        t3,
+        &["changes", "--format", "json", "--since", "2026-04-25"],
+    );
+    assert_eq!(
+        changes.as_array().unwrap().len(),
+        0,
+        "nothing removed: {changes:#}"
+    );
+    let list = ws.json(t3, &["list", "--format", "json", "--as-of", "2026-05-01"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "1C909.a")
+    );
+    // The article was put back to its previous version, so the next check reads it again.
+    let (code, _) = ws.check(t3);
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn a_sharp_drop_in_entries_is_an_extraction_failure_not_removals() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    // No. 18's page comes back with its groups for gadolinium … yttrium lost (a template change
+    // that dropped most paragraphs): 3 of 21 entries remain.
+    let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_0b6f1c2d3e4a5b6c7d8e9f0a1b2c3d18.html";
+    let page = std::fs::read_to_string(tmp.path().join("mofcom/2025-04-04").join(rel)).unwrap();
+    let damaged: String = page
+        .lines()
+        .filter(|l| {
+            !["1C903", "1C904", "1C905", "1C906", "1C907", "1C908"]
+                .iter()
+                .any(|c| l.contains(c))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let later = tmp.path().join("mofcom/2025-10-09").join(rel);
+    std::fs::create_dir_all(later.parent().unwrap()).unwrap();
+    std::fs::write(&later, damaged).unwrap();
+
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-04-04");
+    ws.check(APR);
+    site.at("2025-10-09");
+    let (code, summary) = ws.check(OCT);
+    assert_eq!(code, 3, "{summary}");
+    let reasons: Vec<&str> = summary["sources"][0]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("entries collapsed from 21 to 3")),
+        "{reasons:?}"
+    );
+    let changes = ws.json(
+        OCT,
+        &["changes", "--format", "json", "--since", "2025-10-09"],
+    );
+    assert!(
+        changes_of_kind(&changes, "removed").is_empty(),
+        "{changes:#}"
+    );
+    let list = ws.json(OCT, &["list", "--format", "json", "--as-of", "2025-10-09"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "1C908.c")
+    );
+}
