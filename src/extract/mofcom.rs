@@ -127,6 +127,8 @@ static BEYOND_THE_LIST: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+static LETTER_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([a-z])\s*[.．、]\s*(\S.*)$").unwrap());
 static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*、|\d{1,2}\s*、|\d{1,2}[.．]\s)\s*")
         .unwrap()
@@ -802,6 +804,8 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
     let mut out: Vec<ControlEntry> = Vec::new();
     let mut current: Option<usize> = None;
     let mut awaiting: Option<usize> = None;
+    // The last unsuffixed code (`1C226`), which `a.`/`b.` lines below it extend.
+    let mut lettered_under: Option<String> = None;
     for line in lines {
         let stripped = ENUMERATOR.replace(line, "");
         let found = leading_code(&stripped).or_else(|| {
@@ -813,6 +817,19 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
             code_at(t)
                 .filter(|(_, used)| *used == t.len())
                 .map(|(code, _)| (code, String::new(), Vec::new()))
+        });
+        // `a.钨含量…` under `1C226 钨合金：`: a lettered sub-item of the coded item above.
+        if let Some((code, ..)) = &found {
+            lettered_under = (!code.contains('.')).then(|| code.clone());
+        }
+        let found = found.or_else(|| {
+            let parent = lettered_under.as_ref()?;
+            let c = LETTER_ITEM.captures(line)?;
+            Some((
+                format!("{parent}.{}", &c[1]),
+                clean_description(&c[2]),
+                Vec::new(),
+            ))
         });
         if found.is_none()
             && let Some(i) = awaiting.take()
@@ -1081,6 +1098,7 @@ fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
         let is_item = leading_code(&stripped).is_some()
             || trailing_code(line).is_some()
             || ITEM.is_match(line)
+            || LETTER_ITEM.is_match(line)
             || !customs_codes(line).is_empty();
         if is_item && let Some(last) = clauses.last_mut() {
             last.lists_items = true;
@@ -1097,7 +1115,8 @@ fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
             let stripped = ENUMERATOR.replace(line, "");
             let is_item = leading_code(&stripped).is_some()
                 || trailing_code(line).is_some()
-                || ITEM.is_match(line);
+                || ITEM.is_match(line)
+                || LETTER_ITEM.is_match(line);
             if !is_item && !HEADER_FIELD.is_match(line) {
                 clauses.push(Clause {
                     section: clauses.len() as u32 + 1,
