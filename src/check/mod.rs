@@ -19,7 +19,7 @@ use crate::config::{Config, SourceConfig};
 use crate::extract::{self, Page, Profile};
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::DbHandle;
-use crate::store::{PageRole, PageVersion, RecordedPage, Store, StoreError, StoredPage, Tx};
+use crate::store::{PageRole, PageVersion, RecordedPage, StoreError, StoredPage, Tx};
 use ingest::Applied;
 
 /// What one check did, per source; rendered by `report::summary`.
@@ -332,7 +332,10 @@ impl Checker {
         let (id, profile, url_s) = (source.id.0.clone(), source.profile, url.to_string());
         self.db
             .call(move |store| {
-                observe_announcement(store, &id, profile, &url_s, fetched, annexes, &now)
+                let tx = store.transaction()?;
+                let result = observe_in(&tx, &id, profile, &url_s, fetched, annexes, &now)?;
+                tx.commit()?;
+                Ok(result)
             })
             .await
     }
@@ -441,25 +444,10 @@ fn record_response(
     )
 }
 
-/// One announcement page and its annexes, in one transaction: the snapshots, and when any of
-/// them is new the extraction, the diff and the change records — or the reason it was not
-/// believed, in which case every page goes back to its previous version so that the next check
-/// tries again.
-fn observe_announcement(
-    store: &mut Store,
-    source: &str,
-    profile: Profile,
-    url: &str,
-    fetched: Result<Fetched, FetchError>,
-    annexes: Vec<(String, Result<Fetched, FetchError>)>,
-    now: &str,
-) -> Result<PageResult, StoreError> {
-    let tx = store.transaction()?;
-    let result = observe_in(&tx, source, profile, url, fetched, annexes, now)?;
-    tx.commit()?;
-    Ok(result)
-}
-
+/// One announcement page and its annexes, inside the observation's transaction: the snapshots,
+/// and when any of them is new the extraction, the diff and the change records — or the reason it
+/// was not believed, in which case every page goes back to its previous version so that the next
+/// check tries again.
 fn observe_in(
     tx: &Tx<'_>,
     source: &str,
