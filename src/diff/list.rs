@@ -1,15 +1,29 @@
 //! The consolidated control list at a date, rebuilt from announcements, their effective dates and
-//! the relations between them. Pure: the store supplies the inputs.
+//! the relations between them; and the difference between two such lists. Pure: the store
+//! supplies the inputs.
+//!
+//! The rules, as a trade lawyer reads the announcements:
+//! - a code's entry is the one from the latest announcement listing it that is in effect on the
+//!   date (or, when none is yet, the latest issued by then — shown as not yet effective);
+//! - an entry takes effect on its announcement's effective date, or on the date of the clause it
+//!   belongs to when the announcement dates clauses separately (No. 61: clause 一(一)(二) from
+//!   2025-12-01, the rest on publication);
+//! - a suspension covers the days from its start to its end inclusive (No. 70: 2025-11-07 to
+//!   2026-11-10, so in force again on 2026-11-11), a resumption ends one early, a repeal or
+//!   supersession ends the entry; a relation scoped to a clause (`第二款`) touches only the
+//!   entries of that clause.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::{ItemType, RelationKind};
+use super::{FieldChange, field_changes};
+use crate::extract::text::parse_number;
+use crate::model::{ItemType, Relation, RelationKind};
 use crate::store::{KnownAnnouncement, StoredEntry};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     InForce,
@@ -27,6 +41,16 @@ impl Status {
             Status::Repealed => "repealed",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "in-force" => Status::InForce,
+            "not-yet-effective" => Status::NotYetEffective,
+            "suspended" => Status::Suspended,
+            "repealed" => Status::Repealed,
+            _ => return None,
+        })
+    }
 }
 
 /// One row of `regwatch list`, in the JSON shape DESIGN.md documents.
@@ -39,7 +63,8 @@ pub struct ListedEntry {
     pub hs_codes: Vec<String>,
     pub status: Status,
     pub effective_from: Option<NaiveDate>,
-    /// When the current status ends, if known (a suspension's end).
+    /// When the current status ends, if known (a suspension's last day; for a not-yet-effective
+    /// entry, the day it takes effect).
     pub until: Option<NaiveDate>,
     pub announcement: String,
     /// The announcement that set the status (the suspending one, for `suspended`).
@@ -47,94 +72,719 @@ pub struct ListedEntry {
     pub url: Option<String>,
 }
 
-/// The list on `as_of`: per (regime, code), the entry of the latest announcement issued by then,
-/// with its status on that date.
-pub fn consolidate(
-    entries: &[StoredEntry],
-    announcements: &HashMap<String, KnownAnnouncement>,
-    as_of: NaiveDate,
-) -> Vec<ListedEntry> {
-    let issued_by = |key: &str| announcements.get(key).and_then(|a| a.issued);
-    let order = |key: &str| {
-        announcements
-            .get(key)
-            .map(|a| (a.issued, a.year, a.number))
-            .unwrap_or((None, 0, 0))
-    };
-    let mut latest: BTreeMap<(&str, &str), &StoredEntry> = BTreeMap::new();
-    for e in entries {
-        if issued_by(&e.announcement).is_some_and(|d| d > as_of) {
+/// A numbered clause of an announcement: `一、` is article 1, `（二）` under it item 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clause {
+    pub article: u32,
+    pub item: Option<u32>,
+}
+
+/// The clause an entry belongs to, when its code says: control measures (`KEY#m1.2`) and
+/// positional entries of the 2023–2024 era (`KEY#1.2.3`). Coded list entries do not carry one.
+pub fn clause_of(announcement: &str, code: &str) -> Option<Clause> {
+    let rest = code.strip_prefix(announcement)?.strip_prefix('#')?;
+    let rest = rest.strip_prefix('m').unwrap_or(rest);
+    let mut parts = rest.split('.').map(|p| p.parse::<u32>().ok());
+    let article = parts.next()??;
+    let item = parts.next().flatten();
+    Some(Clause { article, item })
+}
+
+/// The clauses a scope names: `第二款` → [2]; `第一条第（一）项、第（二）项` → [1(1), 1(2)].
+/// A scope that names no clause (`出口许可管理`) yields none and so covers nothing in particular.
+pub fn parse_scope(scope: &str) -> Vec<Clause> {
+    let mut out = Vec::new();
+    let mut article: Option<u32> = None;
+    let chars: Vec<char> = scope.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '第' {
+            i += 1;
             continue;
         }
-        let slot = latest.entry((&e.entry.regime, &e.entry.code)).or_insert(e);
-        if order(&e.announcement) > order(&slot.announcement) {
-            *slot = e;
+        let mut j = i + 1;
+        let bracketed = matches!(chars.get(j), Some('（' | '('));
+        if bracketed {
+            j += 1;
+        }
+        let start = j;
+        while j < chars.len()
+            && (chars[j].is_ascii_digit() || "一二三四五六七八九十".contains(chars[j]))
+        {
+            j += 1;
+        }
+        let number: String = chars[start..j].iter().collect();
+        if bracketed && matches!(chars.get(j), Some('）' | ')')) {
+            j += 1;
+        }
+        let (Some(n), Some(unit)) = (parse_number(&number), chars.get(j)) else {
+            i = j.max(i + 1);
+            continue;
+        };
+        match unit {
+            '条' | '款' if !bracketed => {
+                article = Some(n);
+                // An article named alone covers all of it; items named after it narrow that.
+                let next_is_item = chars.get(j + 1) == Some(&'第');
+                if !next_is_item {
+                    out.push(Clause {
+                        article: n,
+                        item: None,
+                    });
+                }
+            }
+            '项' => {
+                if let Some(a) = article {
+                    out.push(Clause {
+                        article: a,
+                        item: Some(n),
+                    });
+                }
+            }
+            _ => {}
+        }
+        i = j + 1;
+    }
+    out
+}
+
+fn covers(scope: &[Clause], clause: Option<Clause>) -> bool {
+    let Some(c) = clause else { return false };
+    scope
+        .iter()
+        .any(|s| s.article == c.article && (s.item.is_none() || s.item == c.item))
+}
+
+/// Announcements indexed for rebuilding the list at any number of dates.
+pub struct Timeline<'a> {
+    announcements: &'a HashMap<String, KnownAnnouncement>,
+    /// Relations by the announcement they act on, in the order they were issued.
+    acting_on: HashMap<&'a str, Vec<(&'a KnownAnnouncement, &'a Relation)>>,
+}
+
+type Order = (Option<NaiveDate>, i32, u32);
+
+impl<'a> Timeline<'a> {
+    pub fn new(announcements: &'a HashMap<String, KnownAnnouncement>) -> Timeline<'a> {
+        let mut acting_on: HashMap<&str, Vec<(&KnownAnnouncement, &Relation)>> = HashMap::new();
+        for a in announcements.values() {
+            for r in &a.relations {
+                acting_on.entry(r.target.as_str()).or_default().push((a, r));
+            }
+        }
+        for list in acting_on.values_mut() {
+            list.sort_by(|(a, ra), (b, rb)| {
+                (order(a), &a.key, ra.kind).cmp(&(order(b), &b.key, rb.kind))
+            });
+        }
+        Timeline {
+            announcements,
+            acting_on,
         }
     }
-    latest
-        .into_values()
-        .map(|e| {
-            let a = announcements.get(&e.announcement);
-            let effective_from = a.and_then(|a| {
+
+    fn order(&self, key: &str) -> Order {
+        self.announcements.get(key).map_or((None, 0, 0), order)
+    }
+
+    /// The date an entry takes effect: its clause's date when the announcement dates that clause
+    /// separately, else the announcement's.
+    pub fn effective_from(&self, key: &str, clause: Option<Clause>) -> Option<NaiveDate> {
+        let a = self.announcements.get(key)?;
+        let scoped = a
+            .effective
+            .iter()
+            .filter(|e| {
+                e.scope
+                    .as_deref()
+                    .is_some_and(|s| covers(&parse_scope(s), clause))
+            })
+            .map(|e| e.date)
+            .min();
+        scoped
+            .or_else(|| {
                 a.effective
                     .iter()
                     .filter(|x| x.scope.is_none())
                     .map(|x| x.date)
                     .min()
-                    .or_else(|| a.effective.iter().map(|x| x.date).min())
-                    .or(a.issued)
-            });
-            let (status, until, status_by) =
-                status_on(&e.announcement, effective_from, announcements, as_of);
-            ListedEntry {
-                regime: e.entry.regime.clone(),
-                code: e.entry.code.clone(),
-                description: e.entry.description.clone(),
-                item_type: e.entry.item_type,
-                hs_codes: e.entry.hs_codes.clone(),
-                status,
-                effective_from,
-                until,
-                announcement: e.announcement.clone(),
-                status_by,
-                url: a.and_then(|a| a.urls.first().cloned()),
+            })
+            .or_else(|| a.effective.iter().map(|x| x.date).min())
+            .or(a.issued)
+    }
+
+    /// An entry's status on `as_of`, with the date it ends (if known) and the announcement that
+    /// set it.
+    pub fn status(
+        &self,
+        key: &str,
+        clause: Option<Clause>,
+        as_of: NaiveDate,
+    ) -> (Status, Option<NaiveDate>, String) {
+        let effective = self.effective_from(key, clause);
+        let mut state: Option<(Status, Option<NaiveDate>, &str)> = None;
+        for (a, r) in self.acting_on.get(key).map_or(&[][..], Vec::as_slice) {
+            if a.issued.is_some_and(|d| d > as_of) {
+                continue;
             }
-        })
-        .collect()
+            if let Some(scope) = &r.scope
+                && !covers(&parse_scope(scope), clause)
+            {
+                continue;
+            }
+            let from = r.from.or(a.issued);
+            if from.is_some_and(|f| f > as_of) {
+                continue;
+            }
+            match r.kind {
+                RelationKind::Repeals | RelationKind::Supersedes => {
+                    state = Some((Status::Repealed, None, &a.key));
+                }
+                RelationKind::Suspends if r.until.is_none_or(|u| as_of <= u) => {
+                    state = Some((Status::Suspended, r.until, &a.key));
+                }
+                RelationKind::Resumes if matches!(state, Some((Status::Suspended, ..))) => {
+                    state = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some((status, until, by)) = state {
+            return (status, until, by.to_string());
+        }
+        if effective.is_some_and(|d| as_of < d) {
+            return (Status::NotYetEffective, effective, key.to_string());
+        }
+        (Status::InForce, None, key.to_string())
+    }
+
+    /// The list on `as_of`, in (regime, code) order.
+    pub fn list(&self, entries: &[StoredEntry], as_of: NaiveDate) -> Vec<ListedEntry> {
+        // Per code: the latest listing in effect by `as_of`, else the latest issued by then.
+        let mut chosen: BTreeMap<(&str, &str), (&StoredEntry, bool, Order)> = BTreeMap::new();
+        for e in entries {
+            let key = e.announcement.as_str();
+            let o = self.order(key);
+            if o.0.is_some_and(|d| d > as_of) {
+                continue;
+            }
+            let clause = clause_of(key, &e.entry.code);
+            let in_effect = self.effective_from(key, clause).is_none_or(|d| d <= as_of);
+            let slot = chosen
+                .entry((&e.entry.regime, &e.entry.code))
+                .or_insert((e, in_effect, o));
+            if (in_effect, o) > (slot.1, slot.2) {
+                *slot = (e, in_effect, o);
+            }
+        }
+        chosen
+            .into_values()
+            .map(|(e, _, _)| {
+                let key = e.announcement.as_str();
+                let clause = clause_of(key, &e.entry.code);
+                let (status, until, status_by) = self.status(key, clause, as_of);
+                ListedEntry {
+                    regime: e.entry.regime.clone(),
+                    code: e.entry.code.clone(),
+                    description: e.entry.description.clone(),
+                    item_type: e.entry.item_type,
+                    hs_codes: e.entry.hs_codes.clone(),
+                    status,
+                    effective_from: self.effective_from(key, clause),
+                    until,
+                    announcement: e.announcement.clone(),
+                    status_by,
+                    url: self
+                        .announcements
+                        .get(key)
+                        .and_then(|a| a.urls.first().cloned()),
+                }
+            })
+            .collect()
+    }
+
+    /// Every date on which some status may change: effective dates, relation starts, and the day
+    /// after each suspension ends.
+    pub fn event_dates(&self) -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = Vec::new();
+        for a in self.announcements.values() {
+            dates.extend(a.effective.iter().map(|e| e.date));
+            dates.extend(a.issued);
+            for r in &a.relations {
+                dates.extend(r.from);
+                dates.extend(r.until.and_then(|u| u.succ_opt()));
+            }
+        }
+        dates.sort();
+        dates.dedup();
+        dates
+    }
 }
 
-fn status_on(
-    key: &str,
-    effective_from: Option<NaiveDate>,
+fn order(a: &KnownAnnouncement) -> Order {
+    (a.issued, a.year, a.number)
+}
+
+/// The list on `as_of`: per (regime, code), the entry in force (or latest issued) by then, with its
+/// status on that date.
+pub fn consolidate(
+    entries: &[StoredEntry],
     announcements: &HashMap<String, KnownAnnouncement>,
     as_of: NaiveDate,
-) -> (Status, Option<NaiveDate>, String) {
-    // Relations aimed at this announcement, from announcements issued by `as_of`, whole-document
-    // only (clause-level relations leave the listed items alone).
-    let mut acting: Vec<(&KnownAnnouncement, &crate::model::Relation)> = announcements
-        .values()
-        .filter(|a| a.issued.is_none_or(|d| d <= as_of))
-        .flat_map(|a| a.relations.iter().map(move |r| (a, r)))
-        .filter(|(_, r)| r.target == key && r.scope.is_none())
-        .collect();
-    acting.sort_by_key(|(a, _)| (a.issued, a.year, a.number));
-    for (a, r) in acting.iter().rev() {
-        let from = r.from.or(a.issued);
-        if from.is_some_and(|f| f > as_of) {
-            continue;
-        }
-        match r.kind {
-            RelationKind::Repeals | RelationKind::Supersedes => {
-                return (Status::Repealed, None, a.key.clone());
-            }
-            RelationKind::Suspends if r.until.is_none_or(|u| as_of <= u) => {
-                return (Status::Suspended, r.until, a.key.clone());
-            }
-            _ => {}
+) -> Vec<ListedEntry> {
+    Timeline::new(announcements).list(entries, as_of)
+}
+
+/// How one code differs between two lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Delta {
+    Added,
+    Removed,
+    Modified { fields: Vec<FieldChange> },
+    StatusChanged { from: Status, to: Status },
+}
+
+impl Delta {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Delta::Added => "added",
+            Delta::Removed => "removed",
+            Delta::Modified { .. } => "modified",
+            Delta::StatusChanged { .. } => "status-changed",
         }
     }
-    if effective_from.is_some_and(|d| as_of < d) {
-        return (Status::NotYetEffective, effective_from, key.to_string());
+}
+
+/// One difference between two lists, with both sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListDelta<'a> {
+    #[serde(flatten)]
+    pub delta: Delta,
+    pub before: Option<&'a ListedEntry>,
+    pub after: Option<&'a ListedEntry>,
+}
+
+/// The entry-level difference between two lists in (regime, code) order — as [`Timeline::list`]
+/// returns them — by one merge pass. An entry whose fields and status both changed is reported
+/// as modified, with its new status visible on the `after` side.
+pub fn compare_lists<'a>(
+    before: &'a [ListedEntry],
+    after: &'a [ListedEntry],
+) -> Vec<ListDelta<'a>> {
+    let key = |e: &'a ListedEntry| (e.regime.as_str(), e.code.as_str());
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < before.len() || j < after.len() {
+        let b = before.get(i);
+        let a = after.get(j);
+        let ord = match (b, a) {
+            (Some(b), Some(a)) => key(b).cmp(&key(a)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                out.push(ListDelta {
+                    delta: Delta::Removed,
+                    before: b,
+                    after: None,
+                });
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(ListDelta {
+                    delta: Delta::Added,
+                    before: None,
+                    after: a,
+                });
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (Some(b), Some(a)) = (b, a) else {
+                    unreachable!("equal keys come from two entries")
+                };
+                let fields = field_changes(&listed_as_entry(b), &listed_as_entry(a));
+                let delta = if !fields.is_empty() {
+                    Some(Delta::Modified { fields })
+                } else if b.status != a.status {
+                    Some(Delta::StatusChanged {
+                        from: b.status,
+                        to: a.status,
+                    })
+                } else {
+                    None
+                };
+                if let Some(delta) = delta {
+                    out.push(ListDelta {
+                        delta,
+                        before: Some(b),
+                        after: Some(a),
+                    });
+                }
+                i += 1;
+                j += 1;
+            }
+        }
     }
-    (Status::InForce, None, key.to_string())
+    out
+}
+
+fn listed_as_entry(e: &ListedEntry) -> crate::model::ControlEntry {
+    crate::model::ControlEntry {
+        regime: e.regime.clone(),
+        code: e.code.clone(),
+        description: e.description.clone(),
+        item_type: e.item_type,
+        hs_codes: e.hs_codes.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ControlEntry, Effective};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn announcement(
+        key: &str,
+        issued: &str,
+        effective: &[(&str, Option<&str>)],
+        relations: Vec<Relation>,
+    ) -> KnownAnnouncement {
+        let (_, year, number) = crate::model::parse_key(key).unwrap();
+        KnownAnnouncement {
+            key: key.into(),
+            authorities: vec!["MOFCOM".into()],
+            year,
+            number,
+            title: String::new(),
+            issued: Some(day(issued)),
+            effective: effective
+                .iter()
+                .map(|(d, s)| Effective {
+                    date: day(d),
+                    scope: s.map(str::to_string),
+                })
+                .collect(),
+            entries: Vec::new(),
+            relations,
+            urls: Vec::new(),
+            first_seen: String::new(),
+            snapshot: 0,
+        }
+    }
+
+    fn entry(key: &str, code: &str, desc: &str) -> StoredEntry {
+        StoredEntry {
+            entry: ControlEntry {
+                regime: "cn-dual-use".into(),
+                code: code.into(),
+                description: desc.into(),
+                item_type: ItemType::Technology,
+                hs_codes: Vec::new(),
+            },
+            announcement: key.into(),
+        }
+    }
+
+    fn rel(
+        kind: RelationKind,
+        target: &str,
+        from: &str,
+        until: Option<&str>,
+        scope: Option<&str>,
+    ) -> Relation {
+        Relation {
+            kind,
+            target: target.into(),
+            from: Some(day(from)),
+            until: until.map(day),
+            scope: scope.map(str::to_string),
+        }
+    }
+
+    fn anns(list: Vec<KnownAnnouncement>) -> HashMap<String, KnownAnnouncement> {
+        list.into_iter().map(|a| (a.key.clone(), a)).collect()
+    }
+
+    fn status_of(list: &[ListedEntry], code: &str) -> (Status, Option<NaiveDate>, String) {
+        let e = list.iter().find(|e| e.code == code).unwrap();
+        (e.status, e.until, e.status_by.clone())
+    }
+
+    #[test]
+    fn scopes_name_clauses() {
+        assert_eq!(
+            parse_scope("第二款"),
+            [Clause {
+                article: 2,
+                item: None
+            }]
+        );
+        assert_eq!(
+            parse_scope("本公告第一条第（一）项、第（二）项"),
+            [
+                Clause {
+                    article: 1,
+                    item: Some(1)
+                },
+                Clause {
+                    article: 1,
+                    item: Some(2)
+                }
+            ]
+        );
+        assert!(parse_scope("出口许可管理").is_empty());
+        assert_eq!(
+            clause_of("MOFCOM-2025-61", "MOFCOM-2025-61#m1.2"),
+            Some(Clause {
+                article: 1,
+                item: Some(2)
+            })
+        );
+        assert_eq!(clause_of("MOFCOM-2025-62", "1E902.a"), None);
+    }
+
+    #[test]
+    fn suspended_until_its_last_day_then_in_force_again() {
+        let a = anns(vec![
+            announcement(
+                "MOFCOM-2025-62",
+                "2025-10-09",
+                &[("2025-10-09", None)],
+                vec![],
+            ),
+            announcement(
+                "MOFCOM-2025-70",
+                "2025-11-07",
+                &[("2025-11-07", None)],
+                vec![rel(
+                    RelationKind::Suspends,
+                    "MOFCOM-2025-62",
+                    "2025-11-07",
+                    Some("2026-11-10"),
+                    None,
+                )],
+            ),
+        ]);
+        let entries = vec![entry("MOFCOM-2025-62", "1E902.a", "稀土技术")];
+        let t = Timeline::new(&a);
+        let on = |d: &str| status_of(&t.list(&entries, day(d)), "1E902.a");
+        assert_eq!(
+            on("2025-10-09"),
+            (Status::InForce, None, "MOFCOM-2025-62".into())
+        );
+        assert_eq!(
+            on("2025-11-07"),
+            (
+                Status::Suspended,
+                Some(day("2026-11-10")),
+                "MOFCOM-2025-70".into()
+            )
+        );
+        assert_eq!(on("2026-11-10").0, Status::Suspended);
+        assert_eq!(
+            on("2026-11-11"),
+            (Status::InForce, None, "MOFCOM-2025-62".into())
+        );
+        assert!(t.list(&entries, day("2025-10-08")).is_empty());
+    }
+
+    #[test]
+    fn clause_scoped_dates_and_suspensions_touch_only_their_clause() {
+        let a = anns(vec![
+            announcement(
+                "MOFCOM-2025-61",
+                "2025-10-09",
+                &[
+                    ("2025-10-09", None),
+                    ("2025-12-01", Some("本公告第一条第（一）项、第（二）项")),
+                ],
+                vec![],
+            ),
+            announcement(
+                "MOFCOM-2025-80",
+                "2025-11-20",
+                &[("2025-11-20", None)],
+                vec![rel(
+                    RelationKind::Suspends,
+                    "MOFCOM-2025-61",
+                    "2025-11-20",
+                    None,
+                    Some("第二款"),
+                )],
+            ),
+        ]);
+        let entries = vec![
+            entry("MOFCOM-2025-61", "MOFCOM-2025-61#m1.1", "0.1%"),
+            entry("MOFCOM-2025-61", "MOFCOM-2025-61#m1.3", "原产于中国"),
+            entry("MOFCOM-2025-61", "MOFCOM-2025-61#m2", "军事用户"),
+        ];
+        let t = Timeline::new(&a);
+        let oct = t.list(&entries, day("2025-10-10"));
+        assert_eq!(
+            status_of(&oct, "MOFCOM-2025-61#m1.1").0,
+            Status::NotYetEffective
+        );
+        assert_eq!(
+            status_of(&oct, "MOFCOM-2025-61#m1.1").1,
+            Some(day("2025-12-01"))
+        );
+        assert_eq!(status_of(&oct, "MOFCOM-2025-61#m1.3").0, Status::InForce);
+        let dec = t.list(&entries, day("2025-12-01"));
+        assert_eq!(status_of(&dec, "MOFCOM-2025-61#m1.1").0, Status::InForce);
+        assert_eq!(
+            status_of(&dec, "MOFCOM-2025-61#m2"),
+            (Status::Suspended, None, "MOFCOM-2025-80".into())
+        );
+        assert_eq!(status_of(&dec, "MOFCOM-2025-61#m1.3").0, Status::InForce);
+    }
+
+    #[test]
+    fn repeal_resumption_and_a_later_restatement() {
+        let a = anns(vec![
+            announcement(
+                "MOFCOM-2023-23",
+                "2023-07-03",
+                &[("2023-08-01", None)],
+                vec![],
+            ),
+            announcement(
+                "MOFCOM-2025-61",
+                "2025-10-09",
+                &[("2025-10-09", None)],
+                vec![],
+            ),
+            announcement(
+                "MOFCOM-2025-70",
+                "2025-11-07",
+                &[],
+                vec![rel(
+                    RelationKind::Suspends,
+                    "MOFCOM-2025-61",
+                    "2025-11-07",
+                    Some("2026-11-10"),
+                    None,
+                )],
+            ),
+            announcement(
+                "MOFCOM-2026-3",
+                "2026-01-20",
+                &[("2026-03-01", None)],
+                vec![
+                    rel(
+                        RelationKind::Repeals,
+                        "MOFCOM-2023-23",
+                        "2026-03-01",
+                        None,
+                        None,
+                    ),
+                    rel(
+                        RelationKind::Resumes,
+                        "MOFCOM-2025-61",
+                        "2026-03-01",
+                        None,
+                        None,
+                    ),
+                ],
+            ),
+        ]);
+        let entries = vec![
+            entry("MOFCOM-2023-23", "MOFCOM-2023-23#1.1.1", "金属镓"),
+            entry("MOFCOM-2025-61", "MOFCOM-2025-61#m2", "军事用户"),
+        ];
+        let t = Timeline::new(&a);
+        let feb = t.list(&entries, day("2026-02-28"));
+        assert_eq!(status_of(&feb, "MOFCOM-2023-23#1.1.1").0, Status::InForce);
+        assert_eq!(status_of(&feb, "MOFCOM-2025-61#m2").0, Status::Suspended);
+        let mar = t.list(&entries, day("2026-03-01"));
+        assert_eq!(
+            status_of(&mar, "MOFCOM-2023-23#1.1.1"),
+            (Status::Repealed, None, "MOFCOM-2026-3".into())
+        );
+        assert_eq!(status_of(&mar, "MOFCOM-2025-61#m2").0, Status::InForce);
+
+        // A later announcement restating a code takes over only once it is in effect.
+        let a = anns(vec![
+            announcement(
+                "MOFCOM-2025-55",
+                "2025-10-09",
+                &[("2025-11-08", None)],
+                vec![],
+            ),
+            announcement(
+                "MOFCOM-2026-9",
+                "2026-05-01",
+                &[("2026-06-01", None)],
+                vec![],
+            ),
+        ]);
+        let entries = vec![
+            entry("MOFCOM-2025-55", "2C902.a", "平均粒径不大于50微米"),
+            entry("MOFCOM-2026-9", "2C902.a", "平均粒径不大于40微米"),
+        ];
+        let t = Timeline::new(&a);
+        let may = t.list(&entries, day("2026-05-15"));
+        assert_eq!(may[0].announcement, "MOFCOM-2025-55");
+        assert_eq!(may[0].status, Status::InForce);
+        let june = t.list(&entries, day("2026-06-01"));
+        assert_eq!(june[0].announcement, "MOFCOM-2026-9");
+    }
+
+    #[test]
+    fn comparing_lists_by_code() {
+        let a = anns(vec![
+            announcement(
+                "MOFCOM-2025-62",
+                "2025-10-09",
+                &[("2025-10-09", None)],
+                vec![],
+            ),
+            announcement(
+                "MOFCOM-2025-70",
+                "2025-11-07",
+                &[],
+                vec![rel(
+                    RelationKind::Suspends,
+                    "MOFCOM-2025-62",
+                    "2025-11-07",
+                    Some("2026-11-10"),
+                    None,
+                )],
+            ),
+            announcement(
+                "MOFCOM-2025-55",
+                "2025-10-09",
+                &[("2025-11-08", None)],
+                vec![],
+            ),
+        ]);
+        let entries = vec![
+            entry("MOFCOM-2025-62", "1E902.a", "稀土技术"),
+            entry("MOFCOM-2025-55", "2C902.a", "微粉"),
+        ];
+        let t = Timeline::new(&a);
+        let before = t.list(&entries, day("2025-10-01"));
+        let after = t.list(&entries, day("2025-11-10"));
+        let d = compare_lists(&before, &after);
+        let kinds: Vec<(&str, &str)> = d
+            .iter()
+            .map(|c| (c.after.or(c.before).unwrap().code.as_str(), c.delta.kind()))
+            .collect();
+        assert_eq!(kinds, [("1E902.a", "added"), ("2C902.a", "added")]);
+        let later = t.list(&entries, day("2026-11-11"));
+        let d = compare_lists(&after, &later);
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].delta,
+            Delta::StatusChanged {
+                from: Status::Suspended,
+                to: Status::InForce
+            }
+        );
+    }
 }

@@ -2,8 +2,6 @@
 
 pub mod list;
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
@@ -109,36 +107,6 @@ fn close(out: &mut String, tag: Option<ChangeTag>) {
     }
 }
 
-/// One difference between two consolidated lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListChange<'a> {
-    pub kind: EntryChangeKind,
-    pub before: Option<&'a StoredEntry>,
-    pub after: Option<&'a StoredEntry>,
-}
-
-/// Entry-level difference of two lists keyed by (regime, code), in key order.
-pub fn diff_lists<'a>(before: &'a [StoredEntry], after: &'a [StoredEntry]) -> Vec<ListChange<'a>> {
-    type Pair<'e> = (Option<&'e StoredEntry>, Option<&'e StoredEntry>);
-    let mut keyed: BTreeMap<(&str, &str), Pair<'a>> = BTreeMap::new();
-    for e in before {
-        keyed.entry((&e.entry.regime, &e.entry.code)).or_default().0 = Some(e);
-    }
-    for e in after {
-        keyed.entry((&e.entry.regime, &e.entry.code)).or_default().1 = Some(e);
-    }
-    keyed
-        .into_values()
-        .filter_map(|(b, a)| {
-            compare(b, a).map(|kind| ListChange {
-                kind,
-                before: b,
-                after: a,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,31 +138,13 @@ mod tests {
     }
 
     #[test]
-    fn lists_diff_by_code() {
-        let before = vec![
-            entry("2C902.a", "微粉", &["71051020"]),
-            entry("2C902.b", "单晶", &[]),
-        ];
-        let after = vec![
-            entry("2C902.a", "微粉", &["71051020", "71051090"]),
-            entry("2C902.c", "线锯", &[]),
-        ];
-        let d = diff_lists(&before, &after);
-        let kinds: Vec<(&str, EntryChangeKind)> = d
-            .iter()
-            .map(|c| (c.before.or(c.after).unwrap().entry.code.as_str(), c.kind))
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                ("2C902.a", EntryChangeKind::Modified),
-                ("2C902.b", EntryChangeKind::Removed),
-                ("2C902.c", EntryChangeKind::Added)
-            ]
-        );
-        let fields = field_changes(&d[0].before.unwrap().entry, &d[0].after.unwrap().entry);
+    fn field_changes_name_each_field() {
+        let a = entry("2C902.a", "微粉", &["71051020"]);
+        let b = entry("2C902.a", "微粉", &["71051020", "71051090"]);
+        let fields = field_changes(&a.entry, &b.entry);
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0].field, "hs_codes");
+        assert_eq!(fields[0].after, "71051020, 71051090");
     }
 
     #[test]
