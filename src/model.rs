@@ -158,6 +158,20 @@ impl RelationKind {
     }
 }
 
+/// The time zone a regime's dates are written in: `2026年11月10日` in a MOFCOM announcement is a
+/// day in Beijing, so "today" for the Chinese list turns at midnight Beijing time.
+pub fn regime_timezone(regime: &str) -> chrono_tz::Tz {
+    match regime {
+        "cn-dual-use" => chrono_tz::Asia::Shanghai,
+        _ => chrono_tz::UTC,
+    }
+}
+
+/// The date it is in a regime's time zone at `now`.
+pub fn legal_date(now: chrono::DateTime<chrono::Utc>, regime: &str) -> NaiveDate {
+    now.with_timezone(&regime_timezone(regime)).date_naive()
+}
+
 /// Splits `MOFCOM-2025-62` into its parts.
 pub fn parse_key(key: &str) -> Option<(&str, i32, u32)> {
     let mut parts = key.rsplitn(3, '-');

@@ -6,6 +6,7 @@
 //! is recorded with its reason and never stops the others.
 
 pub mod ingest;
+pub mod transitions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,9 @@ use ingest::Applied;
 pub struct CheckSummary {
     pub checked_at: String,
     pub sources: Vec<SourceOutcome>,
+    /// Entries whose status moved by date alone (taking effect, a suspension ending).
+    pub status_changes: usize,
+    /// All changes recorded, status changes included.
     pub changes: usize,
 }
 
@@ -95,10 +99,22 @@ impl Checker {
         // Report in config order, whatever order the sources finished in.
         let order = |id: &str| self.config.sources.iter().position(|s| s.id.0 == id);
         outcomes.sort_by_key(|o| order(&o.id));
-        let changes = outcomes.iter().map(|o| o.changes).sum();
+        // Dates pass without any page changing: statuses that moved since the last check.
+        let now = self.clock.now();
+        let transitions = self
+            .db
+            .call(move |s| {
+                let tx = s.transaction()?;
+                let n = transitions::record(&tx, now)?;
+                tx.commit()?;
+                Ok(n)
+            })
+            .await?;
+        let changes = outcomes.iter().map(|o| o.changes).sum::<usize>() + transitions;
         Ok(CheckSummary {
             checked_at,
             sources: outcomes,
+            status_changes: transitions,
             changes,
         })
     }

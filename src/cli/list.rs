@@ -1,95 +1,60 @@
 //! `regwatch list`: the consolidated control list at a date.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
-use chrono::NaiveDate;
 
-use super::{Ctx, Exit, Format, print, usage};
-use crate::diff::list::{ListedEntry, consolidate};
+use super::{Ctx, Exit, Format, ListInputs, parse_day, print};
+use crate::diff::list::{Status, Timeline};
 use crate::report;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The date (YYYY-MM-DD); today by default.
+    /// The date (YYYY-MM-DD); today in the regime's time zone (Beijing for cn-dual-use) by default.
     #[arg(long)]
     as_of: Option<String>,
     /// Only this regime (e.g. cn-dual-use).
     #[arg(long)]
     regime: Option<String>,
+    /// Only entries in these statuses (repeatable, or comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    status: Vec<StatusArg>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StatusArg {
+    InForce,
+    NotYetEffective,
+    Suspended,
+    Repealed,
+}
+
+impl StatusArg {
+    fn status(self) -> Status {
+        match self {
+            StatusArg::InForce => Status::InForce,
+            StatusArg::NotYetEffective => Status::NotYetEffective,
+            StatusArg::Suspended => Status::Suspended,
+            StatusArg::Repealed => Status::Repealed,
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let as_of = match &args.as_of {
-        Some(s) => s
-            .parse::<NaiveDate>()
-            .map_err(|_| usage(format!("invalid --as-of {s:?}: use YYYY-MM-DD")))?,
-        None => ctx.clock.now().date_naive(),
+        Some(s) => parse_day("--as-of", s)?,
+        None => ctx.today(args.regime.as_deref()),
     };
-    let store = ctx.open_store()?;
-    let announcements: HashMap<_, _> = store
-        .announcements()?
-        .into_iter()
-        .map(|a| (a.key.clone(), a))
-        .collect();
-    let mut entries = consolidate(&store.all_entries()?, &announcements, as_of);
-    if let Some(r) = &args.regime {
-        entries.retain(|e| &e.regime == r);
+    let inputs = ListInputs::load(ctx, args.regime.as_deref())?;
+    let mut entries = Timeline::new(&inputs.announcements).list(&inputs.entries, as_of);
+    if !args.status.is_empty() {
+        entries.retain(|e| args.status.iter().any(|s| s.status() == e.status));
     }
     print(&match args.format {
         Format::Text => report::text::list(&entries, as_of),
         Format::Json => report::json::list(&entries),
-        Format::Md => markdown(&entries, as_of),
-        Format::Csv => csv(&entries),
+        Format::Md => report::markdown::list(&entries, as_of),
+        Format::Csv => report::csv::list(&entries),
     })?;
     Ok(Exit::Ok)
-}
-
-fn markdown(entries: &[ListedEntry], as_of: NaiveDate) -> String {
-    let mut out = format!(
-        "# Control list as of {as_of}\n\n| Code | Description | Status | Effective | Announcement |\n|---|---|---|---|---|\n"
-    );
-    for e in entries {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            e.code,
-            e.description.replace('|', "\\|"),
-            e.status.as_str(),
-            e.effective_from.map(|d| d.to_string()).unwrap_or_default(),
-            e.announcement
-        ));
-    }
-    out
-}
-
-fn csv(entries: &[ListedEntry]) -> String {
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    let mut out = String::from(
-        "regime,code,description,item_type,hs_codes,status,effective_from,until,announcement,url\n",
-    );
-    for e in entries {
-        let row = [
-            field(&e.regime),
-            field(&e.code),
-            field(&e.description),
-            e.item_type.as_str().to_string(),
-            field(&e.hs_codes.join(" ")),
-            e.status.as_str().to_string(),
-            e.effective_from.map(|d| d.to_string()).unwrap_or_default(),
-            e.until.map(|d| d.to_string()).unwrap_or_default(),
-            field(&e.announcement),
-            field(e.url.as_deref().unwrap_or("")),
-        ];
-        out.push_str(&row.join(","));
-        out.push('\n');
-    }
-    out
 }

@@ -3,10 +3,13 @@
 mod announcements;
 mod changes;
 mod check;
+mod compare;
 mod demo;
 mod list;
 mod sources;
+mod upcoming;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -15,7 +18,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, DEFAULT_CONFIG};
-use crate::store::Store;
+use crate::store::{KnownAnnouncement, Store, StoredEntry};
 
 /// Documented exit codes (README "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +71,10 @@ pub enum Command {
     Changes(changes::Args),
     /// The consolidated control list at a date.
     List(list::Args),
+    /// What differs between the list on two dates.
+    Compare(compare::Args),
+    /// Dated events ahead: entries taking effect, suspensions starting or ending.
+    Upcoming(upcoming::Args),
     /// The announcements known, with dates, relations and URLs.
     Announcements(announcements::Args),
     /// Status per source: last success, last error.
@@ -96,6 +103,47 @@ impl Ctx {
         Store::open(&self.db_path)
             .with_context(|| format!("while opening the database {}", self.db_path.display()))
     }
+}
+
+impl Ctx {
+    /// Today in the regime's time zone (the Chinese list's days turn at midnight in Beijing).
+    pub fn today(&self, regime: Option<&str>) -> NaiveDate {
+        crate::model::legal_date(
+            self.clock.now(),
+            regime.unwrap_or(crate::extract::mofcom::REGIME),
+        )
+    }
+}
+
+/// What rebuilding the list needs: the announcements by key and every stored entry.
+pub struct ListInputs {
+    pub announcements: HashMap<String, KnownAnnouncement>,
+    pub entries: Vec<StoredEntry>,
+}
+
+impl ListInputs {
+    pub fn load(ctx: &Ctx, regime: Option<&str>) -> Result<ListInputs> {
+        let store = ctx.open_store()?;
+        let announcements = store
+            .announcements()?
+            .into_iter()
+            .map(|a| (a.key.clone(), a))
+            .collect();
+        let mut entries = store.all_entries()?;
+        if let Some(r) = regime {
+            entries.retain(|e| e.entry.regime == r);
+        }
+        Ok(ListInputs {
+            announcements,
+            entries,
+        })
+    }
+}
+
+/// A `YYYY-MM-DD` argument.
+pub fn parse_day(flag: &str, s: &str) -> Result<NaiveDate> {
+    s.parse::<NaiveDate>()
+        .map_err(|_| usage(format!("invalid {flag} {s:?}: use YYYY-MM-DD")))
 }
 
 /// An error that maps to a specific exit code.
@@ -139,6 +187,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
+        Command::Compare(args) => compare::run(&ctx, args),
+        Command::Upcoming(args) => upcoming::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
         Command::Sources => sources::run(&ctx),
         Command::Demo(_) => unreachable!("handled above"),

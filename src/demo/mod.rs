@@ -15,6 +15,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use crate::check::Checker;
 use crate::clock::{Clock, format_time};
 use crate::config::{Config, DEFAULT_CONFIG, HttpUrl};
+use crate::diff::list::Timeline;
 use crate::fetch::Fetcher;
 use crate::report::{self, ChangeReport};
 use crate::store::Store;
@@ -62,12 +63,16 @@ pub async fn run(snapshots: &Path, db_path: &Path, out: &mut dyn Write) -> Resul
         snapshots.display(),
         db_path.display()
     )?;
-    for (i, date) in site.dates().to_vec().into_iter().enumerate() {
-        site.set_step(i);
+    let captures = site.dates().to_vec();
+    let mut steps: Vec<(NaiveDate, &str)> = captures.iter().map(|d| (*d, "")).collect();
+    let mut i = 0;
+    while i < steps.len() {
+        let (date, note) = steps[i];
+        site.set_step(captures.iter().rposition(|d| *d <= date).unwrap_or(0));
         let at = check_time(date);
         clock.set(at);
         let summary = checker.check(&[]).await?;
-        writeln!(out, "=== {date}: check at {} ===", format_time(at))?;
+        writeln!(out, "=== {date}: check at {}{note} ===", format_time(at))?;
         write!(out, "{}", report::text::summary(&summary))?;
         let since = format_time(at);
         let (changes, announcements) = db
@@ -87,6 +92,23 @@ pub async fn run(snapshots: &Path, db_path: &Path, out: &mut dyn Write) -> Resul
             "{}",
             report::text::changes(&ChangeReport::new(&changes, &announcements))
         )?;
+        if i + 1 == captures.len() {
+            // After the last capture, the days on which a status changes by date alone (an
+            // entry taking effect, a suspension ending): the check then records it with no new
+            // page at all.
+            let last = date;
+            let later: Vec<NaiveDate> = Timeline::new(&announcements)
+                .event_dates()
+                .into_iter()
+                .filter(|d| *d > last)
+                .collect();
+            steps.extend(
+                later
+                    .into_iter()
+                    .map(|d| (d, " (no new pages; dates passing)")),
+            );
+        }
+        i += 1;
     }
     writeln!(
         out,

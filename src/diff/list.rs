@@ -321,6 +321,54 @@ impl<'a> Timeline<'a> {
     }
 }
 
+impl Timeline<'_> {
+    /// The dated events after `today` up to `until`: on each date where the list differs from the
+    /// day before, how (an entry taking effect, a suspension starting or ending, a repeal, a
+    /// restatement taking over).
+    pub fn upcoming(
+        &self,
+        entries: &[StoredEntry],
+        today: NaiveDate,
+        until: NaiveDate,
+    ) -> Vec<Event> {
+        let mut out = Vec::new();
+        let mut previous = self.list(entries, today);
+        for date in self
+            .event_dates()
+            .into_iter()
+            .filter(|d| *d > today && *d <= until)
+        {
+            let next = self.list(entries, date);
+            for d in compare_lists(&previous, &next) {
+                let Some(entry) = d.after.or(d.before) else {
+                    continue;
+                };
+                out.push(Event {
+                    date,
+                    delta: d.delta.clone(),
+                    previous: d.before.map(|b| (b.status, b.status_by.clone())),
+                    entry: entry.clone(),
+                });
+            }
+            previous = next;
+        }
+        out
+    }
+}
+
+/// A dated change of the list ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub date: NaiveDate,
+    #[serde(flatten)]
+    pub delta: Delta,
+    /// The status the day before, and the announcement that set it.
+    #[serde(skip)]
+    pub previous: Option<(Status, String)>,
+    /// The entry as it will be listed on the date.
+    pub entry: ListedEntry,
+}
+
 fn order(a: &KnownAnnouncement) -> Order {
     (a.issued, a.year, a.number)
 }
@@ -777,6 +825,14 @@ mod tests {
             .collect();
         assert_eq!(kinds, [("1E902.a", "added"), ("2C902.a", "added")]);
         let later = t.list(&entries, day("2026-11-11"));
+        let ahead = t.upcoming(&entries, day("2025-11-10"), day("2026-12-31"));
+        assert_eq!(ahead.len(), 1);
+        assert_eq!(ahead[0].date, day("2026-11-11"));
+        assert_eq!(ahead[0].entry.code, "1E902.a");
+        assert_eq!(
+            ahead[0].previous,
+            Some((Status::Suspended, "MOFCOM-2025-70".into()))
+        );
         let d = compare_lists(&after, &later);
         assert_eq!(d.len(), 1);
         assert_eq!(

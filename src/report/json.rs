@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{ChangeReport, sentence};
 use crate::check::CheckSummary;
-use crate::diff::list::ListedEntry;
+use crate::diff::list::{Event, ListDelta, ListedEntry};
 use crate::store::KnownAnnouncement;
 
 fn pretty(v: &impl serde::Serialize) -> String {
@@ -20,7 +20,7 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         .flat_map(|g| {
             g.changes.iter().map(move |c| {
                 json!({
-                    "id": c.id,
+                    "id": c.uid,
                     "kind": c.kind,
                     "regime": c.regime,
                     "code": c.code,
@@ -47,6 +47,25 @@ pub fn summary(s: &CheckSummary) -> String {
 
 pub fn list(entries: &[ListedEntry]) -> String {
     pretty(&entries)
+}
+
+/// `compare --format json`: `[{kind, fields?, from?, to?, before, after}]`.
+pub fn compare(deltas: &[ListDelta<'_>]) -> String {
+    pretty(&deltas)
+}
+
+/// `upcoming --format json`: `[{date, kind, from?, to?, entry, description}]`, with the
+/// sentence the text report prints.
+pub fn upcoming(events: &[Event]) -> String {
+    let rows: Vec<Value> = events
+        .iter()
+        .map(|ev| {
+            let mut v = serde_json::to_value(ev).expect("plain data");
+            v["summary"] = Value::String(super::text::event_words(ev));
+            v
+        })
+        .collect();
+    pretty(&rows)
 }
 
 pub fn announcements(list: &[KnownAnnouncement]) -> String {

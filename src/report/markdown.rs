@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{ChangeReport, sentence, text};
+use chrono::NaiveDate;
+
+use super::{ChangeReport, sentence, short_citation, text};
+use crate::diff::list::{Delta, Event, ListDelta, ListedEntry};
 
 /// Escapes the characters that would break a Markdown table cell or inline text.
 fn esc(s: &str) -> String {
@@ -57,6 +60,72 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
             let _ = writeln!(out, "{}", text::line(c, g).replace("```", "'''"));
         }
         out.push_str("```\n");
+    }
+    out
+}
+
+/// `list --format md`: a table a lawyer can paste into a memo.
+pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
+    let mut out = format!(
+        "# Control list as of {as_of}\n\n| Code | Description | Status | Effective | Announcement |\n|---|---|---|---|---|\n"
+    );
+    for e in entries {
+        let mut status = e.status.as_str().to_string();
+        if let Some(u) = e.until {
+            status.push_str(&format!(" until {u}"));
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            esc(&e.code),
+            esc(&e.description),
+            status,
+            e.effective_from.map(|d| d.to_string()).unwrap_or_default(),
+            esc(&short_citation(&e.announcement))
+        );
+    }
+    out
+}
+
+/// `compare --format md`.
+pub fn compare(deltas: &[ListDelta<'_>], from: NaiveDate, to: NaiveDate) -> String {
+    let mut out = format!(
+        "# Control list changes from {from} to {to}\n\n| Change | Code | Description | Status | Announcement |\n|---|---|---|---|---|\n"
+    );
+    for d in deltas {
+        let Some(e) = d.after.or(d.before) else {
+            continue;
+        };
+        let status = match &d.delta {
+            Delta::StatusChanged { from, to } => format!("{} → {}", from.as_str(), to.as_str()),
+            _ => e.status.as_str().to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            d.delta.kind(),
+            esc(&e.code),
+            esc(&e.description),
+            status,
+            esc(&short_citation(&e.status_by))
+        );
+    }
+    out
+}
+
+/// `upcoming --format md`.
+pub fn upcoming(events: &[Event], today: NaiveDate, until: NaiveDate) -> String {
+    let mut out = format!(
+        "# Scheduled after {today} up to {until}\n\n| Date | Code | What happens |\n|---|---|---|\n"
+    );
+    for ev in events {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            ev.date,
+            esc(&ev.entry.code),
+            esc(&text::event_words(ev))
+        );
     }
     out
 }

@@ -3,6 +3,7 @@
 //! Changes are grouped by the announcement that caused them and ordered by when they were first
 //! observed, then by announcement, kind and code: the same database renders the same bytes.
 
+pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod text;
@@ -83,8 +84,10 @@ fn kind_rank(kind: &str) -> u8 {
         "repealed" => 6,
         "superseded" => 7,
         "amended" => 8,
-        "copies-disagree" => 9,
-        _ => 10,
+        "status-changed" => 9,
+        "text-edited" => 10,
+        "copies-disagree" => 11,
+        _ => 12,
     }
 }
 
@@ -133,6 +136,33 @@ pub fn relation_targets(c: &ChangeRecord) -> Vec<String> {
         .and_then(|v| v.get("targets"))
         .and_then(|t| serde_json::from_value(t.clone()).ok())
         .unwrap_or_default()
+}
+
+/// A status transition, read from a `status-changed` change.
+pub struct Transition {
+    pub from: String,
+    pub to: String,
+    pub until: Option<String>,
+    pub as_of: String,
+    /// The announcement that set the new status.
+    pub by: String,
+    /// The announcement that set the old one (the suspending one, for a suspension that ended).
+    pub before_by: String,
+}
+
+pub fn status_transition(c: &ChangeRecord) -> Transition {
+    let field = |v: Option<&Value>, name: &str| {
+        v.and_then(|v| str_field(v, name)).unwrap_or("").to_string()
+    };
+    let (b, a) = (c.before.as_ref(), c.after.as_ref());
+    Transition {
+        from: field(b, "status"),
+        to: field(a, "status"),
+        until: a.and_then(|v| str_field(v, "until")).map(str::to_string),
+        as_of: field(a, "as_of"),
+        by: field(a, "status_by"),
+        before_by: field(b, "status_by"),
+    }
 }
 
 /// The believed copy's URL, the disagreeing copy's URL and the differences, from a
@@ -222,6 +252,29 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
         "added" => format!("Added to the export control list: {code_desc} ({cite})."),
         "removed" => format!("Removed from the export control list: {code_desc} ({cite})."),
         "modified" => format!("Modified on the export control list: {code_desc} ({cite})."),
+        crate::check::transitions::STATUS_CHANGED => {
+            let t = status_transition(c);
+            let by = short_citation(&t.by);
+            match (t.from.as_str(), t.to.as_str()) {
+                ("not-yet-effective", "in-force") => {
+                    format!("Took effect on {}: {code_desc} ({by}).", t.as_of)
+                }
+                ("suspended", "in-force") => format!(
+                    "In force again from {}: {code_desc} (the suspension by {} has ended).",
+                    t.as_of,
+                    short_citation(&t.before_by)
+                ),
+                (_, "suspended") => format!(
+                    "Suspended{} by {by}: {code_desc}.",
+                    t.until.map(|u| format!(" until {u}")).unwrap_or_default()
+                ),
+                (_, "repealed") => format!("Repealed by {by} as of {}: {code_desc}.", t.as_of),
+                (from, to) => format!(
+                    "Status changed from {from} to {to} on {} ({by}): {code_desc}.",
+                    t.as_of
+                ),
+            }
+        }
         crate::check::ingest::COPIES_DISAGREE => {
             let (believed, copy, differences) = disagreement(c);
             format!(

@@ -4,10 +4,13 @@ use std::fmt::Write as _;
 
 use super::{
     ChangeReport, Group, change_entry, disagreement, relation_targets, short_citation,
-    targets_phrase,
+    status_transition, targets_phrase,
 };
 use crate::check::CheckSummary;
-use crate::diff::{field_changes, list::ListedEntry, redline};
+use chrono::NaiveDate;
+
+use crate::diff::list::{Delta, Event, ListDelta, ListedEntry, Status};
+use crate::diff::{field_changes, redline};
 use crate::store::{ChangeRecord, KnownAnnouncement};
 
 pub fn changes(report: &ChangeReport<'_>) -> String {
@@ -35,11 +38,13 @@ fn group(out: &mut String, g: &Group<'_>) {
         .unwrap_or("");
     if let Some(c) = g.changes.iter().find(|c| c.url.is_some()) {
         let _ = writeln!(out, "  {}", c.url.as_deref().unwrap_or(""));
-        let _ = writeln!(
-            out,
-            "  first observed {first} · sha256 {}",
-            c.sha256.as_deref().map_or("", |s| &s[..s.len().min(16)])
-        );
+        let sha = g
+            .changes
+            .iter()
+            .find_map(|c| c.sha256.as_deref())
+            .map(|s| format!(" · sha256 {}", &s[..s.len().min(16)]))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  first observed {first}{sha}");
     }
     for c in &g.changes {
         let _ = writeln!(out, "  {}", line(c, g));
@@ -93,6 +98,22 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
                 .collect();
             format!("{tag:<10} {}  {} — {cite}", a.entry.code, fields.join("; "))
         }
+        crate::check::transitions::STATUS_CHANGED => {
+            let t = status_transition(c);
+            let e = change_entry(c);
+            let (code, desc) = e
+                .map(|e| (e.entry.code, e.entry.description))
+                .unwrap_or_default();
+            let until = t.until.map(|u| format!(" until {u}")).unwrap_or_default();
+            format!(
+                "{:<10} {code}  {desc} — {} → {}{until} (as of {}, {})",
+                "STATUS",
+                t.from,
+                t.to,
+                t.as_of,
+                short_citation(&t.by)
+            )
+        }
         crate::check::ingest::COPIES_DISAGREE => {
             let (believed, copy, differences) = disagreement(c);
             format!(
@@ -142,6 +163,15 @@ pub fn summary(s: &CheckSummary) -> String {
             let _ = writeln!(out, "  ! {}: {}", f.url, f.reason);
         }
     }
+    if s.status_changes > 0 {
+        let _ = writeln!(
+            out,
+            "{:<16} {} status change{} by date",
+            "list",
+            s.status_changes,
+            if s.status_changes == 1 { "" } else { "s" }
+        );
+    }
     let failed = s.failed_sources();
     let _ = writeln!(
         out,
@@ -155,13 +185,10 @@ pub fn summary(s: &CheckSummary) -> String {
     out
 }
 
-pub fn list(entries: &[ListedEntry], as_of: chrono::NaiveDate) -> String {
+pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
     let mut out = format!("Control list as of {as_of} ({} entries)\n", entries.len());
     for e in entries {
-        let mut status = e.status.as_str().to_string();
-        if let Some(u) = e.until {
-            status.push_str(&format!(" until {u}"));
-        }
+        let status = status_words(e);
         let _ = writeln!(
             out,
             "{:<28} {:<12} {}  ({})",
@@ -172,6 +199,114 @@ pub fn list(entries: &[ListedEntry], as_of: chrono::NaiveDate) -> String {
         );
     }
     out
+}
+
+/// "in-force until 2026-11-10" style status words.
+fn status_words(e: &ListedEntry) -> String {
+    match e.until {
+        Some(u) => format!("{} until {u}", e.status.as_str()),
+        None => e.status.as_str().to_string(),
+    }
+}
+
+/// `regwatch compare`: what differs between the list on two dates, one line per code.
+pub fn compare(deltas: &[ListDelta<'_>], from: NaiveDate, to: NaiveDate) -> String {
+    let mut out = format!(
+        "Control list changes from {from} to {to} ({} entries)\n",
+        deltas.len()
+    );
+    for d in deltas {
+        let _ = writeln!(out, "  {}", delta_line(&d.delta, d.before, d.after));
+    }
+    out
+}
+
+fn delta_line(delta: &Delta, before: Option<&ListedEntry>, after: Option<&ListedEntry>) -> String {
+    let Some(e) = after.or(before) else {
+        return String::new();
+    };
+    let cite = short_citation(&e.announcement);
+    match delta {
+        Delta::Added => format!(
+            "{:<10} {}  {} — {} ({cite})",
+            "ADDED",
+            e.code,
+            e.description,
+            status_words(e)
+        ),
+        Delta::Removed => format!("{:<10} {}  {} ({cite})", "REMOVED", e.code, e.description),
+        Delta::Modified { fields } => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| match f.field {
+                    "description" => format!("description: {}", redline(&f.before, &f.after)),
+                    _ => format!("{}: {} → {}", f.field, f.before, f.after),
+                })
+                .collect();
+            format!(
+                "{:<10} {}  {} — {} ({cite})",
+                "MODIFIED",
+                e.code,
+                fields.join("; "),
+                status_words(e)
+            )
+        }
+        Delta::StatusChanged { from, .. } => format!(
+            "{:<10} {}  {} — {} → {} ({})",
+            "STATUS",
+            e.code,
+            e.description,
+            from.as_str(),
+            status_words(e),
+            short_citation(&e.status_by)
+        ),
+    }
+}
+
+/// `regwatch upcoming`: dated events ahead, grouped by date.
+pub fn upcoming(events: &[Event], today: NaiveDate, until: NaiveDate) -> String {
+    if events.is_empty() {
+        return format!("Nothing scheduled after {today} up to {until}.\n");
+    }
+    let mut out = format!("Scheduled after {today} up to {until}\n");
+    let mut last = None;
+    for ev in events {
+        if last != Some(ev.date) {
+            let _ = writeln!(out, "\n{}", ev.date);
+            last = Some(ev.date);
+        }
+        let _ = writeln!(out, "  {}", event_words(ev));
+    }
+    out
+}
+
+/// What happens to an entry on an event's date, in words.
+pub fn event_words(ev: &Event) -> String {
+    let e = &ev.entry;
+    let what = match (&ev.delta, ev.previous.as_ref()) {
+        (Delta::StatusChanged { from, to }, prev) => match (from, to) {
+            (Status::NotYetEffective, Status::InForce) => {
+                format!("takes effect ({})", short_citation(&e.announcement))
+            }
+            (Status::Suspended, Status::InForce) => format!(
+                "in force again: the suspension by {} ends",
+                prev.map_or(String::new(), |(_, by)| short_citation(by))
+            ),
+            (_, Status::Suspended) => format!(
+                "suspended{} by {}",
+                e.until.map(|u| format!(" until {u}")).unwrap_or_default(),
+                short_citation(&e.status_by)
+            ),
+            (_, Status::Repealed) => format!("repealed by {}", short_citation(&e.status_by)),
+            (from, to) => format!("{} → {}", from.as_str(), to.as_str()),
+        },
+        (Delta::Modified { .. }, _) => {
+            format!("restated by {} takes over", short_citation(&e.announcement))
+        }
+        (Delta::Added, _) => format!("listed ({})", short_citation(&e.announcement)),
+        (Delta::Removed, _) => "no longer listed".to_string(),
+    };
+    format!("{:<12} {} — {what}", e.code, e.description)
 }
 
 pub fn announcements(list: &[KnownAnnouncement]) -> String {

@@ -102,6 +102,32 @@ const MIGRATIONS: &[&str] = &[
         message TEXT NOT NULL
     );
     "#,
+    // 2: announcement text versions (silent edits), the status each listed code was last seen
+    // in (status transitions are recorded once), and stable change ids.
+    r#"
+    CREATE TABLE announcement_version (
+        announcement TEXT NOT NULL REFERENCES announcement(key),
+        version      INTEGER NOT NULL,  -- 1, 2, … in the order regwatch read them
+        snapshot     INTEGER NOT NULL REFERENCES snapshot(id),
+        sha256       TEXT NOT NULL,
+        url          TEXT NOT NULL,
+        text         TEXT NOT NULL,
+        observed_at  TEXT NOT NULL,
+        PRIMARY KEY (announcement, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE entry_status (
+        regime     TEXT NOT NULL,
+        code       TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        status_by  TEXT NOT NULL,
+        until      TEXT,
+        as_of      TEXT NOT NULL,       -- the date it was computed for
+        PRIMARY KEY (regime, code)
+    ) WITHOUT ROWID;
+    ALTER TABLE change ADD COLUMN uid TEXT;
+    UPDATE change SET uid = 'c' || id;
+    CREATE UNIQUE INDEX change_by_uid ON change (uid);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -16,7 +16,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use read::{
-    ChangeRecord, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage, Validators,
+    ChangeRecord, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
+    TextVersion, Validators,
 };
 pub use write::{NewChange, PageRole, PageState, PageVersion, RecordedPage, sha256_hex};
 

@@ -43,7 +43,10 @@ impl KnownAnnouncement {
 /// One row of the change log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeRecord {
+    /// Insertion order, for sorting within one database.
     pub id: i64,
+    /// The stable id shown to users (`c` and 15 hex digits).
+    pub uid: String,
     pub kind: String,
     pub regime: Option<String>,
     pub code: Option<String>,
@@ -141,6 +144,84 @@ pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPag
         body,
         content_type,
     }))
+}
+
+pub(super) fn announcements(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    let keys: Vec<String> = conn
+        .prepare("SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    keys.iter()
+        .filter_map(|k| announcement(conn, k).transpose())
+        .collect()
+}
+
+pub(super) fn all_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT announcement, regime, code, description, item_type, hs_codes FROM entry
+         ORDER BY regime, code, announcement",
+    )?;
+    let rows = stmt.query_map([], entry_from_row)?;
+    rows.map(|r| {
+        r.map(|(entry, announcement)| StoredEntry {
+            entry,
+            announcement,
+        })
+        .map_err(StoreError::from)
+    })
+    .collect()
+}
+
+/// The status a listed code was last recorded in, so that a transition is recorded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryStatus {
+    pub regime: String,
+    pub code: String,
+    pub status: String,
+    pub status_by: String,
+    pub until: Option<NaiveDate>,
+}
+
+pub(super) fn entry_statuses(conn: &Connection) -> Result<Vec<EntryStatus>, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT regime, code, status, status_by, until FROM entry_status")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(EntryStatus {
+            regime: r.get(0)?,
+            code: r.get(1)?,
+            status: r.get(2)?,
+            status_by: r.get(3)?,
+            until: r.get::<_, Option<String>>(4)?.and_then(|d| d.parse().ok()),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One version of an announcement's text, as regwatch read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextVersion {
+    pub version: i64,
+    pub sha256: String,
+    pub url: String,
+    pub text: String,
+    pub observed_at: String,
+}
+
+pub(super) fn text_versions(conn: &Connection, key: &str) -> Result<Vec<TextVersion>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT version, sha256, url, text, observed_at FROM announcement_version
+         WHERE announcement = ?1 ORDER BY version",
+    )?;
+    let rows = stmt.query_map([key], |r| {
+        Ok(TextVersion {
+            version: r.get(0)?,
+            sha256: r.get(1)?,
+            url: r.get(2)?,
+            text: r.get(3)?,
+            observed_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub(super) fn announcement(
@@ -268,33 +349,22 @@ impl Store {
 
     /// Every announcement, oldest issue first.
     pub fn announcements(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
-        let keys: Vec<String> = self
-            .conn()
-            .prepare(
-                "SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key",
-            )?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        keys.iter()
-            .filter_map(|k| announcement(self.conn(), k).transpose())
-            .collect()
+        announcements(self.conn())
     }
 
     /// Every entry of every announcement, for rebuilding the consolidated list.
     pub fn all_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT announcement, regime, code, description, item_type, hs_codes FROM entry
-             ORDER BY regime, code, announcement",
-        )?;
-        let rows = stmt.query_map([], entry_from_row)?;
-        rows.map(|r| {
-            r.map(|(entry, announcement)| StoredEntry {
-                entry,
-                announcement,
-            })
-            .map_err(StoreError::from)
-        })
-        .collect()
+        all_entries(self.conn())
+    }
+
+    /// Every version of an announcement's text regwatch has read, oldest first.
+    pub fn text_versions(&self, key: &str) -> Result<Vec<TextVersion>, StoreError> {
+        text_versions(self.conn(), key)
+    }
+
+    /// The status each listed code was last recorded in.
+    pub fn entry_statuses(&self) -> Result<Vec<EntryStatus>, StoreError> {
+        entry_statuses(self.conn())
     }
 
     /// The change log between two instants (RFC 3339, inclusive), in the order recorded.
@@ -304,7 +374,7 @@ impl Store {
         until: Option<&str>,
     ) -> Result<Vec<ChangeRecord>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, kind, regime, code, announcement, before, after, url, sha256, observed_at
+            "SELECT id, kind, regime, code, announcement, before, after, url, sha256, observed_at, uid
              FROM change WHERE (?1 IS NULL OR observed_at >= ?1) AND (?2 IS NULL OR observed_at <= ?2)
              ORDER BY id",
         )?;
@@ -321,6 +391,7 @@ impl Store {
                 url: r.get(7)?,
                 sha256: r.get(8)?,
                 observed_at: r.get(9)?,
+                uid: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

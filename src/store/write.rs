@@ -1,5 +1,6 @@
 //! Writes, each inside an observation's transaction.
 
+use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -258,6 +259,68 @@ impl Tx<'_> {
         read::page_body(&self.tx, url)
     }
 
+    pub fn announcements(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
+        read::announcements(&self.tx)
+    }
+
+    pub fn all_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
+        read::all_entries(&self.tx)
+    }
+
+    pub fn entry_statuses(&self) -> Result<Vec<read::EntryStatus>, StoreError> {
+        read::entry_statuses(&self.tx)
+    }
+
+    pub fn text_versions(&self, key: &str) -> Result<Vec<read::TextVersion>, StoreError> {
+        read::text_versions(&self.tx, key)
+    }
+
+    /// Records the status a code is in as of a date (`None` forgets a code no longer listed).
+    pub fn put_entry_status(
+        &self,
+        regime: &str,
+        code: &str,
+        status: Option<(&str, &str, Option<NaiveDate>)>,
+        as_of: NaiveDate,
+    ) -> Result<(), StoreError> {
+        match status {
+            Some((status, by, until)) => self.tx.execute(
+                "INSERT INTO entry_status (regime, code, status, status_by, until, as_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (regime, code) DO UPDATE SET status = ?3, status_by = ?4, until = ?5, as_of = ?6",
+                params![regime, code, status, by, until.map(|d| d.to_string()), as_of.to_string()],
+            )?,
+            None => self.tx.execute(
+                "DELETE FROM entry_status WHERE regime = ?1 AND code = ?2",
+                params![regime, code],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Adds a version of an announcement's text; returns its number.
+    pub fn add_text_version(
+        &self,
+        key: &str,
+        snapshot: i64,
+        sha256: &str,
+        url: &str,
+        text: &str,
+        now: &str,
+    ) -> Result<i64, StoreError> {
+        let version: i64 = self.tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM announcement_version WHERE announcement = ?1",
+            [key],
+            |r| r.get(0),
+        )?;
+        self.tx.execute(
+            "INSERT INTO announcement_version (announcement, version, snapshot, sha256, url, text, observed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![key, version, snapshot, sha256, url, text, now],
+        )?;
+        Ok(version)
+    }
+
     /// The URL a stored page version was fetched from.
     pub fn snapshot_url(&self, id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
@@ -354,23 +417,41 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn record_change(&self, c: &NewChange<'_>) -> Result<i64, StoreError> {
+    /// Appends a change, with a stable id derived from its content: the same observation of the
+    /// same pages yields the same id in any database (two replays of the demo agree), so ids can
+    /// be quoted in tickets and mails.
+    pub fn record_change(&self, c: &NewChange<'_>) -> Result<String, StoreError> {
+        let before = c.before.as_ref().map(|v| v.to_string());
+        let after = c.after.as_ref().map(|v| v.to_string());
+        let identity = [
+            c.kind,
+            c.regime.unwrap_or(""),
+            c.code.unwrap_or(""),
+            c.announcement,
+            before.as_deref().unwrap_or(""),
+            after.as_deref().unwrap_or(""),
+            c.observed_at,
+        ]
+        .join("\u{1f}");
+        let uid = format!("c{}", &sha256_hex(identity.as_bytes())[..15]);
         self.tx.execute(
-            "INSERT INTO change (kind, regime, code, announcement, before, after, url, sha256, observed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO change (uid, kind, regime, code, announcement, before, after, url, sha256, observed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (uid) DO NOTHING",
             params![
+                uid,
                 c.kind,
                 c.regime,
                 c.code,
                 c.announcement,
-                c.before.as_ref().map(|v| v.to_string()),
-                c.after.as_ref().map(|v| v.to_string()),
+                before,
+                after,
                 c.url,
                 c.sha256,
                 c.observed_at
             ],
         )?;
-        Ok(self.tx.last_insert_rowid())
+        Ok(uid)
     }
 
     /// The outcome of one source's check, for `regwatch sources` and the reports' currency line.

@@ -639,3 +639,76 @@ fn a_sharp_drop_in_entries_is_an_extraction_failure_not_removals() {
             .any(|e| e["code"] == "1C908.c")
     );
 }
+
+#[test]
+fn dates_passing_are_recorded_once_as_status_changes() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    for (date, now) in [
+        ("2025-04-04", APR),
+        ("2025-10-09", OCT),
+        ("2025-11-07", NOV),
+    ] {
+        site.at(date);
+        ws.check(now);
+    }
+    // 23:30 in Beijing on 2026-11-10, the suspension's last day: nothing moves yet.
+    let (code, summary) = ws.check("2026-11-10T15:30:00Z");
+    assert_eq!(
+        (code, summary["status_changes"].as_u64()),
+        (0, Some(0)),
+        "{summary}"
+    );
+    // Half an hour after midnight in Beijing: the suspended controls apply again, with no new page.
+    let (code, summary) = ws.check("2026-11-10T16:30:00Z");
+    assert_eq!(code, 0);
+    let moved = summary["status_changes"].as_u64().unwrap();
+    assert_eq!(summary["changes"].as_u64(), Some(moved));
+    let changes = ws.json(
+        "2026-11-10T16:30:00Z",
+        &[
+            "changes",
+            "--format",
+            "json",
+            "--since",
+            "2026-11-10T16:00:00Z",
+        ],
+    );
+    let status = changes_of_kind(&changes, "status-changed");
+    assert_eq!(status.len() as u64, moved);
+    let e = status.iter().find(|c| c["code"] == "1E902.a").unwrap();
+    assert_eq!(e["before"]["status"], "suspended");
+    assert_eq!(e["after"]["status"], "in-force");
+    assert_eq!(e["announcement"], "MOFCOM-2025-62");
+    assert!(
+        e["sentence"]
+            .as_str()
+            .unwrap()
+            .starts_with("In force again from 2026-11-11: 1E902.a 稀土开采")
+            && e["sentence"]
+                .as_str()
+                .unwrap()
+                .ends_with("(the suspension by MOFCOM No. 70 of 2025 has ended)."),
+        "{e}"
+    );
+    // Every suspended entry of Nos. 55, 58, 61 and 62, and nothing of No. 18 (never suspended).
+    let codes: Vec<&str> = status.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"2C902.a") && codes.contains(&"3A001"));
+    assert!(codes.iter().all(|c| !c.starts_with("1C90")), "{codes:?}");
+    // Recorded once: later checks find nothing new.
+    for now in ["2026-11-11T02:00:00Z", "2026-12-01T02:00:00Z"] {
+        let (_, summary) = ws.check(now);
+        assert_eq!(summary["changes"].as_u64(), Some(0), "{summary}");
+    }
+    let list = ws.json(
+        "2026-11-11T02:00:00Z",
+        &["list", "--format", "json", "--as-of", "2026-11-11"],
+    );
+    let e = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "1E902.a")
+        .unwrap();
+    assert_eq!(e["status"], "in-force");
+}

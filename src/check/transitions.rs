@@ -1,0 +1,102 @@
+//! Status transitions that happen by date alone: an entry taking effect, a suspension starting or
+//! ending, a repeal applying. No page changes on such a day, so a check compares the list as of
+//! today with the status each code was last recorded in, and records each difference once.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::clock::format_time;
+use crate::diff::list::{ListedEntry, Timeline};
+use crate::model::legal_date;
+use crate::store::{NewChange, StoreError, Tx};
+
+/// The change kind for a status transition.
+pub const STATUS_CHANGED: &str = "status-changed";
+
+/// Records every listed code whose status differs from the last one recorded; returns how many.
+/// A code seen for the first time is only remembered: its `added` change already reports it.
+pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let observed_at = format_time(now);
+    let announcements: HashMap<String, _> = tx
+        .announcements()?
+        .into_iter()
+        .map(|a| (a.key.clone(), a))
+        .collect();
+    let entries = tx.all_entries()?;
+    let timeline = Timeline::new(&announcements);
+    let mut regimes: Vec<&str> = entries.iter().map(|e| e.entry.regime.as_str()).collect();
+    regimes.sort();
+    regimes.dedup();
+
+    let recorded: HashMap<(String, String), _> = tx
+        .entry_statuses()?
+        .into_iter()
+        .map(|s| ((s.regime.clone(), s.code.clone()), s))
+        .collect();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut changes = 0;
+    for regime in regimes {
+        let as_of = legal_date(now, regime);
+        let of_regime: Vec<_> = entries
+            .iter()
+            .filter(|e| e.entry.regime == regime)
+            .cloned()
+            .collect();
+        for e in timeline.list(&of_regime, as_of) {
+            let key = (e.regime.clone(), e.code.clone());
+            let status = e.status.as_str();
+            let same = recorded.get(&key).is_some_and(|r| {
+                r.status == status && r.status_by == e.status_by && r.until == e.until
+            });
+            if !same {
+                if let Some(before) = recorded.get(&key) {
+                    tx.record_change(&NewChange {
+                        kind: STATUS_CHANGED,
+                        regime: Some(&e.regime),
+                        code: Some(&e.code),
+                        // The cause: the announcement that set the new status.
+                        announcement: &e.status_by,
+                        before: Some(json!({
+                            "status": before.status,
+                            "status_by": before.status_by,
+                            "until": before.until,
+                        })),
+                        after: Some(after_json(&e, as_of)),
+                        url: e.url.as_deref(),
+                        sha256: None,
+                        observed_at: &observed_at,
+                    })?;
+                    changes += 1;
+                }
+                tx.put_entry_status(
+                    &e.regime,
+                    &e.code,
+                    Some((status, &e.status_by, e.until)),
+                    as_of,
+                )?;
+            }
+            seen.insert(key);
+        }
+    }
+    for key in recorded.keys().filter(|k| !seen.contains(*k)) {
+        tx.put_entry_status(&key.0, &key.1, None, legal_date(now, &key.0))?;
+    }
+    Ok(changes)
+}
+
+fn after_json(e: &ListedEntry, as_of: chrono::NaiveDate) -> serde_json::Value {
+    json!({
+        "status": e.status.as_str(),
+        "status_by": e.status_by,
+        "until": e.until,
+        "as_of": as_of,
+        "regime": e.regime,
+        "code": e.code,
+        "description": e.description,
+        "item_type": e.item_type,
+        "hs_codes": e.hs_codes,
+        "announcement": e.announcement,
+    })
+}

@@ -1,0 +1,36 @@
+//! `regwatch upcoming`: dated events ahead — entries taking effect, suspensions starting or ending,
+//! repeals applying.
+
+use anyhow::Result;
+
+use super::{Ctx, Exit, Format, ListInputs, print, usage};
+use crate::diff::list::Timeline;
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// How many days ahead to look.
+    #[arg(long, default_value_t = 90)]
+    days: u32,
+    /// Only this regime (e.g. cn-dual-use).
+    #[arg(long)]
+    regime: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
+    let today = ctx.today(args.regime.as_deref());
+    let until = today
+        .checked_add_days(chrono::Days::new(args.days.into()))
+        .ok_or_else(|| usage(format!("--days {} is too far ahead", args.days)))?;
+    let inputs = ListInputs::load(ctx, args.regime.as_deref())?;
+    let events = Timeline::new(&inputs.announcements).upcoming(&inputs.entries, today, until);
+    print(&match args.format {
+        Format::Text => report::text::upcoming(&events, today, until),
+        Format::Json => report::json::upcoming(&events),
+        Format::Md => report::markdown::upcoming(&events, today, until),
+        Format::Csv => return Err(usage("upcoming has no CSV form; use text, md or json")),
+    })?;
+    Ok(Exit::Ok)
+}
