@@ -63,8 +63,12 @@ pub fn apply(
             })?;
             return Ok(Applied::Recorded { changes: 1 });
         }
-        if differences.is_empty() && prev.title == a.title {
-            // A cosmetic edit of the page the announcement was read from.
+        let text_same = tx
+            .text_versions(&a.key)?
+            .last()
+            .is_none_or(|v| v.text == a.text);
+        if differences.is_empty() && prev.title == a.title && text_same {
+            // Markup around the text changed, nothing a reader would see.
             return Ok(Applied::Recorded { changes: 0 });
         }
     }
@@ -128,6 +132,28 @@ pub fn apply(
             changes += 1;
         }
     }
+    // The text as read, versioned: a later version is a silent edit, whatever else it changed.
+    let versions = tx.text_versions(&a.key)?;
+    if versions.last().is_none_or(|v| v.text != a.text) {
+        let n = tx.add_text_version(&a.key, page.snapshot, &page.sha256, url, &a.text, now)?;
+        if let Some(last) = versions.last() {
+            let changed_lines = diff::text_diff(&last.text, &a.text)
+                .into_iter()
+                .flatten()
+                .filter(|l| !matches!(l, diff::DocLine::Same(_)))
+                .count();
+            record(
+                TEXT_EDITED,
+                None,
+                None,
+                Some(json!({ "version": last.version, "sha256": last.sha256, "url": last.url })),
+                Some(
+                    json!({ "version": n, "sha256": page.sha256, "url": url, "changed_lines": changed_lines }),
+                ),
+            )?;
+            changes += 1;
+        }
+    }
     let old: &[Relation] = previous.as_ref().map_or(&[], |p| &p.relations);
     for group in relation_groups(a.relations.iter().filter(|r| !old.contains(r))) {
         let first = group[0];
@@ -148,6 +174,9 @@ pub fn apply(
     }
     Ok(Applied::Recorded { changes })
 }
+
+/// The change kind recorded when an announcement's text changed after regwatch first read it.
+pub const TEXT_EDITED: &str = "text-edited";
 
 /// The change kind recorded when two copies of one announcement say different things.
 pub const COPIES_DISAGREE: &str = "copies-disagree";

@@ -5,6 +5,7 @@ mod changes;
 mod check;
 mod compare;
 mod demo;
+mod diff;
 mod list;
 mod sources;
 mod upcoming;
@@ -75,6 +76,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Dated events ahead: entries taking effect, suspensions starting or ending.
     Upcoming(upcoming::Args),
+    /// How an announcement's text changed between two versions (a silent edit).
+    Diff(diff::Args),
     /// The announcements known, with dates, relations and URLs.
     Announcements(announcements::Args),
     /// Status per source: last success, last error.
@@ -189,6 +192,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::List(args) => list::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Upcoming(args) => upcoming::run(&ctx, args),
+        Command::Diff(args) => diff::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
         Command::Sources => sources::run(&ctx),
         Command::Demo(_) => unreachable!("handled above"),

@@ -107,6 +107,58 @@ fn close(out: &mut String, tag: Option<ChangeTag>) {
     }
 }
 
+/// One line of a document-level diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", content = "text", rename_all = "kebab-case")]
+pub enum DocLine {
+    /// Unchanged, shown for context.
+    Same(String),
+    Removed(String),
+    Added(String),
+    /// A line reworded: a word-level redline of the old and new line.
+    Reworded(String),
+}
+
+/// The changed passages of a document, with one line of context around each, lines paired into
+/// redlines where a passage replaced as many lines as it removed.
+pub fn text_diff(before: &str, after: &str) -> Vec<Vec<DocLine>> {
+    let diff = TextDiff::from_lines(before, after);
+    let mut hunks = Vec::new();
+    for group in diff.grouped_ops(1) {
+        let mut lines = Vec::new();
+        for op in group {
+            let old: Vec<&str> = op
+                .old_range()
+                .filter_map(|i| diff.old_slice(i))
+                .map(|l| l.trim_end_matches('\n'))
+                .collect();
+            let new: Vec<&str> = op
+                .new_range()
+                .filter_map(|i| diff.new_slice(i))
+                .map(|l| l.trim_end_matches('\n'))
+                .collect();
+            match op.tag() {
+                similar::DiffTag::Equal => {
+                    lines.extend(old.iter().map(|l| DocLine::Same(l.to_string())));
+                }
+                similar::DiffTag::Replace if old.len() == new.len() => {
+                    lines.extend(
+                        old.iter()
+                            .zip(&new)
+                            .map(|(o, n)| DocLine::Reworded(redline(o, n))),
+                    );
+                }
+                _ => {
+                    lines.extend(old.iter().map(|l| DocLine::Removed(l.to_string())));
+                    lines.extend(new.iter().map(|l| DocLine::Added(l.to_string())));
+                }
+            }
+        }
+        hunks.push(lines);
+    }
+    hunks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +197,28 @@ mod tests {
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0].field, "hs_codes");
         assert_eq!(fields[0].after, "71051020, 71051090");
+    }
+
+    #[test]
+    fn document_diff_redlines_reworded_lines_with_context() {
+        let before =
+            "一、对以下物项实施出口管制。\n二、本公告自2025年11月8日起正式实施。\n商务部\n";
+        let after = "一、对以下物项实施出口管制。\n二、本公告自2025年12月1日起正式实施。\n商务部\n";
+        let hunks = text_diff(before, after);
+        assert_eq!(hunks.len(), 1);
+        assert_eq!(
+            hunks[0],
+            [
+                DocLine::Same("一、对以下物项实施出口管制。".into()),
+                DocLine::Reworded(
+                    "二、本公告自2025年[-11-]{+12+}月[-8-]{+1+}日起正式实施。".into()
+                ),
+                DocLine::Same("商务部".into()),
+            ]
+        );
+        let hunks = text_diff("a\n", "a\nb\n");
+        assert_eq!(hunks[0].last(), Some(&DocLine::Added("b".into())));
+        assert!(text_diff("same\n", "same\n").is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::{ChangeReport, sentence};
 use crate::check::CheckSummary;
 use crate::diff::list::{Event, ListDelta, ListedEntry};
-use crate::store::KnownAnnouncement;
+use crate::store::{KnownAnnouncement, TextVersion};
 
 fn pretty(v: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(v).expect("serialising plain data cannot fail");
@@ -87,4 +87,16 @@ pub fn announcements(list: &[KnownAnnouncement]) -> String {
         })
         .collect();
     pretty(&rows)
+}
+
+/// `diff --format json`: `{announcement, from{version, observed_at, sha256, url}, to{…}, hunks[[{op, text}]]}`.
+pub fn text_diff(a: &KnownAnnouncement, from: &TextVersion, to: &TextVersion) -> String {
+    let meta = |v: &TextVersion| json!({"version": v.version, "observed_at": v.observed_at, "sha256": v.sha256, "url": v.url});
+    pretty(&json!({
+        "announcement": a.key,
+        "citation": a.citation(),
+        "from": meta(from),
+        "to": meta(to),
+        "hunks": crate::diff::text_diff(&from.text, &to.text),
+    }))
 }

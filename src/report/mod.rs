@@ -138,6 +138,20 @@ pub fn relation_targets(c: &ChangeRecord) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The versions a `text-edited` change goes between, and how many lines changed.
+pub fn text_edit(c: &ChangeRecord) -> (i64, i64, u64) {
+    let num = |v: Option<&Value>, name: &str| v.and_then(|v| v.get(name)).and_then(Value::as_i64);
+    (
+        num(c.before.as_ref(), "version").unwrap_or(0),
+        num(c.after.as_ref(), "version").unwrap_or(0),
+        c.after
+            .as_ref()
+            .and_then(|v| v.get("changed_lines"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    )
+}
+
 /// A status transition, read from a `status-changed` change.
 pub struct Transition {
     pub from: String,
@@ -274,6 +288,15 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
                     t.as_of
                 ),
             }
+        }
+        crate::check::ingest::TEXT_EDITED => {
+            let (from, to, lines) = text_edit(c);
+            format!(
+                "Text of {} edited after publication: version {from} → {to}, {lines} line{} changed (regwatch diff {}).",
+                group.citation(),
+                if lines == 1 { "" } else { "s" },
+                group.key
+            )
         }
         crate::check::ingest::COPIES_DISAGREE => {
             let (believed, copy, differences) = disagreement(c);

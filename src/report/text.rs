@@ -4,14 +4,15 @@ use std::fmt::Write as _;
 
 use super::{
     ChangeReport, Group, change_entry, disagreement, relation_targets, short_citation,
-    status_transition, targets_phrase,
+    status_transition, targets_phrase, text_edit,
 };
 use crate::check::CheckSummary;
 use chrono::NaiveDate;
 
+use crate::diff::DocLine;
 use crate::diff::list::{Delta, Event, ListDelta, ListedEntry, Status};
 use crate::diff::{field_changes, redline};
-use crate::store::{ChangeRecord, KnownAnnouncement};
+use crate::store::{ChangeRecord, KnownAnnouncement, TextVersion};
 
 pub fn changes(report: &ChangeReport<'_>) -> String {
     if report.is_empty() {
@@ -112,6 +113,15 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
                 t.to,
                 t.as_of,
                 short_citation(&t.by)
+            )
+        }
+        crate::check::ingest::TEXT_EDITED => {
+            let (from, to, lines) = text_edit(c);
+            format!(
+                "{:<10} version {from} → {to}: {lines} line{} changed — regwatch diff {}",
+                "EDITED",
+                if lines == 1 { "" } else { "s" },
+                c.announcement
             )
         }
         crate::check::ingest::COPIES_DISAGREE => {
@@ -340,6 +350,39 @@ pub fn announcements(list: &[KnownAnnouncement]) -> String {
         }
         for u in &a.urls {
             let _ = writeln!(out, "  {u}");
+        }
+    }
+    out
+}
+
+/// `regwatch diff`: the text of one announcement between two versions, passage by passage.
+pub fn text_diff(a: &KnownAnnouncement, from: &TextVersion, to: &TextVersion) -> String {
+    let mut out = format!("{}\n  {}\n", a.citation(), a.title);
+    for (label, v) in [("from", from), ("to", to)] {
+        let _ = writeln!(
+            out,
+            "  {label} version {} · observed {} · sha256 {} · {}",
+            v.version,
+            v.observed_at,
+            &v.sha256[..v.sha256.len().min(16)],
+            v.url
+        );
+    }
+    let hunks = crate::diff::text_diff(&from.text, &to.text);
+    if hunks.is_empty() {
+        out.push_str("\nNo difference in the text.\n");
+    }
+    for hunk in hunks {
+        out.push_str("\n@@\n");
+        for line in hunk {
+            let (mark, text) = match &line {
+                DocLine::Same(t) => (' ', t),
+                DocLine::Removed(t) => ('-', t),
+                DocLine::Added(t) => ('+', t),
+                DocLine::Reworded(t) => ('~', t),
+            };
+            // Table cells are tab-separated in the stored text.
+            let _ = writeln!(out, "{mark} {}", text.replace('\t', " | "));
         }
     }
     out

@@ -107,11 +107,61 @@ fn a_changed_page_records_a_modification_with_a_redline() {
     site.at("2025-10-20");
     let (code, summary) = ws.check("2025-10-20T02:00:00Z");
     assert_eq!(code, 0);
-    assert_eq!(summary["changes"], 1, "{summary}");
+    // The entry's modification, and the edit of the text as a document.
+    assert_eq!(summary["changes"], 2, "{summary}");
     let changes = ws.json(
         OCT,
         &["changes", "--format", "json", "--since", "2025-10-20"],
     );
+    let edited = changes_of_kind(&changes, "text-edited");
+    assert_eq!(edited.len(), 1);
+    assert_eq!(edited[0]["announcement"], "MOFCOM-2025-55");
+    assert_eq!(edited[0]["before"]["version"], 1);
+    assert_eq!(edited[0]["after"]["version"], 2);
+    assert_eq!(edited[0]["after"]["changed_lines"], 1);
+    assert!(
+        edited[0]["sentence"].as_str().unwrap().starts_with(
+            "Text of MOFCOM/GAC Announcement No. 55 of 2025 edited after publication: version 1 → 2"
+        ),
+        "{}",
+        edited[0]
+    );
+    let diff = ws
+        .cmd(OCT)
+        .args(["diff", "MOFCOM-2025-55"])
+        .output()
+        .unwrap();
+    assert!(diff.status.success());
+    let diff = String::from_utf8(diff.stdout).unwrap();
+    assert!(
+        diff.contains("~ 2C902.a | 人造金刚石微粉，平均粒径不大于[-50-]{+40+}微米 | 71051020"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("from version 1 · observed 2025-10-09T02:00:00Z"),
+        "{diff}"
+    );
+    let json = ws.json(
+        OCT,
+        &[
+            "diff",
+            "mofcom-2025-55",
+            "--from",
+            "1",
+            "--to",
+            "2",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json["hunks"][0][1]["op"], "reworded");
+    let none = ws
+        .cmd(OCT)
+        .args(["diff", "MOFCOM-2025-62"])
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("one text version"));
     let m = changes_of_kind(&changes, "modified");
     assert_eq!(m.len(), 1);
     assert_eq!(m[0]["code"], "2C902.a");
@@ -543,8 +593,8 @@ fn annexes_are_followed_their_changes_reported_and_a_missing_one_blocks_nothing_
     let (code, summary) = ws.check(t2);
     assert_eq!(
         (code, summary["changes"].as_u64()),
-        (0, Some(1)),
-        "{summary}"
+        (0, Some(2)),
+        "the entry and the text: {summary}"
     );
     let changes = ws.json(
         t2,
@@ -553,7 +603,12 @@ fn annexes_are_followed_their_changes_reported_and_a_missing_one_blocks_nothing_
     let modified = changes_of_kind(&changes, "modified");
     assert_eq!(modified.len(), 1, "{changes:#}");
     assert_eq!(modified[0]["code"], "1D909");
-    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes:#}");
+    assert_eq!(
+        changes_of_kind(&changes, "text-edited").len(),
+        1,
+        "{changes:#}"
+    );
+    assert_eq!(changes.as_array().unwrap().len(), 2, "{changes:#}");
 
     site.at("2026-04-25");
     let (code, summary) = ws.check(t3);

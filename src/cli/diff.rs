@@ -1,0 +1,54 @@
+//! `regwatch diff`: how an announcement's text changed between two versions regwatch read (a
+//! silent edit after publication).
+
+use anyhow::Result;
+
+use super::{Ctx, Exit, Format, print, usage};
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The announcement key, e.g. MOFCOM-2025-62 (see `regwatch announcements`).
+    announcement: String,
+    /// The earlier version (default: the one before --to).
+    #[arg(long)]
+    from: Option<i64>,
+    /// The later version (default: the latest).
+    #[arg(long)]
+    to: Option<i64>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
+    let store = ctx.open_store()?;
+    let key = args.announcement.trim().to_ascii_uppercase();
+    let Some(a) = store.announcement(&key)? else {
+        return Err(usage(format!(
+            "no announcement {key} in {}; `regwatch announcements` lists the known ones",
+            ctx.db_path.display()
+        )));
+    };
+    let versions = store.text_versions(&key)?;
+    let latest = versions.last().map_or(0, |v| v.version);
+    let to = args.to.unwrap_or(latest);
+    let from = args.from.unwrap_or(to - 1);
+    let find = |n: i64| versions.iter().find(|v| v.version == n);
+    let (Some(from_v), Some(to_v)) = (find(from), find(to)) else {
+        return Err(usage(if versions.len() < 2 && args.from.is_none() {
+            format!("{key} has one text version ({latest} on record): nothing to compare")
+        } else {
+            format!("{key} has versions 1 to {latest}; --from {from} --to {to} is not among them")
+        }));
+    };
+    print(&match args.format {
+        Format::Json => report::json::text_diff(&a, from_v, to_v),
+        Format::Text => report::text::text_diff(&a, from_v, to_v),
+        Format::Md => format!(
+            "```diff\n{}```\n",
+            report::text::text_diff(&a, from_v, to_v).replace("```", "'''")
+        ),
+        Format::Csv => return Err(usage("diff has no CSV form; use text, md or json")),
+    })?;
+    Ok(Exit::Ok)
+}
