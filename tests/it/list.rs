@@ -1,0 +1,182 @@
+//! The list at any date through the whole pipeline: clause-level suspension, repeal, compare,
+//! upcoming.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// A capture layer with an index listing `pages` (fixture file, article path, title).
+fn layer(root: &Path, date: &str, pages: &[(&str, &str, &str)]) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let host = root.join("mofcom").join(date).join("www.mofcom.gov.cn");
+    let mut items = String::new();
+    for (file, path, title) in pages {
+        let target = host.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(fixtures.join(file), &target).unwrap();
+        items.push_str(&format!("<li><a href=\"/{path}\">{title}</a></li>\n"));
+    }
+    let index = host.join("zwgk/zcfb/index.html");
+    std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+    std::fs::write(index, format!("<html><body><ul>{items}</ul></body></html>")).unwrap();
+}
+
+const P46: (&str, &str, &str) = (
+    "tests/fixtures/mofcom/2024-46-destination-ban.html",
+    "zwgk/zcfb/art/2024/art_46.html",
+    "商务部公告2024年第46号 关于加强相关两用物项对美国出口管制的公告",
+);
+const P72: (&str, &str, &str) = (
+    "tests/fixtures/mofcom/2025-72-traditional-clause-suspension.html",
+    "zwgk/zcfb/art/2025/art_72.html",
+    "商务部公告2025年第七十二号 关于暂停实施商务部公告2024年第46号第二款的公告",
+);
+const P23: (&str, &str, &str) = (
+    "snapshots/mofcom/2025-04-04/www.mofcom.gov.cn/zwgk/zcfb/art/2023/art_5d0c7a1e3b2f4c6a9e8d7b6a5c4f3e21.html",
+    "zwgk/zcfb/art/2023/art_23.html",
+    "商务部 海关总署公告2023年第23号 关于对镓、锗相关物项实施出口管制的公告",
+);
+const P3: (&str, &str, &str) = (
+    "tests/fixtures/mofcom/2026-3-repeal-supersede-resume.html",
+    "zwgk/zcfb/art/2026/art_3.html",
+    "商务部 海关总署公告2026年第3号 关于调整部分两用物项出口管制措施的公告",
+);
+
+fn entry<'a>(list: &'a Value, code: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == code)
+        .unwrap_or_else(|| panic!("{code} not listed"))
+}
+
+#[test]
+fn a_clause_level_suspension_touches_only_that_clause() {
+    let tmp = tempfile::tempdir().unwrap();
+    layer(tmp.path(), "2024-12-03", &[P46]);
+    layer(tmp.path(), "2025-11-09", &[P72, P46]);
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    site.at("2024-12-03");
+    ws.check("2024-12-03T08:00:00Z");
+    site.at("2025-11-09");
+    ws.check("2025-11-09T08:00:00Z");
+
+    let list = ws.json(
+        "2025-11-09T08:00:00Z",
+        &["list", "--format", "json", "--as-of", "2025-11-09"],
+    );
+    let ban = entry(&list, "MOFCOM-2024-46#m1");
+    assert_eq!(ban["status"], "in-force");
+    assert_eq!(ban["item_type"], "measure");
+    let clause2 = entry(&list, "MOFCOM-2024-46#m2");
+    assert_eq!(clause2["status"], "suspended");
+    assert_eq!(clause2["until"], "2026-11-27");
+    assert_eq!(clause2["status_by"], "MOFCOM-2025-72");
+    let after = ws.json(
+        "2025-11-09T08:00:00Z",
+        &["list", "--format", "json", "--as-of", "2026-11-28"],
+    );
+    assert_eq!(entry(&after, "MOFCOM-2024-46#m2")["status"], "in-force");
+
+    // The suspension's end is ahead, and only clause 二 is in it.
+    let ahead = ws.json(
+        "2025-11-09T08:00:00Z",
+        &["upcoming", "--days", "400", "--format", "json"],
+    );
+    let events = ahead.as_array().unwrap();
+    assert_eq!(events.len(), 1, "{ahead:#}");
+    assert_eq!(events[0]["date"], "2026-11-28");
+    assert_eq!(events[0]["entry"]["code"], "MOFCOM-2024-46#m2");
+    assert_eq!(events[0]["kind"], "status-changed");
+    assert!(
+        events[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("in force again: the suspension by MOFCOM No. 72 of 2025 ends"),
+        "{ahead:#}"
+    );
+}
+
+#[test]
+fn a_repeal_takes_effect_on_its_date_and_compare_shows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    layer(tmp.path(), "2025-04-04", &[P23]);
+    layer(tmp.path(), "2026-01-20", &[P3, P23]);
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-04-04");
+    ws.check("2025-04-04T02:00:00Z");
+    site.at("2026-01-20");
+    let now = "2026-01-20T02:00:00Z";
+    ws.check(now);
+
+    let feb = ws.json(now, &["list", "--format", "json", "--as-of", "2026-02-28"]);
+    assert_eq!(entry(&feb, "MOFCOM-2023-23#1.1.1")["status"], "in-force");
+    assert_eq!(entry(&feb, "1C910.a")["status"], "not-yet-effective");
+    let mar = ws.json(now, &["list", "--format", "json", "--as-of", "2026-03-01"]);
+    let gallium = entry(&mar, "MOFCOM-2023-23#1.1.1");
+    assert_eq!(gallium["status"], "repealed");
+    assert_eq!(gallium["status_by"], "MOFCOM-2026-3");
+    assert_eq!(entry(&mar, "1C910.a")["status"], "in-force");
+
+    let diff = ws.json(
+        now,
+        &[
+            "compare",
+            "--from",
+            "2026-02-28",
+            "--to",
+            "2026-03-01",
+            "--format",
+            "json",
+        ],
+    );
+    let rows = diff.as_array().unwrap();
+    // 14 gallium/germanium items repealed, 4 holmium items taking effect.
+    assert_eq!(rows.len(), 18, "{diff:#}");
+    assert!(rows.iter().all(|r| r["kind"] == "status-changed"));
+    let g = rows
+        .iter()
+        .find(|r| r["after"]["code"] == "MOFCOM-2023-23#1.1.1")
+        .unwrap();
+    assert_eq!(
+        (g["from"].as_str(), g["to"].as_str()),
+        (Some("in-force"), Some("repealed"))
+    );
+    let text = ws
+        .cmd(now)
+        .args(["compare", "--from", "2026-02-28", "--to", "2026-03-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("STATUS     1C910.a  钬金属、合金及相关产品 — not-yet-effective → in-force (MOFCOM No. 3 of 2026)"),
+        "{text}"
+    );
+
+    let ahead = ws
+        .cmd(now)
+        .args(["upcoming", "--days", "60"])
+        .output()
+        .unwrap();
+    let ahead = String::from_utf8(ahead.stdout).unwrap();
+    assert!(ahead.contains("\n2026-03-01\n"), "{ahead}");
+    assert!(
+        ahead.contains("1C910.a      钬金属、合金及相关产品 — takes effect (MOFCOM No. 3 of 2026)"),
+        "{ahead}"
+    );
+    assert!(
+        ahead.contains("repealed by MOFCOM No. 3 of 2026"),
+        "{ahead}"
+    );
+
+    let bad = ws
+        .cmd(now)
+        .args(["compare", "--from", "2026-03-01", "--to", "2026-02-01"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
