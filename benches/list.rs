@@ -78,6 +78,7 @@ fn corpus() -> (HashMap<String, KnownAnnouncement>, Vec<StoredEntry>) {
                     description: format!("物项{n}-{i}，技术指标大于等于{}", n + i),
                     item_type: ItemType::Material,
                     hs_codes: vec![format!("{:08}", 28_000_000 + n * 31 + i)],
+                    clause: None,
                 },
                 announcement: key.clone(),
             });

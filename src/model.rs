@@ -69,6 +69,11 @@ pub struct ControlEntry {
     pub item_type: ItemType,
     /// Customs commodity codes (8 or 10 digits) as given, in document order, without duplicates.
     pub hs_codes: Vec<String>,
+    /// The numbered clause of the announcement the entry stands in: `1` for `一、`, `1.2` for
+    /// `（二）` under it. A relation or effective date scoped to a clause (`第一条第（二）项`) applies
+    /// to the entries of that clause. `None` for entries from annexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -90,6 +90,19 @@ pub fn clause_of(announcement: &str, code: &str) -> Option<Clause> {
     Some(Clause { article, item })
 }
 
+/// The clause an entry stands in: as the extractor recorded it (`1.2`), else as its code says.
+pub fn entry_clause(e: &StoredEntry) -> Option<Clause> {
+    let recorded = e.entry.clause.as_deref().and_then(|c| {
+        let mut parts = c.split('.').map(|p| p.parse::<u32>().ok());
+        let article = parts.next()??;
+        Some(Clause {
+            article,
+            item: parts.next().flatten(),
+        })
+    });
+    recorded.or_else(|| clause_of(&e.announcement, &e.entry.code))
+}
+
 /// The clauses a scope names: `第二款` → [2]; `第一条第（一）项、第（二）项` → [1(1), 1(2)].
 /// A scope that names no clause (`出口许可管理`) yields none and so covers nothing in particular.
 pub fn parse_scope(scope: &str) -> Vec<Clause> {
@@ -268,7 +281,7 @@ impl<'a> Timeline<'a> {
             if o.0.is_some_and(|d| d > as_of) {
                 continue;
             }
-            let clause = clause_of(key, &e.entry.code);
+            let clause = entry_clause(e);
             let in_effect = self.effective_from(key, clause).is_none_or(|d| d <= as_of);
             let slot = chosen
                 .entry((&e.entry.regime, &e.entry.code))
@@ -281,7 +294,7 @@ impl<'a> Timeline<'a> {
             .into_values()
             .map(|(e, _, _)| {
                 let key = e.announcement.as_str();
-                let clause = clause_of(key, &e.entry.code);
+                let clause = entry_clause(e);
                 let (status, until, status_by) = self.status(key, clause, as_of);
                 ListedEntry {
                     regime: e.entry.regime.clone(),
@@ -485,6 +498,7 @@ fn listed_as_entry(e: &ListedEntry) -> crate::model::ControlEntry {
         description: e.description.clone(),
         item_type: e.item_type,
         hs_codes: e.hs_codes.clone(),
+        clause: None,
     }
 }
 
@@ -534,6 +548,7 @@ mod tests {
                 description: desc.into(),
                 item_type: ItemType::Technology,
                 hs_codes: Vec::new(),
+                clause: None,
             },
             announcement: key.into(),
         }
@@ -683,6 +698,14 @@ mod tests {
             Some(day("2025-12-01"))
         );
         assert_eq!(status_of(&oct, "MOFCOM-2025-61#m1.3").0, Status::InForce);
+        // Coded entries carry the clause they stand in.
+        let mut cathode = entry("MOFCOM-2025-61", "3C901.a.1", "磷酸铁锂");
+        cathode.entry.clause = Some("2".into());
+        let mut cells = entry("MOFCOM-2025-61", "3A001", "锂离子电池");
+        cells.entry.clause = Some("1.1".into());
+        let coded = t.list(&[cathode, cells], day("2025-12-01"));
+        assert_eq!(status_of(&coded, "3C901.a.1").0, Status::Suspended);
+        assert_eq!(status_of(&coded, "3A001").0, Status::InForce);
         let dec = t.list(&entries, day("2025-12-01"));
         assert_eq!(status_of(&dec, "MOFCOM-2025-61#m1.1").0, Status::InForce);
         assert_eq!(

@@ -172,6 +172,7 @@ mod tests {
                 description: desc.into(),
                 item_type: ItemType::Material,
                 hs_codes: hs.iter().map(|s| s.to_string()).collect(),
+                clause: None,
             },
             announcement: "MOFCOM-2025-55".into(),
         }

@@ -236,7 +236,9 @@ pub fn merge_annex(a: &mut Announcement, n: usize, lines: &[String]) {
     if found.is_empty() && a.year <= 2024 {
         found = positional_entries(&lines, &format!("{}-annex{n}", a.key));
     }
-    for e in found {
+    for mut e in found {
+        // Headings inside an annex are not the announcement's clauses.
+        e.clause = None;
         match a
             .entries
             .iter_mut()
@@ -806,7 +808,19 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
     let mut awaiting: Option<usize> = None;
     // The last unsuffixed code (`1C226`), which `a.`/`b.` lines below it extend.
     let mut lettered_under: Option<String> = None;
+    // The clause (`一、` > `（二）`) the lines are in.
+    let (mut section, mut sub): (Option<u32>, Option<u32>) = (None, None);
     for line in lines {
+        if let Some(c) = SECTION.captures(line) {
+            (section, sub) = (parse_number(&c[1]), None);
+        } else if let Some(c) = SUBSECTION.captures(line) {
+            sub = parse_number(&c[1]);
+        }
+        let clause = match (section, sub) {
+            (Some(s), Some(g)) => Some(format!("{s}.{g}")),
+            (Some(s), None) => Some(s.to_string()),
+            _ => None,
+        };
         let stripped = ENUMERATOR.replace(line, "");
         let found = leading_code(&stripped).or_else(|| {
             trailing_code(line).map(|(code, description)| (code, description, Vec::new()))
@@ -856,6 +870,7 @@ fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
                     code,
                     description,
                     hs_codes: Vec::new(),
+                    clause: clause.clone(),
                 };
                 push_hs(&mut entry, cell_hs);
                 push_hs(&mut entry, customs_codes(line));
@@ -1021,6 +1036,7 @@ fn positional_entries(lines: &[String], key: &str) -> Vec<ControlEntry> {
                     item_type: item_type_for_text(&description),
                     description,
                     hs_codes: Vec::new(),
+                    clause: Some(format!("{section}.{group}")),
                 };
                 push_hs(&mut entry, customs_codes(line));
                 out.push(entry);
@@ -1165,6 +1181,10 @@ fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
                 .to_string(),
             item_type: ItemType::Measure,
             hs_codes: Vec::new(),
+            clause: Some(match c.sub {
+                Some(n) => format!("{}.{n}", c.section),
+                None => c.section.to_string(),
+            }),
         });
     }
     out

@@ -103,7 +103,7 @@ const MIGRATIONS: &[&str] = &[
     );
     "#,
     // 2: announcement text versions (silent edits), the status each listed code was last seen
-    // in (status transitions are recorded once), and stable change ids.
+    // in (status transitions are recorded once), entry clauses, and stable change ids.
     r#"
     CREATE TABLE announcement_version (
         announcement TEXT NOT NULL REFERENCES announcement(key),
@@ -124,6 +124,7 @@ const MIGRATIONS: &[&str] = &[
         as_of      TEXT NOT NULL,       -- the date it was computed for
         PRIMARY KEY (regime, code)
     ) WITHOUT ROWID;
+    ALTER TABLE entry ADD COLUMN clause TEXT;   -- "1", "1.2": the clause the entry stands in
     ALTER TABLE change ADD COLUMN uid TEXT;
     UPDATE change SET uid = 'c' || id;
     CREATE UNIQUE INDEX change_by_uid ON change (uid);

@@ -87,6 +87,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
             description: r.get("description")?,
             item_type: ItemType::parse(&item_type).unwrap_or(ItemType::Goods),
             hs_codes: serde_json::from_str(&hs).unwrap_or_default(),
+            clause: r.get("clause")?,
         },
         r.get("announcement")?,
     ))
@@ -158,7 +159,7 @@ pub(super) fn announcements(conn: &Connection) -> Result<Vec<KnownAnnouncement>,
 
 pub(super) fn all_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT announcement, regime, code, description, item_type, hs_codes FROM entry
+        "SELECT announcement, regime, code, description, item_type, hs_codes, clause FROM entry
          ORDER BY regime, code, announcement",
     )?;
     let rows = stmt.query_map([], entry_from_row)?;
@@ -254,7 +255,7 @@ pub(super) fn announcement(
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT announcement, regime, code, description, item_type, hs_codes FROM entry
+        "SELECT announcement, regime, code, description, item_type, hs_codes, clause FROM entry
          WHERE announcement = ?1 ORDER BY position",
     )?;
     let entries = stmt
@@ -306,7 +307,7 @@ pub(super) fn current_entry(
     code: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes
+        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause
          FROM entry e JOIN announcement a ON a.key = e.announcement
          WHERE e.regime = ?1 AND e.code = ?2
          ORDER BY a.issued IS NULL, a.issued DESC, a.year DESC, a.number DESC LIMIT 1",

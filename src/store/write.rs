@@ -376,8 +376,8 @@ impl Tx<'_> {
             .execute("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
         {
             let mut insert = self.tx.prepare_cached(
-                "INSERT OR IGNORE INTO entry (announcement, regime, code, position, description, item_type, hs_codes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT OR IGNORE INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for (i, e) in a.entries.iter().enumerate() {
                 insert.execute(params![
@@ -387,7 +387,8 @@ impl Tx<'_> {
                     i as i64,
                     e.description,
                     e.item_type.as_str(),
-                    serde_json::to_string(&e.hs_codes)?
+                    serde_json::to_string(&e.hs_codes)?,
+                    e.clause
                 ])?;
             }
             let mut insert = self.tx.prepare_cached(
