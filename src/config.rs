@@ -27,7 +27,114 @@ pub struct Config {
     pub politeness: PolitenessConfig,
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// The mail server digests go through; required when any `[[digest]]` is configured.
+    pub smtp: Option<SmtpConfig>,
+    #[serde(default, rename = "digest")]
+    pub digests: Vec<DigestConfig>,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// 587 for STARTTLS, 465 for TLS, 25 for none.
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    /// The environment variable holding the password: the password itself never goes in the file.
+    pub password_env: Option<String>,
+    /// The sender, e.g. `"regwatch <regwatch@example.com>"`.
+    pub from: Mailbox,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+impl SmtpConfig {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        })
+    }
+}
+
+fn default_smtp_timeout() -> u64 {
+    30
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (required, not opportunistic).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption: only for a relay on the same machine or in tests.
+    None,
+}
+
+/// One email digest: who gets which changes, when.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestConfig {
+    /// `[a-z0-9-_]+`, used on the command line and in the outbox.
+    pub name: SourceId,
+    pub to: Vec<Mailbox>,
+    /// When `regwatch run` sends it: a 5-field crontab expression in `timezone`.
+    pub schedule: CronSchedule,
+    #[serde(default = "default_timezone")]
+    pub timezone: TimeZone,
+    /// Only changes from these sources (all when empty).
+    #[serde(default)]
+    pub sources: Vec<SourceId>,
+    /// Only changes to these regimes, e.g. `cn-dual-use` (all when empty).
+    #[serde(default)]
+    pub regimes: Vec<String>,
+    /// Only these change kinds, e.g. `added`, `suspended` (all when empty).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default = "default_subject_prefix")]
+    pub subject_prefix: String,
+    /// Only changes first observed on or after this date (a new digest need not mail history).
+    pub since: Option<chrono::NaiveDate>,
+}
+
+fn default_subject_prefix() -> String {
+    "[regwatch]".to_string()
+}
+
+/// An email address with an optional name, checked when the file is read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Mailbox(pub lettre::message::Mailbox);
+
+impl TryFrom<String> for Mailbox {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse::<lettre::message::Mailbox>()
+            .map(Mailbox)
+            .map_err(|e| format!("invalid email address {s:?}: {e}"))
+    }
+}
+
+/// The change kinds a digest may filter on.
+pub const CHANGE_KINDS: &[&str] = &[
+    "published",
+    "added",
+    "removed",
+    "modified",
+    "suspended",
+    "resumed",
+    "repealed",
+    "superseded",
+    "amended",
+    "status-changed",
+    "text-edited",
+    "copies-disagree",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -149,7 +256,7 @@ impl TryFrom<String> for SourceId {
             Ok(SourceId(s))
         } else {
             Err(format!(
-                "invalid source id {s:?}: use lowercase letters, digits, '-' and '_'"
+                "invalid id or name {s:?}: use lowercase letters, digits, '-' and '_'"
             ))
         }
     }
@@ -275,6 +382,46 @@ impl Config {
                     .to_string(),
             ));
         }
+        let mut names = HashSet::new();
+        for d in &self.digests {
+            let at = |m: String| ConfigError::Invalid {
+                origin: match line_of_key(text, "name", &d.name.0) {
+                    Some(line) => format!("{origin}:{line}"),
+                    None => origin.to_string(),
+                },
+                message: m,
+            };
+            if !names.insert(&d.name) {
+                return Err(at(format!(
+                    "key `name`: digest name {:?} is used twice",
+                    d.name.0
+                )));
+            }
+            if d.to.is_empty() {
+                return Err(at(format!(
+                    "key `to`: digest {:?} has no recipients",
+                    d.name.0
+                )));
+            }
+            if let Some(s) = d.sources.iter().find(|s| self.source(&s.0).is_none()) {
+                return Err(at(format!(
+                    "key `sources`: digest {:?} names source {:?}, which is not configured",
+                    d.name.0, s.0
+                )));
+            }
+            if let Some(k) = d.kinds.iter().find(|k| !CHANGE_KINDS.contains(&k.as_str())) {
+                return Err(at(format!(
+                    "key `kinds`: unknown change kind {k:?} (one of {})",
+                    CHANGE_KINDS.join(", ")
+                )));
+            }
+        }
+        if !self.digests.is_empty() && self.smtp.is_none() {
+            return Err(invalid(
+                "[[digest]]",
+                "digests are configured but there is no [smtp] section".to_string(),
+            ));
+        }
         if self.http.timeout_secs == 0 {
             return Err(invalid(
                 "timeout_secs",
@@ -286,6 +433,10 @@ impl Config {
 
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id.0 == id)
+    }
+
+    pub fn digest(&self, name: &str) -> Option<&DigestConfig> {
+        self.digests.iter().find(|d| d.name.0 == name)
     }
 }
 

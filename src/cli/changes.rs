@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 
-use super::{Ctx, Exit, Format, parse_instant, print, usage};
+use super::{Ctx, Exit, Format, parse_instant, print, unsupported};
 use crate::report::{self, ChangeReport};
 
 #[derive(Debug, clap::Args)]
@@ -42,7 +42,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         Format::Text => report::text::changes(&r),
         Format::Md => report::markdown::changes(&r),
         Format::Json => report::json::changes(&r),
-        Format::Csv => return Err(usage("changes prints text, md or json")),
+        Format::Html => report::html::changes(&r, "regwatch: regulatory changes", &ctx.currency()?),
+        other => return Err(unsupported("changes", other, "text, md, html or json")),
     })?;
     Ok(Exit::Ok)
 }

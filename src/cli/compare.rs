@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Exit, Format, ListInputs, parse_day, print, usage};
+use super::{Ctx, Exit, Format, ListInputs, parse_day, print, unsupported, usage};
 use crate::diff::list::{Timeline, compare_lists};
 use crate::report;
 
@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         Format::Text => report::text::compare(&deltas, from, to),
         Format::Json => report::json::compare(&deltas),
         Format::Md => report::markdown::compare(&deltas, from, to),
-        Format::Csv => return Err(usage("compare has no CSV form; use text, md or json")),
+        other => return Err(unsupported("compare", other, "text, md or json")),
     })?;
     Ok(Exit::Ok)
 }

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Exit, Format, print, usage};
+use super::{Ctx, Exit, Format, print, unsupported, usage};
 use crate::report;
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             "```diff\n{}```\n",
             report::text::text_diff(&a, from_v, to_v).replace("```", "'''")
         ),
-        Format::Csv => return Err(usage("diff has no CSV form; use text, md or json")),
+        other => return Err(unsupported("diff", other, "text, md or json")),
     })?;
     Ok(Exit::Ok)
 }

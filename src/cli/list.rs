@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Exit, Format, ListInputs, parse_day, print};
+use super::{Ctx, Exit, Format, ListInputs, parse_day, print, unsupported};
 use crate::diff::list::{Status, Timeline};
 use crate::report;
 
@@ -55,6 +55,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         Format::Json => report::json::list(&entries),
         Format::Md => report::markdown::list(&entries, as_of),
         Format::Csv => report::csv::list(&entries),
+        other => return Err(unsupported("list", other, "text, md, csv or json")),
     })?;
     Ok(Exit::Ok)
 }

@@ -6,6 +6,7 @@ mod check;
 mod compare;
 mod demo;
 mod diff;
+mod feed;
 mod list;
 mod sources;
 mod upcoming;
@@ -78,6 +79,8 @@ pub enum Command {
     Upcoming(upcoming::Args),
     /// How an announcement's text changed between two versions (a silent edit).
     Diff(diff::Args),
+    /// The Atom feed of changes.
+    Feed(feed::Args),
     /// The announcements known, with dates, relations and URLs.
     Announcements(announcements::Args),
     /// Status per source: last success, last error.
@@ -92,6 +95,27 @@ pub enum Format {
     Md,
     Json,
     Csv,
+    Html,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Md => "md",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        }
+    }
+}
+
+/// The usage error for a format a command does not render.
+pub fn unsupported(command: &str, format: Format, offered: &str) -> anyhow::Error {
+    usage(format!(
+        "{command} has no {} form; use {offered}",
+        format.name()
+    ))
 }
 
 /// What every command may need, resolved once.
@@ -109,6 +133,13 @@ impl Ctx {
 }
 
 impl Ctx {
+    /// How current the data is, per configured source.
+    pub fn currency(&self) -> Result<Vec<crate::report::Currency>> {
+        let statuses = self.open_store()?.source_statuses()?;
+        let ids: Vec<String> = self.config.sources.iter().map(|s| s.id.0.clone()).collect();
+        Ok(crate::report::Currency::of(&ids, &statuses))
+    }
+
     /// Today in the regime's time zone (the Chinese list's days turn at midnight in Beijing).
     pub fn today(&self, regime: Option<&str>) -> NaiveDate {
         crate::model::legal_date(
@@ -193,6 +224,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Upcoming(args) => upcoming::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
+        Command::Feed(args) => feed::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
         Command::Sources => sources::run(&ctx),
         Command::Demo(_) => unreachable!("handled above"),

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Exit, Format, ListInputs, print, usage};
+use super::{Ctx, Exit, Format, ListInputs, print, unsupported, usage};
 use crate::diff::list::Timeline;
 use crate::report;
 
@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         Format::Text => report::text::upcoming(&events, today, until),
         Format::Json => report::json::upcoming(&events),
         Format::Md => report::markdown::upcoming(&events, today, until),
-        Format::Csv => return Err(usage("upcoming has no CSV form; use text, md or json")),
+        other => return Err(unsupported("upcoming", other, "text, md or json")),
     })?;
     Ok(Exit::Ok)
 }

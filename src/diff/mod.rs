@@ -79,32 +79,49 @@ pub fn field_changes(before: &ControlEntry, after: &ControlEntry) -> Vec<FieldCh
 /// A word-level redline, `[-removed-]{+added+}`, that splits Chinese text per character (a run of
 /// ideographs is one "word" to a whitespace tokenizer, which would redline whole sentences).
 pub fn redline(before: &str, after: &str) -> String {
-    let diff = TextDiff::configure().diff_unicode_words(before, after);
     let mut out = String::new();
-    let mut pending: Option<ChangeTag> = None;
-    for change in diff.iter_all_changes() {
-        let tag = change.tag();
-        if pending != Some(tag) {
-            close(&mut out, pending);
-            match tag {
-                ChangeTag::Delete => out.push_str("[-"),
-                ChangeTag::Insert => out.push_str("{+"),
-                ChangeTag::Equal => {}
+    for (mark, text) in redline_segments(before, after) {
+        match mark {
+            Mark::Same => out.push_str(&text),
+            Mark::Removed => {
+                out.push_str("[-");
+                out.push_str(&text);
+                out.push_str("-]");
             }
-            pending = Some(tag);
+            Mark::Added => {
+                out.push_str("{+");
+                out.push_str(&text);
+                out.push_str("+}");
+            }
         }
-        out.push_str(change.value());
     }
-    close(&mut out, pending);
     out
 }
 
-fn close(out: &mut String, tag: Option<ChangeTag>) {
-    match tag {
-        Some(ChangeTag::Delete) => out.push_str("-]"),
-        Some(ChangeTag::Insert) => out.push_str("+}"),
-        _ => {}
+/// How a run of a redline reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Same,
+    Removed,
+    Added,
+}
+
+/// The runs of a redline, for renderers that mark them up (`<del>`/`<ins>` in HTML).
+pub fn redline_segments(before: &str, after: &str) -> Vec<(Mark, String)> {
+    let diff = TextDiff::configure().diff_unicode_words(before, after);
+    let mut out: Vec<(Mark, String)> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let mark = match change.tag() {
+            ChangeTag::Equal => Mark::Same,
+            ChangeTag::Delete => Mark::Removed,
+            ChangeTag::Insert => Mark::Added,
+        };
+        match out.last_mut() {
+            Some((m, text)) if *m == mark => text.push_str(change.value()),
+            _ => out.push((mark, change.value().to_string())),
+        }
     }
+    out
 }
 
 /// One line of a document-level diff.

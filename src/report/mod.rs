@@ -3,7 +3,9 @@
 //! Changes are grouped by the announcement that caused them and ordered by when they were first
 //! observed, then by announcement, kind and code: the same database renders the same bytes.
 
+pub mod atom;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod text;
@@ -120,6 +122,55 @@ impl Group<'_> {
             parts.push(format!("effective {}", eff.join(", ")));
         }
         parts.join(" · ")
+    }
+}
+
+/// How current a report is, per configured source: when it last succeeded, and whether it is
+/// failing now. Reports carry this so that stale data is never read as current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currency {
+    pub source: String,
+    pub last_success: Option<String>,
+    /// Consecutive failures and the last error, when the last attempt failed.
+    pub failing: Option<(i64, String)>,
+}
+
+impl Currency {
+    /// One line per source, for `sources` in config order; statuses from the store.
+    pub fn of(sources: &[String], statuses: &[crate::store::SourceStatus]) -> Vec<Currency> {
+        sources
+            .iter()
+            .map(|id| {
+                let st = statuses.iter().find(|s| &s.id == id);
+                Currency {
+                    source: id.clone(),
+                    last_success: st.and_then(|s| s.last_success.clone()),
+                    failing: st.filter(|s| s.consecutive_failures > 0).map(|s| {
+                        (
+                            s.consecutive_failures,
+                            s.last_error.clone().unwrap_or_default(),
+                        )
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// "mofcom-policy: last successful check 2025-11-07T02:00:00Z" or, when failing,
+    /// "mofcom-xkzj: FAILING (3 consecutive failures: HTTP 503 …); last successful check …".
+    pub fn line(&self) -> String {
+        let last = match &self.last_success {
+            Some(t) => format!("last successful check {t}"),
+            None => "never checked successfully".to_string(),
+        };
+        match &self.failing {
+            Some((n, error)) => format!(
+                "{}: FAILING ({n} consecutive failure{}: {error}); {last}",
+                self.source,
+                if *n == 1 { "" } else { "s" }
+            ),
+            None => format!("{}: {last}", self.source),
+        }
     }
 }
 

@@ -129,6 +129,24 @@ const MIGRATIONS: &[&str] = &[
     UPDATE change SET uid = 'c' || id;
     CREATE UNIQUE INDEX change_by_uid ON change (uid);
     "#,
+    // 3: the outbox. One row per change, channel and recipient; `sending` is written (and
+    // committed) before the message leaves, `sent` after the server accepted it, so a crash in
+    // between leaves `sending` rows that the next run sends again under the same Message-ID.
+    r#"
+    CREATE TABLE delivery (
+        change      TEXT NOT NULL,      -- change.uid
+        channel     TEXT NOT NULL,      -- email:<digest name>
+        recipient   TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        state       TEXT NOT NULL,      -- sending | sent | failed
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT,
+        updated_at  TEXT NOT NULL,
+        sent_at     TEXT,
+        PRIMARY KEY (change, channel, recipient)
+    ) WITHOUT ROWID;
+    CREATE INDEX delivery_by_message ON delivery (message_id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

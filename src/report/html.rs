@@ -1,0 +1,166 @@
+//! HTML renderers: one self-contained file (inline CSS, no scripts, no external resources) a
+//! lawyer can open, print or attach, and the HTML part of email digests. Every piece of scraped
+//! text goes through [`esc`].
+
+use std::fmt::Write as _;
+
+use super::{ChangeReport, Currency, change_entry, sentence};
+use crate::diff::{Mark, field_changes, redline_segments};
+use crate::store::{ChangeRecord, StoredEntry};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A URL for an `href`: only http(s), escaped; anything else is not linked.
+fn href(url: &str) -> Option<String> {
+    let lower = url.trim_start().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| esc(url.trim()))
+}
+
+const STYLE: &str = "
+body{font-family:-apple-system,'Segoe UI',Roboto,'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;line-height:1.5;color:#1a1a1a;max-width:60rem;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.4rem;margin-bottom:.2rem}
+h2{font-size:1.1rem;margin:1.8rem 0 .2rem;border-top:1px solid #ccc;padding-top:1rem}
+.meta,.currency{color:#555;font-size:.9rem}
+.title{font-size:1rem;margin:.2rem 0}
+table{border-collapse:collapse;width:100%;margin-top:.6rem}
+td{border-top:1px solid #e3e3e3;padding:.35rem .4rem;vertical-align:top}
+td.kind{white-space:nowrap;font-size:.8rem;font-weight:600;color:#444}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
+del{background:#fde2e2;color:#8a1c1c}
+ins{background:#dff5e1;color:#1c5e24;text-decoration:none}
+.failing{color:#a11}
+@media print{body{margin:0;max-width:none}a{color:inherit}}
+";
+
+/// A whole document: `title`, the changes, and how current they are.
+pub fn changes(report: &ChangeReport<'_>, title: &str, currency: &[Currency]) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        esc(title),
+        esc(title)
+    );
+    out.push_str(&body(report, currency));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The report without the document around it.
+pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
+    let mut out = String::new();
+    if !currency.is_empty() {
+        out.push_str("<div class=\"currency\">\n");
+        for c in currency {
+            let class = if c.failing.is_some() {
+                " class=\"failing\""
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "<div{class}>{}</div>", esc(&c.line()));
+        }
+        out.push_str("</div>\n");
+    }
+    if report.is_empty() {
+        out.push_str("<p>No changes.</p>\n");
+    }
+    for g in &report.groups {
+        let _ = writeln!(out, "<h2>{}</h2>", esc(&g.citation()));
+        if let Some(a) = g.announcement {
+            let _ = writeln!(
+                out,
+                "<p class=\"title\" lang=\"zh-CN\">{}</p>",
+                esc(&a.title)
+            );
+        }
+        let mut meta = Vec::new();
+        let dates = g.dates();
+        if !dates.is_empty() {
+            meta.push(esc(&dates));
+        }
+        if let Some(url) = g.changes.iter().find_map(|c| c.url.as_deref()) {
+            meta.push(match href(url) {
+                Some(h) => format!("<a href=\"{h}\">{}</a>", esc(url)),
+                None => esc(url),
+            });
+        }
+        if let Some(first) = g.changes.iter().map(|c| c.observed_at.as_str()).min() {
+            meta.push(format!("first observed {}", esc(first)));
+        }
+        if let Some(sha) = g.changes.iter().find_map(|c| c.sha256.as_deref()) {
+            meta.push(format!("sha256 <code>{}</code>", esc(sha)));
+        }
+        let _ = writeln!(out, "<p class=\"meta\">{}</p>", meta.join(" · "));
+        out.push_str("<table>\n");
+        for c in &g.changes {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"kind\">{}</td><td>{}{}</td></tr>",
+                esc(&c.kind.to_uppercase()),
+                esc(&sentence(c, g)),
+                detail(c)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out
+}
+
+/// The redline of a modified entry's fields, under its sentence.
+fn detail(c: &ChangeRecord) -> String {
+    if c.kind != "modified" {
+        return String::new();
+    }
+    let before = c
+        .before
+        .clone()
+        .and_then(|v| serde_json::from_value::<StoredEntry>(v).ok());
+    let (Some(b), Some(a)) = (before, change_entry(c)) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for f in field_changes(&b.entry, &a.entry) {
+        let _ = write!(out, "<br><span lang=\"zh-CN\">{}: ", esc(f.field));
+        for (mark, text) in redline_segments(&f.before, &f.after) {
+            let _ = match mark {
+                Mark::Same => write!(out, "{}", esc(&text)),
+                Mark::Removed => write!(out, "<del>{}</del>", esc(&text)),
+                Mark::Added => write!(out, "<ins>{}</ins>", esc(&text)),
+            };
+        }
+        out.push_str("</span>");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_refuses_script_urls() {
+        assert_eq!(
+            esc("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(href("javascript:alert(1)"), None);
+        assert_eq!(
+            href("https://www.mofcom.gov.cn/a?b=1&c=2").as_deref(),
+            Some("https://www.mofcom.gov.cn/a?b=1&amp;c=2")
+        );
+    }
+}
