@@ -14,5 +14,6 @@ pub mod diff;
 pub mod extract;
 pub mod fetch;
 pub mod model;
+pub mod notify;
 pub mod report;
 pub mod store;

@@ -6,6 +6,7 @@ mod check;
 mod compare;
 mod demo;
 mod diff;
+mod digest;
 mod feed;
 mod list;
 mod sources;
@@ -35,6 +36,8 @@ pub enum Exit {
     SourcesFailed = 3,
     /// The run could not proceed (database, file system).
     Fatal = 4,
+    /// Some digest messages could not be sent; they are retried on the next run.
+    DeliveryFailed = 5,
 }
 
 #[derive(Debug, Parser)]
@@ -81,6 +84,8 @@ pub enum Command {
     Diff(diff::Args),
     /// The Atom feed of changes.
     Feed(feed::Args),
+    /// Email digests of the changes not yet delivered (preview, --send, or --dry-run DIR).
+    Digest(digest::Args),
     /// The announcements known, with dates, relations and URLs.
     Announcements(announcements::Args),
     /// Status per source: last success, last error.
@@ -225,6 +230,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Upcoming(args) => upcoming::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),
         Command::Feed(args) => feed::run(&ctx, args),
+        Command::Digest(args) => digest::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
         Command::Sources => sources::run(&ctx),
         Command::Demo(_) => unreachable!("handled above"),

@@ -16,7 +16,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use read::{
-    ChangeRecord, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
+    ChangeRecord, Delivery, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
     TextVersion, Validators,
 };
 pub use write::{NewChange, PageRole, PageState, PageVersion, RecordedPage, sha256_hex};

@@ -198,6 +198,36 @@ pub(super) fn entry_statuses(conn: &Connection) -> Result<Vec<EntryStatus>, Stor
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// One change's delivery to one recipient over one channel (the outbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub change: String,
+    pub recipient: String,
+    pub message_id: String,
+    /// `sending` (written before the message left), `sent`, or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+pub(super) fn deliveries(conn: &Connection, channel: &str) -> Result<Vec<Delivery>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT change, recipient, message_id, state, attempts, last_error FROM delivery
+         WHERE channel = ?1 ORDER BY message_id, change, recipient",
+    )?;
+    let rows = stmt.query_map([channel], |r| {
+        Ok(Delivery {
+            change: r.get(0)?,
+            recipient: r.get(1)?,
+            message_id: r.get(2)?,
+            state: r.get(3)?,
+            attempts: r.get(4)?,
+            last_error: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// One version of an announcement's text, as regwatch read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextVersion {
@@ -361,6 +391,18 @@ impl Store {
     /// Every version of an announcement's text regwatch has read, oldest first.
     pub fn text_versions(&self, key: &str) -> Result<Vec<TextVersion>, StoreError> {
         text_versions(self.conn(), key)
+    }
+
+    /// The outbox of one channel (`email:<digest>`).
+    pub fn deliveries(&self, channel: &str) -> Result<Vec<Delivery>, StoreError> {
+        deliveries(self.conn(), channel)
+    }
+
+    /// The source each watched URL belongs to.
+    pub fn url_sources(&self) -> Result<HashMap<String, String>, StoreError> {
+        let mut stmt = self.conn().prepare("SELECT url, source FROM page")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The status each listed code was last recorded in.

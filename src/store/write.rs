@@ -321,6 +321,53 @@ impl Tx<'_> {
         Ok(version)
     }
 
+    /// Records, before a message leaves, that it carries these changes to these recipients. A
+    /// crash after this leaves `sending` rows: the next run sends the same message again.
+    pub fn mark_sending(
+        &self,
+        channel: &str,
+        message_id: &str,
+        changes: &[String],
+        recipients: &[String],
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let mut upsert = self.tx.prepare_cached(
+            "INSERT INTO delivery (change, channel, recipient, message_id, state, attempts, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'sending', 1, ?5)
+             ON CONFLICT (change, channel, recipient) DO UPDATE SET message_id = ?4,
+                state = 'sending', attempts = attempts + 1, updated_at = ?5",
+        )?;
+        for c in changes {
+            for r in recipients {
+                upsert.execute(params![c, channel, r, message_id, now])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The server accepted the message (`Ok`), or refused it or could not be reached (`Err`).
+    pub fn mark_outcome(
+        &self,
+        channel: &str,
+        message_id: &str,
+        outcome: Result<(), &str>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        match outcome {
+            Ok(()) => self.tx.execute(
+                "UPDATE delivery SET state = 'sent', sent_at = ?3, updated_at = ?3, last_error = NULL
+                 WHERE channel = ?1 AND message_id = ?2",
+                params![channel, message_id, now],
+            )?,
+            Err(e) => self.tx.execute(
+                "UPDATE delivery SET state = 'failed', last_error = ?3, updated_at = ?4
+                 WHERE channel = ?1 AND message_id = ?2",
+                params![channel, message_id, e, now],
+            )?,
+        };
+        Ok(())
+    }
+
     /// The URL a stored page version was fetched from.
     pub fn snapshot_url(&self, id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
