@@ -33,9 +33,11 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         return Err(unsupported("digest", args.format, "text or json"));
     }
     let digests: Vec<&DigestConfig> = match &args.name {
-        Some(n) => vec![ctx.config.digest(n).ok_or_else(|| {
-            usage(format!("no digest named {n:?} in the configuration"))
-        })?],
+        Some(n) => vec![
+            ctx.config
+                .digest(n)
+                .ok_or_else(|| usage(format!("no digest named {n:?} in the configuration")))?,
+        ],
         None => ctx.config.digests.iter().collect(),
     };
     if digests.is_empty() {

@@ -56,9 +56,8 @@ pub async fn send(smtp: &SmtpConfig, message: Message) -> Result<(), SendError> 
         message: e.to_string(),
     };
     let builder = match smtp.security {
-        SmtpSecurity::Starttls => {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host).map_err(|e| fail(&e))?
-        }
+        SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+            .map_err(|e| fail(&e))?,
         SmtpSecurity::Tls => {
             AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(|e| fail(&e))?
         }

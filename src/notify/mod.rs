@@ -208,7 +208,11 @@ pub fn render(
 ) -> Rendered {
     let report = ChangeReport::new(&planned.changes, announcements);
     let n = planned.changes.len();
-    let mut cited: Vec<String> = report.groups.iter().map(|g| short_citation(g.key)).collect();
+    let mut cited: Vec<String> = report
+        .groups
+        .iter()
+        .map(|g| short_citation(g.key))
+        .collect();
     let more = cited.len().saturating_sub(3);
     cited.truncate(3);
     let mut subject = format!(

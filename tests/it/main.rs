@@ -5,4 +5,5 @@ mod check;
 mod cli;
 mod extract;
 mod list;
+mod notify;
 mod support;

@@ -166,3 +166,102 @@ pub fn changes_of_kind<'a>(changes: &'a Value, kind: &str) -> Vec<&'a Value> {
         .filter(|c| c["kind"] == kind)
         .collect()
 }
+
+/// A message as the SMTP server received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+#[derive(Clone)]
+struct Inbox {
+    received: Arc<std::sync::Mutex<Vec<Received>>>,
+    from: String,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Inbox {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.from = from.to_string();
+        self.to = to.to_vec();
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        self.received.lock().unwrap().push(Received {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            data: std::mem::take(&mut self.data),
+        });
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server (mailin-embedded) on 127.0.0.1, keeping what it receives.
+pub struct SmtpServer {
+    pub port: u16,
+    received: Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let inbox = Inbox {
+            received: received.clone(),
+            from: String::new(),
+            to: Vec::new(),
+            data: Vec::new(),
+        };
+        let mut server = mailin_embedded::Server::new(inbox);
+        server
+            .with_name("smtp.test")
+            .with_num_threads(2)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { port, received }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// `[smtp]` and one `[[digest]]` for a workspace config, sending to `port` on 127.0.0.1.
+pub fn digest_config(port: u16) -> String {
+    format!(
+        r#"
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "regwatch <regwatch@example.com>"
+timeout_secs = 5
+
+[[digest]]
+name = "legal"
+to = ["Legal <legal@example.com>", "compliance@example.com"]
+schedule = "0 9 * * *"
+timezone = "Europe/Berlin"
+subject_prefix = "[export controls]"
+"#
+    )
+}
