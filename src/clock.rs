@@ -40,6 +40,11 @@ impl Clock {
     }
 
     /// Moves a fixed clock; a system clock ignores it.
+    /// Whether time stands still (`REGWATCH_NOW`, the demo, tests).
+    pub fn is_fixed(&self) -> bool {
+        matches!(&*self.0, Inner::Fixed(_))
+    }
+
     pub fn set(&self, at: DateTime<Utc>) {
         if let Inner::Fixed(t) = &*self.0 {
             *t.lock().unwrap_or_else(|e| e.into_inner()) = at;

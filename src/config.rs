@@ -217,6 +217,10 @@ pub struct SourceConfig {
     /// Hosts whose links may be followed; the index page's host when empty.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// `regwatch run` starts each scheduled check up to this many seconds late, so that many
+    /// installations do not hit a ministry at the same second.
+    #[serde(default)]
+    pub jitter_secs: u64,
 }
 
 impl SourceConfig {
@@ -293,8 +297,10 @@ pub struct CronSchedule {
 impl TryFrom<String> for CronSchedule {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
+        // Standard crontab has 5 fields; a leading 6th field for seconds is accepted too (for
+        // tight schedules and tests).
         let fields = s.split_whitespace().count();
-        if fields != 5 {
+        if fields != 5 && fields != 6 {
             return Err(format!(
                 "invalid cron expression {s:?}: expected 5 fields (minute hour day-of-month month day-of-week), found {fields}"
             ));

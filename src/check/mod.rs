@@ -71,12 +71,34 @@ pub struct Checker {
     pub fetcher: Arc<Fetcher>,
     pub db: DbHandle,
     pub clock: Clock,
+    pub stop: Stop,
 }
 
 enum PageResult {
-    Unchanged { fetched: bool },
-    NewVersion { changes: usize },
+    Unchanged {
+        fetched: bool,
+    },
+    NewVersion {
+        changes: usize,
+    },
     Failed(String),
+    /// Not fetched: a stop was requested (SIGTERM) before its turn; the next run fetches it.
+    Skipped,
+}
+
+/// A request to stop, shared with a signal handler: pages not yet started are skipped, the one
+/// being written is finished.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Stop {
+    pub fn request(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn requested(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Checker {
@@ -307,6 +329,9 @@ impl Checker {
         url: &Url,
         validators: &HashMap<String, Validators>,
     ) -> Result<PageResult, StoreError> {
+        if self.stop.requested() {
+            return Ok(PageResult::Skipped);
+        }
         let v = validators.get(url.as_str()).cloned().unwrap_or_default();
         let fetched = self.fetch_allowed(source, url, &v).await;
         let article: Option<(Url, Vec<u8>, Option<String>)> = match &fetched {
@@ -385,7 +410,7 @@ fn count(outcome: &mut SourceOutcome, r: &PageResult) {
             outcome.new_versions += 1;
             outcome.changes += changes;
         }
-        PageResult::Failed(_) => {}
+        PageResult::Failed(_) | PageResult::Skipped => {}
     }
 }
 

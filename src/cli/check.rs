@@ -44,6 +44,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         config: Arc::new(ctx.config.clone()),
         db,
         clock: ctx.clock.clone(),
+        stop: Default::default(),
     };
     let summary = rt
         .block_on(checker.check(&args.sources))

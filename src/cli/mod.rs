@@ -9,6 +9,7 @@ mod diff;
 mod digest;
 mod feed;
 mod list;
+mod run;
 mod sources;
 mod upcoming;
 
@@ -72,6 +73,8 @@ pub struct Cli {
 pub enum Command {
     /// Fetch every source once, record what changed, print a summary (for cron).
     Check(check::Args),
+    /// The daemon: checks and digests on their cron schedules until SIGTERM/SIGINT.
+    Run(run::Args),
     /// The recorded changes, with their citations.
     Changes(changes::Args),
     /// The consolidated control list at a date.
@@ -224,6 +227,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     };
     match &cli.command {
         Command::Check(args) => check::run(&ctx, args),
+        Command::Run(args) => run::run(&ctx, args),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),

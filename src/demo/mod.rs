@@ -55,6 +55,7 @@ pub async fn run(snapshots: &Path, db_path: &Path, out: &mut dyn Write) -> Resul
         config: Arc::new(config),
         db: db.clone(),
         clock: clock.clone(),
+        stop: Default::default(),
     };
     writeln!(
         out,

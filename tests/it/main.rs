@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod daemon;
 mod extract;
 mod list;
 mod notify;

@@ -65,7 +65,11 @@ fn a_digest_arrives_once_with_its_changes_then_only_new_ones() {
     let mut to = got[0].to.clone();
     to.sort();
     assert_eq!(to, ["compliance@example.com", "legal@example.com"]);
-    assert!(got[0].from.contains("regwatch@example.com"), "{}", got[0].from);
+    assert!(
+        got[0].from.contains("regwatch@example.com"),
+        "{}",
+        got[0].from
+    );
     let mail = parse(&got[0].data);
     assert!(
         mail.subject.starts_with("[export controls] "),

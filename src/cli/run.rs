@@ -1,0 +1,81 @@
+//! `regwatch run`: the daemon. Checks and digests on their cron schedules until SIGTERM/SIGINT.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tokio::sync::Notify;
+
+use super::{Ctx, Exit, runtime, usage};
+use crate::check::{Checker, Stop};
+use crate::daemon;
+use crate::fetch::Fetcher;
+use crate::store::handle::DbHandle;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Stop after this many check passes (default: run until stopped).
+    #[arg(long, value_name = "N")]
+    max_checks: Option<usize>,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
+    if ctx.clock.is_fixed() {
+        return Err(usage(
+            "REGWATCH_NOW fixes the clock; `run` follows the real one (unset REGWATCH_NOW)",
+        ));
+    }
+    let rt = runtime()?;
+    let (db, db_thread) = DbHandle::spawn(ctx.open_store()?);
+    let stop = Stop::default();
+    let wake = Arc::new(Notify::new());
+    let checker = Checker {
+        fetcher: Arc::new(
+            Fetcher::new(&ctx.config.http, &ctx.config.politeness)
+                .context("while building the HTTP client")?,
+        ),
+        config: Arc::new(ctx.config.clone()),
+        db,
+        clock: ctx.clock.clone(),
+        stop: stop.clone(),
+    };
+    let summary = rt.block_on(async {
+        let (s, w) = (stop.clone(), wake.clone());
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stop requested; finishing the current write");
+            s.request();
+            w.notify_one();
+        });
+        daemon::run(checker, stop, wake, args.max_checks).await
+    })?;
+    rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    let _ = db_thread.join();
+    tracing::info!(
+        checks = summary.checks,
+        digests = summary.digests,
+        "stopped"
+    );
+    Ok(Exit::Ok)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
