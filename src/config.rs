@@ -99,7 +99,28 @@ pub struct DigestConfig {
     #[serde(default = "default_subject_prefix")]
     pub subject_prefix: String,
     /// Only changes first observed on or after this date (a new digest need not mail history).
+    #[serde(default, deserialize_with = "toml_date")]
     pub since: Option<chrono::NaiveDate>,
+}
+
+/// A date written as a TOML date (`2025-10-01`) or a string (`"2025-10-01"`).
+fn toml_date<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<chrono::NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Date(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Option::<Either>::deserialize(d)? {
+        None => return Ok(None),
+        Some(Either::Date(dt)) => dt.to_string(),
+        Some(Either::Text(s)) => s,
+    };
+    text.parse::<chrono::NaiveDate>()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("invalid date {text:?}: use YYYY-MM-DD")))
 }
 
 fn default_subject_prefix() -> String {
@@ -489,6 +510,69 @@ schedule = "0 */2 * * *"
                 .iter()
                 .all(|s| s.timezone.0 == chrono_tz::Asia::Shanghai)
         );
+    }
+
+    const SMTP: &str = r#"
+[smtp]
+host = "127.0.0.1"
+security = "none"
+from = "regwatch <regwatch@example.com>"
+"#;
+
+    fn digest(extra: &str) -> String {
+        format!(
+            "{MINIMAL}{SMTP}\n[[digest]]\nname = \"legal\"\nto = [\"legal@example.com\"]\nschedule = \"0 9 * * *\"\n{extra}"
+        )
+    }
+
+    #[test]
+    fn digests_are_checked_when_the_file_is_read() {
+        let c = Config::parse(&digest("since = 2025-10-01\n"), "t.toml").unwrap();
+        let d = &c.digests[0];
+        assert_eq!(d.since, chrono::NaiveDate::from_ymd_opt(2025, 10, 1));
+        assert_eq!(d.subject_prefix, "[regwatch]");
+        assert_eq!(c.smtp.as_ref().unwrap().port(), 25);
+
+        let err = |extra: &str| {
+            Config::parse(&digest(extra), "t.toml")
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            err("kinds = [\"added\", \"deleted\"]\n").contains("unknown change kind \"deleted\"")
+        );
+        assert!(err("sources = [\"bis\"]\n").contains("names source \"bis\""));
+        let bad_address = digest("").replace("legal@example.com", "not an address");
+        let e = Config::parse(&bad_address, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("invalid email address") && e.contains("line 15"),
+            "{e}"
+        );
+        let twice = format!(
+            "{}\n[[digest]]\nname = \"legal\"\nto = [\"x@example.com\"]\nschedule = \"0 9 * * *\"\n",
+            digest("")
+        );
+        assert!(
+            Config::parse(&twice, "t.toml")
+                .unwrap_err()
+                .to_string()
+                .contains("used twice")
+        );
+        let no_smtp = digest("").replace(SMTP, "");
+        assert!(
+            Config::parse(&no_smtp, "t.toml")
+                .unwrap_err()
+                .to_string()
+                .contains("no [smtp] section")
+        );
+    }
+
+    #[test]
+    fn a_seconds_field_is_accepted_but_not_three_fields() {
+        assert!(CronSchedule::try_from("*/5 * * * * *".to_string()).is_ok());
+        assert!(CronSchedule::try_from("* * *".to_string()).is_err());
     }
 
     #[test]
