@@ -5,6 +5,7 @@
 //! cron expression. A stop (SIGTERM, SIGINT) during the sleep ends the loop at once; during work,
 //! pages not yet started are skipped, the write in progress is finished, and the loop ends.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use crate::clock::format_time;
 use crate::config::{Config, CronSchedule, TimeZone};
 use crate::notify::{self, Mode};
 use crate::schedule::next_after;
+use crate::store::lock::StoreLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Job {
@@ -67,6 +69,7 @@ pub async fn run(
     stop: Stop,
     wake: Arc<Notify>,
     max_checks: Option<usize>,
+    lock: Option<(PathBuf, Duration)>,
 ) -> anyhow::Result<RunSummary> {
     let config = checker.config.clone();
     let start = checker.clock.now();
@@ -99,6 +102,26 @@ pub async fn run(
             _ = tokio::time::sleep(wait) => {}
             _ = wake.notified() => continue,
         }
+        // The writer's lock, only while working: a `check` from cron can run between cycles.
+        let _guard = match &lock {
+            None => None,
+            Some((db, wait)) => {
+                let (db, wait) = (db.clone(), *wait);
+                match tokio::task::spawn_blocking(move || StoreLock::acquire(&db, wait)).await? {
+                    Ok(g) => Some(g),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "skipping this round");
+                        let after = checker.clock.now();
+                        for (job, t) in &mut jobs {
+                            if t.is_some_and(|t| t <= after) {
+                                *t = next_run(&config, *job, after);
+                            }
+                        }
+                        continue;
+                    }
+                }
+            }
+        };
         let now = checker.clock.now();
         let due: Vec<Job> = jobs
             .iter()

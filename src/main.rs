@@ -35,4 +35,4 @@ fn main() -> ExitCode {
 // Changing these breaks cron jobs and scripts: see README "Exit codes".
 const _: () = assert!(Exit::Ok as u8 == 0 && Exit::Changes as u8 == 1 && Exit::Usage as u8 == 2);
 const _: () = assert!(Exit::SourcesFailed as u8 == 3 && Exit::Fatal as u8 == 4);
-const _: () = assert!(Exit::DeliveryFailed as u8 == 5);
+const _: () = assert!(Exit::DeliveryFailed as u8 == 5 && Exit::Busy as u8 == 6);

@@ -104,12 +104,25 @@ impl Stop {
 impl Checker {
     /// Checks the given sources (all configured sources when `only` is empty).
     pub async fn check(&self, only: &[String]) -> Result<CheckSummary, StoreError> {
+        let ids: Vec<String> = self
+            .config
+            .sources
+            .iter()
+            .filter(|s| only.is_empty() || only.contains(&s.id.0))
+            .map(|s| s.id.0.clone())
+            .collect();
+        self.check_exactly(&ids).await
+    }
+
+    /// Checks exactly these sources — none, when empty: then only the statuses that moved with
+    /// the date are recorded.
+    pub async fn check_exactly(&self, ids: &[String]) -> Result<CheckSummary, StoreError> {
         let checked_at = format_time(self.clock.now());
         let sources: Vec<&SourceConfig> = self
             .config
             .sources
             .iter()
-            .filter(|s| only.is_empty() || only.contains(&s.id.0))
+            .filter(|s| ids.contains(&s.id.0))
             .collect();
         let mut outcomes: Vec<SourceOutcome> = stream::iter(sources)
             .map(|s| self.check_source(s))

@@ -50,6 +50,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         (None, true) => Mode::Send,
         (None, false) => return preview(ctx, &digests),
     };
+    // One sender at a time, or two processes could both send what neither has recorded yet.
+    let _lock = ctx.lock()?;
     let rt = runtime()?;
     let (db, db_thread) = DbHandle::spawn(ctx.open_store()?);
     let now = ctx.clock.now();

@@ -39,6 +39,8 @@ pub enum Exit {
     Fatal = 4,
     /// Some digest messages could not be sent; they are retried on the next run.
     DeliveryFailed = 5,
+    /// Another regwatch held the database longer than `--lock-wait`.
+    Busy = 6,
 }
 
 #[derive(Debug, Parser)]
@@ -65,6 +67,9 @@ pub struct Cli {
     /// More detail on stderr (-vv for debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// How long to wait for another regwatch working on the same database (seconds).
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
+    pub lock_wait: u64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -131,9 +136,18 @@ pub struct Ctx {
     pub config: Config,
     pub db_path: PathBuf,
     pub clock: Clock,
+    pub lock_wait: std::time::Duration,
 }
 
 impl Ctx {
+    /// The writer's lock on the database, waiting up to `--lock-wait`.
+    pub fn lock(&self) -> Result<crate::store::lock::StoreLock> {
+        Ok(crate::store::lock::StoreLock::acquire(
+            &self.db_path,
+            self.lock_wait,
+        )?)
+    }
+
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.db_path)
             .with_context(|| format!("while opening the database {}", self.db_path.display()))
@@ -224,6 +238,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         config,
         db_path,
         clock,
+        lock_wait: std::time::Duration::from_secs(cli.lock_wait),
     };
     match &cli.command {
         Command::Check(args) => check::run(&ctx, args),
@@ -245,6 +260,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
 pub fn exit_code(e: &anyhow::Error) -> Exit {
     if e.downcast_ref::<UsageError>().is_some() {
         Exit::Usage
+    } else if let Some(crate::store::lock::LockError::Busy { .. }) = e.downcast_ref() {
+        Exit::Busy
     } else {
         Exit::Fatal
     }

@@ -1,6 +1,7 @@
 //! `regwatch run`: the daemon. Checks and digests on their cron schedules until SIGTERM/SIGINT.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tokio::sync::Notify;
@@ -46,9 +47,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             s.request();
             w.notify_one();
         });
-        daemon::run(checker, stop, wake, args.max_checks).await
+        let lock = Some((
+            ctx.db_path.clone(),
+            ctx.lock_wait.max(Duration::from_secs(600)),
+        ));
+        daemon::run(checker, stop, wake, args.max_checks, lock).await
     })?;
-    rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    rt.shutdown_timeout(Duration::from_secs(5));
     let _ = db_thread.join();
     tracing::info!(
         checks = summary.checks,

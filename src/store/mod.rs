@@ -6,6 +6,7 @@
 //! `.await`.
 
 pub mod handle;
+pub mod lock;
 mod migrations;
 mod read;
 mod write;

@@ -767,3 +767,98 @@ fn dates_passing_are_recorded_once_as_status_changes() {
         .unwrap();
     assert_eq!(e["status"], "in-force");
 }
+
+#[test]
+fn check_runs_only_the_sources_that_are_due() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-10-09");
+    let due = |now: &str| -> Vec<String> {
+        let out = ws
+            .cmd(now)
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // 10:00 in Beijing: never checked, so both are due.
+    assert_eq!(
+        due("2025-10-09T02:00:00Z"),
+        ["mofcom-policy", "mofcom-xkzj"]
+    );
+    // 10:30: the policy column's 10:07 slot has passed; the bureau's next is 12:37.
+    assert_eq!(due("2025-10-09T02:30:00Z"), ["mofcom-policy"]);
+    assert!(due("2025-10-09T02:31:00Z").is_empty());
+    assert_eq!(
+        due("2025-10-09T04:40:00Z"),
+        ["mofcom-policy", "mofcom-xkzj"]
+    );
+}
+
+#[test]
+fn two_checks_at_once_record_each_change_once() {
+    let site = Site::start(&repo_snapshots());
+    site.at("2025-10-09");
+    let ws = Workspace::new(&site, "");
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("regwatch"))
+            .arg("--config")
+            .arg(ws.config())
+            .args(["check", "--all", "--format", "json"])
+            .env("REGWATCH_NOW", OCT)
+            .env_remove("REGWATCH_DB")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_eq!((a.status.code(), b.status.code()), (Some(0), Some(0)));
+    let changes = |o: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["changes"].as_u64().unwrap()
+    };
+    // One of them found everything, the other (after waiting for the lock) nothing new.
+    let (ca, cb) = (changes(&a), changes(&b));
+    assert!(ca.min(cb) == 0 && ca.max(cb) > 20, "{ca} {cb}");
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    let total: i64 = conn
+        .query_row("SELECT COUNT(*) FROM change", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(total as u64, ca.max(cb));
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}
+
+#[test]
+fn a_busy_database_is_a_clear_error_with_its_own_exit_code() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    let _held =
+        regwatch::store::lock::StoreLock::acquire(&ws.db(), std::time::Duration::ZERO).unwrap();
+    let out = ws
+        .cmd(OCT)
+        .args(["--lock-wait", "1", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another regwatch (pid ") && err.contains("waited 1s"),
+        "{err}"
+    );
+}

@@ -130,7 +130,7 @@ schedule = "37 8-20/4 * * *"
     pub fn check(&self, now: &str) -> (i32, Value) {
         let out = self
             .cmd(now)
-            .args(["check", "--format", "json"])
+            .args(["check", "--all", "--format", "json"])
             .output()
             .unwrap();
         let code = out.status.code().unwrap();

@@ -1,0 +1,103 @@
+//! One writer at a time: an advisory lock on `<database>.lock`, held by `check`, by `run` while
+//! it works (not while it sleeps), and by `digest` while it sends. SQLite alone keeps the file
+//! consistent; the lock keeps two runs from fetching, diffing and mailing the same things at once.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "another regwatch ({holder}) is working on {db}; waited {waited}s. It will finish on its own; run again later, or raise --lock-wait"
+    )]
+    Busy {
+        db: String,
+        holder: String,
+        waited: u64,
+    },
+    #[error("cannot open the lock file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Held until dropped.
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: File,
+}
+
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
+impl StoreLock {
+    /// Takes the lock, waiting up to `wait` for another process to release it.
+    pub fn acquire(db: &Path, wait: Duration) -> Result<StoreLock, LockError> {
+        let path = lock_path(db);
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    return Err(LockError::Busy {
+                        db: db.display().to_string(),
+                        holder: match holder.trim() {
+                            "" => "another process".to_string(),
+                            h => h.to_string(),
+                        },
+                        waited: start.elapsed().as_secs(),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(io(e)),
+            }
+        }
+        // Who holds it, for the message the next one prints.
+        let _ = file.set_len(0);
+        let _ = file.seek(SeekFrom::Start(0));
+        let _ = write!(file, "pid {}", std::process::id());
+        let _ = file.flush();
+        Ok(StoreLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_waits_then_gives_up_with_the_first_ones_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("x.db");
+        let first = StoreLock::acquire(&db, Duration::ZERO).unwrap();
+        let err = StoreLock::acquire(&db, Duration::from_millis(300)).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
+        drop(first);
+        assert!(StoreLock::acquire(&db, Duration::ZERO).is_ok());
+    }
+}
