@@ -242,6 +242,13 @@ pub struct SourceConfig {
     /// installations do not hit a ministry at the same second.
     #[serde(default)]
     pub jitter_secs: u64,
+    /// Respect the hosts' robots.txt (RFC 9309). Turn off only with the site operator's consent.
+    #[serde(default = "yes")]
+    pub robots_txt: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl SourceConfig {

@@ -18,6 +18,7 @@ use url::Url;
 use crate::clock::{Clock, format_time};
 use crate::config::{Config, SourceConfig};
 use crate::extract::{self, Page, Profile};
+use crate::fetch::robots::Robots;
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::DbHandle;
 use crate::store::{PageRole, PageVersion, RecordedPage, StoreError, StoredPage, Tx};
@@ -72,6 +73,8 @@ pub struct Checker {
     pub db: DbHandle,
     pub clock: Clock,
     pub stop: Stop,
+    /// robots.txt rules per origin, fetched once per checker.
+    pub robots: Arc<tokio::sync::Mutex<HashMap<String, Robots>>>,
 }
 
 enum PageResult {
@@ -394,6 +397,39 @@ impl Checker {
             .await
     }
 
+    /// Whether the host's robots.txt lets regwatch fetch `url`; each host's file is fetched once
+    /// per checker. No file (4xx) allows everything; an unreachable one (5xx, network) nothing.
+    async fn robots_allow(&self, url: &Url) -> bool {
+        let origin = url.origin().ascii_serialization();
+        let mut cache = self.robots.lock().await;
+        if !cache.contains_key(&origin) {
+            let rules = match Url::parse(&format!("{origin}/robots.txt")) {
+                Err(_) => Robots::allow_all(),
+                Ok(robots_url) => match self
+                    .fetcher
+                    .fetch(&robots_url, &Validators::default())
+                    .await
+                {
+                    Ok(Fetched::Page(resp)) => Robots::parse(&String::from_utf8_lossy(&resp.body)),
+                    Ok(Fetched::NotModified) => Robots::allow_all(),
+                    Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+                        Robots::allow_all()
+                    }
+                    Err(e) => {
+                        tracing::warn!(url = %robots_url, error = %e, "robots.txt unreachable; not fetching from this host");
+                        Robots::disallow_all()
+                    }
+                },
+            };
+            cache.insert(origin.clone(), rules);
+        }
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        cache.get(&origin).is_none_or(|r| r.allows(&path))
+    }
+
     /// Fetches, refusing responses whose redirects ended outside the source's allowed hosts.
     async fn fetch_allowed(
         &self,
@@ -401,6 +437,9 @@ impl Checker {
         url: &Url,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
+        if source.robots_txt && !self.robots_allow(url).await {
+            return Err(FetchError::Robots { url: url.clone() });
+        }
         let fetched = self.fetcher.fetch(url, validators).await?;
         if let Fetched::Page(resp) = &fetched
             && !source.allows(&resp.final_url)

@@ -75,6 +75,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         db,
         clock: ctx.clock.clone(),
         stop: Default::default(),
+        robots: Default::default(),
     };
     let summary = rt
         .block_on(checker.check_exactly(&ids))

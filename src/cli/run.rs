@@ -38,6 +38,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         db,
         clock: ctx.clock.clone(),
         stop: stop.clone(),
+        robots: Default::default(),
     };
     let summary = rt.block_on(async {
         let (s, w) = (stop.clone(), wake.clone());

@@ -56,6 +56,7 @@ pub async fn run(snapshots: &Path, db_path: &Path, out: &mut dyn Write) -> Resul
         db: db.clone(),
         clock: clock.clone(),
         stop: Default::default(),
+        robots: Default::default(),
     };
     writeln!(
         out,

@@ -2,6 +2,7 @@
 //! retries for transient errors only. Returns raw bytes; decoding is the extractor's business.
 
 pub mod politeness;
+pub mod robots;
 
 use std::time::Duration;
 
@@ -65,6 +66,10 @@ pub enum FetchError {
     OffSite { url: Url, to: Url },
     #[error("fetching {url}: {reason}")]
     Other { url: Url, reason: String },
+    #[error(
+        "{url} is disallowed by the host's robots.txt (set robots_txt = false on the source to override)"
+    )]
+    Robots { url: Url },
 }
 
 impl FetchError {
@@ -74,7 +79,9 @@ impl FetchError {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
             FetchError::Timeout { .. } | FetchError::Connect { .. } => true,
             FetchError::Other { .. } => true,
-            FetchError::TooLarge { .. } | FetchError::OffSite { .. } => false,
+            FetchError::TooLarge { .. }
+            | FetchError::OffSite { .. }
+            | FetchError::Robots { .. } => false,
         }
     }
 }

@@ -7,4 +7,5 @@ mod daemon;
 mod extract;
 mod list;
 mod notify;
+mod politeness;
 mod support;
