@@ -5,6 +5,9 @@
 /// The product token regwatch matches `User-agent` lines against.
 pub const AGENT: &str = "regwatch";
 
+/// A group of robots.txt: its user agents, then its (allow, pattern) rules.
+type Group = (Vec<String>, Vec<(bool, String)>);
+
 /// The rules that apply to regwatch on one host.
 #[derive(Debug, Clone, Default)]
 pub struct Robots {
@@ -32,7 +35,7 @@ impl Robots {
     /// The group for `regwatch` if there is one, else the `*` group.
     pub fn parse(text: &str) -> Robots {
         // Groups: consecutive User-agent lines, then their rules.
-        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut in_agents = false;
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();

@@ -91,9 +91,7 @@ fn config(
     addr: std::net::SocketAddr,
     sources: &[&str],
 ) -> std::path::PathBuf {
-    let mut text = format!(
-        "[store]\npath = \"test.db\"\n[http]\ntimeout_secs = 5\n[politeness]\nconcurrency = 4\nper_host_concurrency = 1\nmin_interval_ms = 150\n"
-    );
+    let mut text = "[store]\npath = \"test.db\"\n[http]\ntimeout_secs = 5\n[politeness]\nconcurrency = 4\nper_host_concurrency = 1\nmin_interval_ms = 150\n".to_string();
     for s in sources {
         text.push_str(&format!(
             "[[source]]\nid = \"{s}\"\nprofile = \"mofcom\"\nurl = \"http://{addr}/{s}/index.html\"\nschedule = \"0 * * * *\"\n"
