@@ -27,10 +27,26 @@ pub struct Config {
     pub politeness: PolitenessConfig,
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    #[serde(default)]
+    pub status: StatusConfig,
     /// The mail server digests go through; required when any `[[digest]]` is configured.
     pub smtp: Option<SmtpConfig>,
     #[serde(default, rename = "digest")]
     pub digests: Vec<DigestConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
+    /// A source is reported as failing (once, in the change log and so in digests) after this
+    /// many consecutive failed checks, and as recovered (once) at its next success.
+    pub failing_after: u32,
+}
+
+impl Default for StatusConfig {
+    fn default() -> Self {
+        StatusConfig { failing_after: 3 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,6 +171,8 @@ pub const CHANGE_KINDS: &[&str] = &[
     "status-changed",
     "text-edited",
     "copies-disagree",
+    "source-failing",
+    "source-recovered",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -454,6 +472,12 @@ impl Config {
             return Err(invalid(
                 "[[digest]]",
                 "digests are configured but there is no [smtp] section".to_string(),
+            ));
+        }
+        if self.status.failing_after == 0 {
+            return Err(invalid(
+                "failing_after",
+                "key `status.failing_after`: must be at least 1".to_string(),
             ));
         }
         if self.http.timeout_secs == 0 {

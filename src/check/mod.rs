@@ -73,8 +73,8 @@ pub struct Checker {
     pub db: DbHandle,
     pub clock: Clock,
     pub stop: Stop,
-    /// robots.txt rules per origin, fetched once per checker.
-    pub robots: Arc<tokio::sync::Mutex<HashMap<String, Robots>>>,
+    /// robots.txt rules per origin, fetched once per checker (or why they could not be).
+    pub robots: Arc<tokio::sync::Mutex<HashMap<String, Result<Robots, String>>>>,
 }
 
 enum PageResult {
@@ -88,6 +88,10 @@ enum PageResult {
     /// Not fetched: a stop was requested (SIGTERM) before its turn; the next run fetches it.
     Skipped,
 }
+
+/// The change kinds that report a source's health, once each way.
+pub const SOURCE_FAILING: &str = "source-failing";
+pub const SOURCE_RECOVERED: &str = "source-recovered";
 
 /// A request to stop, shared with a signal handler: pages not yet started are skipped, the one
 /// being written is finished.
@@ -238,13 +242,44 @@ impl Checker {
         let now = format_time(self.clock.now());
         let id = outcome.id.clone();
         let e = error.clone();
-        self.db
+        let threshold = i64::from(self.config.status.failing_after);
+        let reported = self
+            .db
             .call(move |s| {
                 let tx = s.transaction()?;
-                tx.record_source_outcome(&id, e.as_deref(), &now)?;
-                tx.commit()
+                let (before, after) = tx.record_source_outcome(&id, e.as_deref(), &now)?;
+                // Reported once when it starts failing, once when it recovers; not every run.
+                let kind = if after == threshold && before < threshold {
+                    Some(SOURCE_FAILING)
+                } else if after == 0 && before >= threshold {
+                    Some(SOURCE_RECOVERED)
+                } else {
+                    None
+                };
+                if let Some(kind) = kind {
+                    let last_success = tx.source_last_success(&id)?;
+                    tx.record_change(&crate::store::NewChange {
+                        kind,
+                        regime: None,
+                        code: None,
+                        announcement: &format!("source:{id}"),
+                        before: Some(serde_json::json!({ "consecutive_failures": before })),
+                        after: Some(serde_json::json!({
+                            "source": id,
+                            "consecutive_failures": after,
+                            "error": e,
+                            "last_success": last_success,
+                        })),
+                        url: None,
+                        sha256: None,
+                        observed_at: &now,
+                    })?;
+                }
+                tx.commit()?;
+                Ok(usize::from(kind.is_some()))
             })
             .await?;
+        outcome.changes += reported;
         outcome.ok = error.is_none();
         outcome.error = error;
         Ok(outcome)
@@ -398,28 +433,30 @@ impl Checker {
     }
 
     /// Whether the host's robots.txt lets regwatch fetch `url`; each host's file is fetched once
-    /// per checker. No file (4xx) allows everything; an unreachable one (5xx, network) nothing.
-    async fn robots_allow(&self, url: &Url) -> bool {
+    /// per checker. No file (4xx) allows everything. An unreachable one (5xx, network) allows
+    /// nothing (RFC 9309), and the reason it was unreachable is the page's error.
+    async fn robots_allow(&self, url: &Url) -> Result<bool, FetchError> {
         let origin = url.origin().ascii_serialization();
         let mut cache = self.robots.lock().await;
         if !cache.contains_key(&origin) {
             let rules = match Url::parse(&format!("{origin}/robots.txt")) {
-                Err(_) => Robots::allow_all(),
-                Ok(robots_url) => match self
-                    .fetcher
-                    .fetch(&robots_url, &Validators::default())
-                    .await
-                {
-                    Ok(Fetched::Page(resp)) => Robots::parse(&String::from_utf8_lossy(&resp.body)),
-                    Ok(Fetched::NotModified) => Robots::allow_all(),
-                    Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
-                        Robots::allow_all()
+                Err(_) => Ok(Robots::allow_all()),
+                Ok(robots_url) => {
+                    match self
+                        .fetcher
+                        .fetch(&robots_url, &Validators::default())
+                        .await
+                    {
+                        Ok(Fetched::Page(resp)) => {
+                            Ok(Robots::parse(&String::from_utf8_lossy(&resp.body)))
+                        }
+                        Ok(Fetched::NotModified) => Ok(Robots::allow_all()),
+                        Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+                            Ok(Robots::allow_all())
+                        }
+                        Err(e) => Err(e.to_string()),
                     }
-                    Err(e) => {
-                        tracing::warn!(url = %robots_url, error = %e, "robots.txt unreachable; not fetching from this host");
-                        Robots::disallow_all()
-                    }
-                },
+                }
             };
             cache.insert(origin.clone(), rules);
         }
@@ -427,7 +464,14 @@ impl Checker {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         };
-        cache.get(&origin).is_none_or(|r| r.allows(&path))
+        match cache.get(&origin) {
+            Some(Ok(r)) => Ok(r.allows(&path)),
+            Some(Err(reason)) => Err(FetchError::RobotsUnreachable {
+                url: url.clone(),
+                reason: reason.clone(),
+            }),
+            None => Ok(true),
+        }
     }
 
     /// Fetches, refusing responses whose redirects ended outside the source's allowed hosts.
@@ -437,7 +481,7 @@ impl Checker {
         url: &Url,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
-        if source.robots_txt && !self.robots_allow(url).await {
+        if source.robots_txt && !self.robots_allow(url).await? {
             return Err(FetchError::Robots { url: url.clone() });
         }
         let fetched = self.fetcher.fetch(url, validators).await?;

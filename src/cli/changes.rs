@@ -39,8 +39,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .collect();
     let r = ChangeReport::new(&changes, &announcements);
     print(&match args.format {
-        Format::Text => report::text::changes(&r),
-        Format::Md => report::markdown::changes(&r),
+        Format::Text => format!(
+            "{}{}",
+            report::text::changes(&r),
+            report::text::currency(&ctx.currency()?)
+        ),
+        Format::Md => format!(
+            "{}\n{}",
+            report::markdown::changes(&r),
+            report::markdown::currency(&ctx.currency()?)
+        ),
         Format::Json => report::json::changes(&r),
         Format::Html => report::html::changes(&r, "regwatch: regulatory changes", &ctx.currency()?),
         other => return Err(unsupported("changes", other, "text, md, html or json")),

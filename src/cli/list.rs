@@ -51,9 +51,17 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         entries.retain(|e| args.status.iter().any(|s| s.status() == e.status));
     }
     print(&match args.format {
-        Format::Text => report::text::list(&entries, as_of),
+        Format::Text => format!(
+            "{}{}",
+            report::text::list(&entries, as_of),
+            report::text::currency(&ctx.currency()?)
+        ),
         Format::Json => report::json::list(&entries),
-        Format::Md => report::markdown::list(&entries, as_of),
+        Format::Md => format!(
+            "{}\n{}",
+            report::markdown::list(&entries, as_of),
+            report::markdown::currency(&ctx.currency()?)
+        ),
         Format::Csv => report::csv::list(&entries),
         other => return Err(unsupported("list", other, "text, md, csv or json")),
     })?;

@@ -97,7 +97,7 @@ pub enum Command {
     /// The announcements known, with dates, relations and URLs.
     Announcements(announcements::Args),
     /// Status per source: last success, last error.
-    Sources,
+    Sources(sources::Args),
     /// Replay snapshots/ through a local server: the whole pipeline, offline.
     Demo(demo::Args),
 }
@@ -251,7 +251,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Feed(args) => feed::run(&ctx, args),
         Command::Digest(args) => digest::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
-        Command::Sources => sources::run(&ctx),
+        Command::Sources(args) => sources::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

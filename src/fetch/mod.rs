@@ -70,6 +70,8 @@ pub enum FetchError {
         "{url} is disallowed by the host's robots.txt (set robots_txt = false on the source to override)"
     )]
     Robots { url: Url },
+    #[error("{reason} (reading robots.txt, so {url} was not fetched)")]
+    RobotsUnreachable { url: Url, reason: String },
 }
 
 impl FetchError {
@@ -78,7 +80,7 @@ impl FetchError {
         match self {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
             FetchError::Timeout { .. } | FetchError::Connect { .. } => true,
-            FetchError::Other { .. } => true,
+            FetchError::Other { .. } | FetchError::RobotsUnreachable { .. } => true,
             FetchError::TooLarge { .. }
             | FetchError::OffSite { .. }
             | FetchError::Robots { .. } => false,

@@ -129,3 +129,15 @@ pub fn upcoming(events: &[Event], today: NaiveDate, until: NaiveDate) -> String 
     }
     out
 }
+
+/// "How current this is", as a Markdown list.
+pub fn currency(currency: &[crate::report::Currency]) -> String {
+    if currency.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("**How current this is**\n\n");
+    for c in currency {
+        let _ = writeln!(out, "- {}", esc(&c.line()));
+    }
+    out
+}

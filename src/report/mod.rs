@@ -89,7 +89,9 @@ fn kind_rank(kind: &str) -> u8 {
         "status-changed" => 9,
         "text-edited" => 10,
         "copies-disagree" => 11,
-        _ => 12,
+        "source-failing" => 12,
+        "source-recovered" => 13,
+        _ => 14,
     }
 }
 
@@ -338,6 +340,30 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
                     "Status changed from {from} to {to} on {} ({by}): {code_desc}.",
                     t.as_of
                 ),
+            }
+        }
+        crate::check::SOURCE_FAILING | crate::check::SOURCE_RECOVERED => {
+            let a = c.after.as_ref();
+            let field = |k: &str| a.and_then(|v| str_field(v, k)).unwrap_or("").to_string();
+            let source = field("source");
+            let last = match a.and_then(|v| str_field(v, "last_success")) {
+                Some(t) => format!("last successful check {t}"),
+                None => "never checked successfully".to_string(),
+            };
+            if c.kind == crate::check::SOURCE_FAILING {
+                let n = a
+                    .and_then(|v| v.get("consecutive_failures"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                format!(
+                    "Source {source} is failing: {n} consecutive checks failed, the last with: {}. Its data may be out of date ({last}).",
+                    field("error")
+                )
+            } else {
+                format!(
+                    "Source {source} recovered: checked successfully at {}.",
+                    c.observed_at
+                )
             }
         }
         crate::check::ingest::TEXT_EDITED => {

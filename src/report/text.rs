@@ -115,6 +115,9 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
                 short_citation(&t.by)
             )
         }
+        crate::check::SOURCE_FAILING | crate::check::SOURCE_RECOVERED => {
+            format!("{tag:<10} {}", super::sentence(c, g))
+        }
         crate::check::ingest::TEXT_EDITED => {
             let (from, to, lines) = text_edit(c);
             format!(
@@ -384,6 +387,19 @@ pub fn text_diff(a: &KnownAnnouncement, from: &TextVersion, to: &TextVersion) ->
             // Table cells are tab-separated in the stored text.
             let _ = writeln!(out, "{mark} {}", text.replace('\t', " | "));
         }
+    }
+    out
+}
+
+/// "How current this is" for the foot of a report: every source's last successful check, and
+/// which are failing, so that stale data is never read as current.
+pub fn currency(currency: &[crate::report::Currency]) -> String {
+    if currency.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("How current this is:\n");
+    for c in currency {
+        let _ = writeln!(out, "  {}", c.line());
     }
     out
 }

@@ -129,7 +129,7 @@ const MIGRATIONS: &[&str] = &[
     UPDATE change SET uid = 'c' || id;
     CREATE UNIQUE INDEX change_by_uid ON change (uid);
     "#,
-    // 3: the outbox. One row per change, channel and recipient; `sending` is written (and
+    // 3: the outbox, and when each source last failed. One row per change, channel and recipient; `sending` is written (and
     // committed) before the message leaves, `sent` after the server accepted it, so a crash in
     // between leaves `sending` rows that the next run sends again under the same Message-ID.
     r#"
@@ -146,6 +146,7 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (change, channel, recipient)
     ) WITHOUT ROWID;
     CREATE INDEX delivery_by_message ON delivery (message_id);
+    ALTER TABLE source_status ADD COLUMN last_failure TEXT;
     "#,
 ];
 

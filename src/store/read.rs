@@ -64,6 +64,7 @@ pub struct SourceStatus {
     pub last_attempt: Option<String>,
     pub last_success: Option<String>,
     pub last_error: Option<String>,
+    pub last_failure: Option<String>,
     pub consecutive_failures: i64,
 }
 
@@ -442,7 +443,7 @@ impl Store {
 
     pub fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, last_attempt, last_success, last_error, consecutive_failures
+            "SELECT id, last_attempt, last_success, last_error, consecutive_failures, last_failure
              FROM source_status ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -452,8 +453,22 @@ impl Store {
                 last_success: r.get(2)?,
                 last_error: r.get(3)?,
                 consecutive_failures: r.get(4)?,
+                last_failure: r.get(5)?,
             })
         })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Per source: the announcements seen at its pages and the entries they list.
+    pub fn source_counts(&self) -> Result<HashMap<String, (i64, i64)>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT p.source, COUNT(DISTINCT au.announcement),
+                    (SELECT COUNT(*) FROM entry e WHERE e.announcement IN
+                        (SELECT au2.announcement FROM announcement_url au2
+                         JOIN page p2 ON p2.url = au2.url WHERE p2.source = p.source))
+             FROM announcement_url au JOIN page p ON p.url = au.url GROUP BY p.source",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -503,12 +503,35 @@ impl Tx<'_> {
     }
 
     /// The outcome of one source's check, for `regwatch sources` and the reports' currency line.
+    pub fn source_last_success(&self, source: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT last_success FROM source_status WHERE id = ?1",
+                [source],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Records how a source's check went; returns its consecutive failures before and after,
+    /// so the caller can report a source that starts failing, or recovers, once.
     pub fn record_source_outcome(
         &self,
         source: &str,
         error: Option<&str>,
         now: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(i64, i64), StoreError> {
+        let before: i64 = self
+            .tx
+            .query_row(
+                "SELECT consecutive_failures FROM source_status WHERE id = ?1",
+                [source],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
         match error {
             None => self.tx.execute(
                 "INSERT INTO source_status (id, last_attempt, last_success, consecutive_failures)
@@ -517,13 +540,14 @@ impl Tx<'_> {
                 params![source, now],
             )?,
             Some(e) => self.tx.execute(
-                "INSERT INTO source_status (id, last_attempt, last_error, consecutive_failures)
-                 VALUES (?1, ?2, ?3, 1)
-                 ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_error = ?3,
+                "INSERT INTO source_status (id, last_attempt, last_error, last_failure, consecutive_failures)
+                 VALUES (?1, ?2, ?3, ?2, 1)
+                 ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_error = ?3, last_failure = ?2,
                     consecutive_failures = consecutive_failures + 1",
                 params![source, now, e],
             )?,
         };
-        Ok(())
+        let after = if error.is_some() { before + 1 } else { 0 };
+        Ok((before, after))
     }
 }

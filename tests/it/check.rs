@@ -327,7 +327,101 @@ schedule = "0 * * * *"
     assert!(policy["changes"].as_u64().unwrap() > 0);
     let status = ws.cmd(OCT).arg("sources").output().unwrap();
     let status = String::from_utf8(status.stdout).unwrap();
-    assert!(status.contains("FAILING     1 consecutive failures; last: HTTP 404 from https://www.mofcom.gov.cn/no/such/index.html"), "{status}");
+    assert!(
+        status.contains("FAILING       1 consecutive failure (last 2025-10-09T02:00:00Z): HTTP 404 from https://www.mofcom.gov.cn/no/such/index.html"),
+        "{status}"
+    );
+    assert!(
+        status.contains("known         6 announcements · 58 entries"),
+        "{status}"
+    );
+    assert!(status.contains("next due 2025-10-09T02:07:00Z"), "{status}");
+}
+
+#[test]
+fn a_failing_source_is_reported_once_when_it_fails_and_once_when_it_recovers() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    // From 10-20 the missing list exists.
+    let later = tmp
+        .path()
+        .join("mofcom/2025-10-20/www.mofcom.gov.cn/no/such/index.html");
+    std::fs::create_dir_all(later.parent().unwrap()).unwrap();
+    std::fs::copy(
+        tmp.path()
+            .join("mofcom/2025-10-09/www.mofcom.gov.cn/zwgk/zcfb/index.html"),
+        &later,
+    )
+    .unwrap();
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(
+        &site,
+        r#"
+[[source]]
+id = "gone"
+profile = "mofcom"
+url = "https://www.mofcom.gov.cn/no/such/index.html"
+schedule = "0 * * * *"
+"#,
+    );
+    site.at("2025-10-09");
+    let health = |now: &str| -> Vec<String> {
+        let changes = ws.json(now, &["changes", "--format", "json"]);
+        changes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"].as_str().unwrap().starts_with("source-"))
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c["kind"].as_str().unwrap(),
+                    c["observed_at"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    for hour in 2..=5 {
+        let now = format!("2025-10-09T{hour:02}:00:00Z");
+        assert_eq!(ws.check(&now).0, 3);
+    }
+    // The default threshold is 3: reported at the third failure, not at the fourth.
+    assert_eq!(
+        health("2025-10-09T05:00:00Z"),
+        ["source-failing 2025-10-09T04:00:00Z"]
+    );
+    let changes = ws.json("2025-10-09T05:00:00Z", &["changes", "--format", "json"]);
+    let failing = changes_of_kind(&changes, "source-failing");
+    assert!(
+        failing[0]["sentence"].as_str().unwrap().starts_with(
+            "Source gone is failing: 3 consecutive checks failed, the last with: HTTP 404"
+        ),
+        "{}",
+        failing[0]
+    );
+    site.at("2025-10-20");
+    assert_eq!(ws.check("2025-10-20T02:00:00Z").0, 0);
+    assert_eq!(ws.check("2025-10-20T03:00:00Z").0, 0);
+    assert_eq!(
+        health("2025-10-20T03:00:00Z"),
+        [
+            "source-failing 2025-10-09T04:00:00Z",
+            "source-recovered 2025-10-20T02:00:00Z"
+        ]
+    );
+    // Reports say how current each source is.
+    let text = ws
+        .cmd("2025-10-20T03:00:00Z")
+        .args(["changes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains(
+            "How current this is:\n  mofcom-policy: last successful check 2025-10-20T03:00:00Z"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
