@@ -75,6 +75,31 @@ pub struct Checker {
     pub stop: Stop,
     /// robots.txt rules per origin, fetched once per checker (or why they could not be).
     pub robots: Arc<tokio::sync::Mutex<HashMap<String, Result<Robots, String>>>>,
+    /// Told as pages are found and done (a progress bar on a terminal); nothing by default.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// Receives a check's progress. Implementations must be cheap: they run on the fetch path.
+pub trait Progress: Send + Sync {
+    /// A source's index listed this many pages.
+    fn found(&self, source: &str, pages: usize);
+    /// One of them is done (fetched, unchanged, failed or skipped).
+    fn done(&self, source: &str);
+}
+
+impl Checker {
+    /// A checker with nothing shared yet: no stop requested, no robots.txt read, no progress.
+    pub fn new(config: Arc<Config>, fetcher: Arc<Fetcher>, db: DbHandle, clock: Clock) -> Checker {
+        Checker {
+            config,
+            fetcher,
+            db,
+            clock,
+            stop: Stop::default(),
+            robots: Arc::default(),
+            progress: None,
+        }
+    }
 }
 
 enum PageResult {
@@ -195,6 +220,9 @@ impl Checker {
             }
         };
         outcome.links = links.len();
+        if let Some(p) = &self.progress {
+            p.found(&source.id.0, links.len());
+        }
 
         let concurrency = self.config.politeness.concurrency.max(1);
         let results: Vec<(Url, Result<PageResult, StoreError>)> = stream::iter(links)
@@ -202,6 +230,9 @@ impl Checker {
                 let validators = validators.clone();
                 async move {
                     let r = self.announcement_page(source, &url, &validators).await;
+                    if let Some(p) = &self.progress {
+                        p.done(&source.id.0);
+                    }
                     (url, r)
                 }
             })

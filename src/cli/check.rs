@@ -66,20 +66,26 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     }
     let rt = runtime()?;
     let (db, db_thread) = DbHandle::spawn(store);
-    let checker = Checker {
-        fetcher: Arc::new(
+    let mut checker = Checker::new(
+        Arc::new(ctx.config.clone()),
+        Arc::new(
             Fetcher::new(&ctx.config.http, &ctx.config.politeness)
                 .context("while building the HTTP client")?,
         ),
-        config: Arc::new(ctx.config.clone()),
         db,
-        clock: ctx.clock.clone(),
-        stop: Default::default(),
-        robots: Default::default(),
-    };
+        ctx.clock.clone(),
+    );
+    // A progress bar for a person at a terminal; nothing under cron, in pipes, or with -q.
+    let bar = (ctx.interactive && !ids.is_empty()).then(|| Arc::new(Bar::new()));
+    if let Some(b) = &bar {
+        checker.progress = Some(b.clone());
+    }
     let summary = rt
         .block_on(checker.check_exactly(&ids))
         .context("while recording the check")?;
+    if let Some(b) = bar {
+        b.0.finish_and_clear();
+    }
     drop(checker);
     let _ = db_thread.join();
     for s in summary.sources.iter().filter(|s| !s.ok) {
@@ -96,4 +102,35 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// The terminal progress bar: pages done of pages found, across the sources being checked.
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(0),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} pages")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message("checking");
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Bar(bar)
+    }
+}
+
+impl crate::check::Progress for Bar {
+    fn found(&self, source: &str, pages: usize) {
+        self.0.inc_length(pages as u64);
+        self.0.set_message(format!("checking {source}"));
+    }
+
+    fn done(&self, _source: &str) {
+        self.0.inc(1);
+    }
 }

@@ -137,6 +137,8 @@ pub struct Ctx {
     pub db_path: PathBuf,
     pub clock: Clock,
     pub lock_wait: std::time::Duration,
+    /// A person at a terminal (stderr is a TTY and not `--quiet`): progress may be drawn.
+    pub interactive: bool,
 }
 
 impl Ctx {
@@ -239,6 +241,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         db_path,
         clock,
         lock_wait: std::time::Duration::from_secs(cli.lock_wait),
+        interactive: !cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     match &cli.command {
         Command::Check(args) => check::run(&ctx, args),

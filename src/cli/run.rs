@@ -29,17 +29,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let (db, db_thread) = DbHandle::spawn(ctx.open_store()?);
     let stop = Stop::default();
     let wake = Arc::new(Notify::new());
-    let checker = Checker {
-        fetcher: Arc::new(
+    let mut checker = Checker::new(
+        Arc::new(ctx.config.clone()),
+        Arc::new(
             Fetcher::new(&ctx.config.http, &ctx.config.politeness)
                 .context("while building the HTTP client")?,
         ),
-        config: Arc::new(ctx.config.clone()),
         db,
-        clock: ctx.clock.clone(),
-        stop: stop.clone(),
-        robots: Default::default(),
-    };
+        ctx.clock.clone(),
+    );
+    checker.stop = stop.clone();
     let summary = rt.block_on(async {
         let (s, w) = (stop.clone(), wake.clone());
         tokio::spawn(async move {

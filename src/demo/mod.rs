@@ -50,14 +50,8 @@ pub async fn run(snapshots: &Path, db_path: &Path, out: &mut dyn Write) -> Resul
     let store = Store::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
     let (db, db_thread) = DbHandle::spawn(store);
     let clock = Clock::fixed(check_time(site.dates()[0]));
-    let checker = Checker {
-        fetcher: Arc::new(Fetcher::new(&config.http, &config.politeness)?),
-        config: Arc::new(config),
-        db: db.clone(),
-        clock: clock.clone(),
-        stop: Default::default(),
-        robots: Default::default(),
-    };
+    let fetcher = Arc::new(Fetcher::new(&config.http, &config.politeness)?);
+    let checker = Checker::new(Arc::new(config), fetcher, db.clone(), clock.clone());
     writeln!(
         out,
         "regwatch demo: replaying {} capture dates from {} through http://{addr}/ into {}\n",

@@ -2,6 +2,8 @@
 
 use assert_cmd::Command;
 
+use crate::support::{Site, Workspace, repo_snapshots};
+
 #[test]
 fn a_bad_config_line_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -148,4 +150,20 @@ fn reports_render_identically_from_the_same_database() {
         assert!(!first.is_empty());
         assert_eq!(first, run(), "{format} output differs between runs");
     }
+}
+
+#[test]
+fn under_cron_check_draws_no_progress() {
+    let site = Site::start(&repo_snapshots());
+    site.at("2025-10-09");
+    let ws = Workspace::new(&site, "");
+    // stderr is a pipe here, as under cron: no bar, no spinner, no control characters.
+    let out = ws
+        .cmd("2025-10-09T02:00:00Z")
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("pages") && !err.contains('\u{1b}'), "{err}");
 }
