@@ -473,9 +473,12 @@ impl Checker {
             let rules = match Url::parse(&format!("{origin}/robots.txt")) {
                 Err(_) => Ok(Robots::allow_all()),
                 Ok(robots_url) => {
+                    // robots.txt may redirect within its own host (http to https, a new path).
+                    let host = robots_url.host_str().map(str::to_string);
+                    let same_host = move |u: &Url| u.host_str().map(str::to_string) == host;
                     match self
                         .fetcher
-                        .fetch(&robots_url, &Validators::default())
+                        .fetch(&robots_url, &Validators::default(), &same_host)
                         .await
                     {
                         Ok(Fetched::Page(resp)) => {
@@ -515,7 +518,10 @@ impl Checker {
         if source.robots_txt && !self.robots_allow(url).await? {
             return Err(FetchError::Robots { url: url.clone() });
         }
-        let fetched = self.fetcher.fetch(url, validators).await?;
+        let fetched = self
+            .fetcher
+            .fetch(url, validators, &|u: &Url| source.allows(u))
+            .await?;
         if let Fetched::Page(resp) = &fetched
             && !source.allows(&resp.final_url)
         {

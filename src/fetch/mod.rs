@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    RETRY_AFTER,
 };
 use url::Url;
 
@@ -93,24 +94,18 @@ pub struct Fetcher {
     politeness: Politeness,
     mirror: Option<Url>,
     max_body: u64,
+    max_redirects: usize,
 }
 
 impl Fetcher {
     pub fn new(http: &HttpConfig, polite: &PolitenessConfig) -> Result<Fetcher, reqwest::Error> {
-        let max_redirects = http.max_redirects;
         let client = reqwest::Client::builder()
             .user_agent(&http.user_agent)
             .timeout(Duration::from_secs(http.timeout_secs))
             .connect_timeout(Duration::from_secs(http.connect_timeout_secs))
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() > max_redirects {
-                    attempt.error("too many redirects")
-                } else if !matches!(attempt.url().scheme(), "http" | "https") {
-                    attempt.error("redirect to a non-HTTP scheme")
-                } else {
-                    attempt.follow()
-                }
-            }))
+            // Redirects are followed by hand, hop by hop, so that each target is checked against
+            // the source's allowed hosts *before* it is requested.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Fetcher {
             client,
@@ -121,18 +116,27 @@ impl Fetcher {
             ),
             mirror: http.mirror.as_ref().map(|m| m.0.clone()),
             max_body: http.max_body_bytes,
+            max_redirects: http.max_redirects,
         })
     }
 
     /// GETs `url`, conditionally when validators are known, retrying transient failures with
     /// exponential backoff (or the server's Retry-After, capped).
-    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+    ///
+    /// Redirects are followed only to `http(s)` URLs that `allowed` accepts; any other target is
+    /// refused without being requested.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        allowed: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Result<Fetched, FetchError> {
         let host = url.host_str().unwrap_or("").to_string();
         let mut attempt = 0;
         loop {
             let result = {
                 let _permit = self.politeness.acquire(&host).await;
-                self.fetch_once(url, validators).await
+                self.fetch_once(url, validators, allowed).await
             };
             match result {
                 Err(e) if e.is_transient() && attempt < RETRIES => {
@@ -156,17 +160,60 @@ impl Fetcher {
         }
     }
 
-    async fn fetch_once(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        let transport = self.transport_url(url);
-        let mut req = self.client.get(transport.clone());
-        if let Some(etag) = &validators.etag {
-            req = req.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &validators.last_modified {
-            req = req.header(IF_MODIFIED_SINCE, lm);
-        }
-        let mut resp = req.send().await.map_err(|e| classify(url, e))?;
-        let status = resp.status();
+    async fn fetch_once(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        allowed: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Result<Fetched, FetchError> {
+        let mut current = url.clone();
+        let mut hops = 0;
+        let (mut resp, status) = loop {
+            let mut req = self.client.get(self.transport_url(&current));
+            if let Some(etag) = &validators.etag {
+                req = req.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &validators.last_modified {
+                req = req.header(IF_MODIFIED_SINCE, lm);
+            }
+            let resp = req.send().await.map_err(|e| classify(url, e))?;
+            let status = resp.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                break (resp, status);
+            }
+            let Some(location) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()) else {
+                break (resp, status);
+            };
+            let next =
+                self.redirect_target(&current, location)
+                    .map_err(|reason| FetchError::Other {
+                        url: url.clone(),
+                        reason,
+                    })?;
+            hops += 1;
+            if hops > self.max_redirects {
+                return Err(FetchError::Other {
+                    url: url.clone(),
+                    reason: format!(
+                        "more than {} redirects (last to {next})",
+                        self.max_redirects
+                    ),
+                });
+            }
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(FetchError::Other {
+                    url: url.clone(),
+                    reason: format!("redirect to a non-HTTP URL ({next}) refused"),
+                });
+            }
+            if !allowed(&next) {
+                return Err(FetchError::OffSite {
+                    url: url.clone(),
+                    to: next,
+                });
+            }
+            current = next;
+        };
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
@@ -188,7 +235,7 @@ impl Fetcher {
                 limit: self.max_body,
             });
         }
-        let final_url = self.real_url(url, resp.url());
+        let final_url = current;
         let headers = keep_headers(resp.headers());
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(url, e))? {
@@ -219,6 +266,18 @@ impl Fetcher {
             rel.push_str(q);
         }
         mirror.join(&rel).unwrap_or_else(|_| url.clone())
+    }
+
+    /// Where a `Location` points, as a real URL: relative to the page that redirected, and, with
+    /// a mirror, mapped back from the mirror's address.
+    fn redirect_target(&self, current: &Url, location: &str) -> Result<Url, String> {
+        let target = current
+            .join(location.trim())
+            .map_err(|e| format!("unusable redirect to {location:?}: {e}"))?;
+        Ok(match &self.mirror {
+            Some(m) if target.as_str().starts_with(m.as_str()) => self.real_url(current, &target),
+            _ => target,
+        })
     }
 
     /// Maps a transport URL back to the real one it stands for.

@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod daemon;
 mod extract;
+mod faults;
 mod list;
 mod notify;
 mod politeness;
