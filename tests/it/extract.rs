@@ -376,3 +376,73 @@ mod never_panics {
         }
     }
 }
+
+mod hostile_input {
+    //! The config parser and the charset decoder take untrusted text too: no input may panic them.
+
+    use proptest::prelude::*;
+    use regwatch::config::Config;
+    use regwatch::extract::charset;
+
+    const CONFIG_FRAGMENTS: &[&str] = &[
+        "[[source]]\n",
+        "[[digest]]\n",
+        "[smtp]\n",
+        "[http]\n",
+        "[politeness]\n",
+        "[status]\n",
+        "id = \"a\"\n",
+        "name = \"a\"\n",
+        "profile = \"mofcom\"\n",
+        "url = \"https://x.example/\"\n",
+        "url = \"file:///etc/passwd\"\n",
+        "schedule = \"* * * * *\"\n",
+        "schedule = \"61 25 * * *\"\n",
+        "timezone = \"Asia/Shanghai\"\n",
+        "timezone = \"Nowhere/Else\"\n",
+        "to = [\"a@example.com\"]\n",
+        "to = [\"not an address\"]\n",
+        "from = \"x <x@example.com>\"\n",
+        "host = \"127.0.0.1\"\n",
+        "kinds = [\"added\", \"zzz\"]\n",
+        "since = 2025-13-40\n",
+        "concurrency = 0\n",
+        "timeout_secs = 18446744073709551615\n",
+        "failing_after = -1\n",
+        "= = =\n",
+        "\"\n",
+        "'''\n",
+        "\u{0}",
+        "\u{feff}",
+        "é中文\n",
+    ];
+
+    proptest! {
+        #[test]
+        fn config_parser_never_panics(parts in prop::collection::vec(prop::sample::select(CONFIG_FRAGMENTS), 0..40)) {
+            let _ = Config::parse(&parts.concat(), "fuzz.toml");
+        }
+
+        #[test]
+        fn config_parser_never_panics_on_any_text(text in ".{0,400}") {
+            let _ = Config::parse(&text, "fuzz.toml");
+        }
+
+        #[test]
+        fn charset_decoder_never_panics(
+            body in prop::collection::vec(any::<u8>(), 0..2048),
+            ct in prop::option::of("[ -~]{0,60}"),
+            meta in prop::option::of(prop::sample::select(vec!["gbk", "gb2312", "utf-8", "big5", "x-unknown", "", "\u{0}"])),
+        ) {
+            let mut bytes = body;
+            if let Some(m) = meta {
+                let mut head = format!("<meta charset=\"{m}\">").into_bytes();
+                head.extend_from_slice(&bytes);
+                bytes = head;
+            }
+            let decoded = charset::decode(&bytes, ct.as_deref());
+            // Whatever came in, what comes out is text.
+            prop_assert!(decoded.text.len() <= bytes.len() * 3 + 16);
+        }
+    }
+}

@@ -372,3 +372,53 @@ fn the_feed_is_atom_with_stable_ids_and_source_links() {
             .contains(r#"<link href="https://example.com/feed.xml" rel="self"/>"#)
     );
 }
+
+#[test]
+fn the_smtp_password_appears_in_no_output_log_or_database() {
+    const SECRET: &str = "s3cret-Pa55-do-not-print";
+    let smtp = SmtpServer::start();
+    let site = Site::start(&repo_snapshots());
+    let config = digest_config(smtp.port).replace(
+        "timeout_secs = 5",
+        "timeout_secs = 5\nusername = \"regwatch\"\npassword_env = \"REGWATCH_TEST_SMTP_PASSWORD\"",
+    );
+    let ws = Workspace::new(&site, &config);
+    site.at("2025-10-09");
+    ws.check(OCT);
+
+    // Without the variable: the error names it, not a value.
+    let out = ws
+        .cmd(OCT)
+        .args(["-vv", "digest", "--send"])
+        .env_remove("REGWATCH_TEST_SMTP_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(
+        "environment variable REGWATCH_TEST_SMTP_PASSWORD (smtp.password_env) is not set"
+    ));
+    // With it: whatever the server says about authentication, the secret is not repeated.
+    let out = ws
+        .cmd(OCT)
+        .args(["-vv", "digest", "--send"])
+        .env("REGWATCH_TEST_SMTP_PASSWORD", SECRET)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains(SECRET), "{all}");
+    for entry in std::fs::read_dir(ws.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+                "the password is in {}",
+                path.display()
+            );
+        }
+    }
+}
