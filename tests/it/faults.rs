@@ -22,6 +22,7 @@ const FAULTS: &[(&str, &str)] = &[
     ("stall", "timed out"),
     ("truncated", "fetching"),
     ("no-response", "127.0.0.1"),
+    ("reset", "127.0.0.1"),
     ("redirect-loop", "redirect"),
     ("redirect-offsite", "outside the source's allowed hosts"),
     ("redirect-file", "fetching"),
@@ -119,6 +120,11 @@ fn serve(s: TcpStream, path: &str, addr: SocketAddr, healthy: bool) {
         }
         // The connection closes without a byte of response.
         "no-response" => drop(s),
+        // A TCP reset: linger zero, then close.
+        "reset" => {
+            let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
+            drop(s);
+        }
         "redirect-loop" => respond(
             s,
             "302 Found",
