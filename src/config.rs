@@ -263,6 +263,13 @@ pub struct SourceConfig {
     /// Respect the hosts' robots.txt (RFC 9309). Turn off only with the site operator's consent.
     #[serde(default = "yes")]
     pub robots_txt: bool,
+    /// The control list this source's entries belong to (`cn-dual-use` for MOFCOM); required
+    /// for generic sources, so that lists from different authorities never collide.
+    pub regime: Option<String>,
+    /// Selectors for `profile = "generic"`.
+    pub generic: Option<crate::extract::generic::GenericSpec>,
+    /// What to watch for `profile = "page"`.
+    pub page: Option<crate::extract::page::PageSpec>,
 }
 
 fn yes() -> bool {
@@ -270,6 +277,31 @@ fn yes() -> bool {
 }
 
 impl SourceConfig {
+    /// How to read this source's pages.
+    pub fn reader(&self) -> crate::extract::Reader {
+        use crate::extract::Reader;
+        match self.profile {
+            Profile::Mofcom => Reader::Mofcom,
+            Profile::Generic => match &self.generic {
+                Some(spec) => Reader::Generic {
+                    spec: std::sync::Arc::new(spec.clone()),
+                    regime: self.regime.clone().unwrap_or_default(),
+                },
+                // Rejected when the configuration loads.
+                None => Reader::Mofcom,
+            },
+            Profile::Page => Reader::Page {
+                spec: std::sync::Arc::new(self.page.clone().unwrap_or_default()),
+                source: self.id.0.clone(),
+            },
+        }
+    }
+
+    /// How many index pages to read: the first, and next pages for a paginated generic source.
+    pub fn max_index_pages(&self) -> usize {
+        self.generic.as_ref().map_or(1, |g| g.max_pages.max(1))
+    }
+
     pub fn allows(&self, url: &Url) -> bool {
         let Some(host) = url.host_str() else {
             return false;
@@ -417,6 +449,44 @@ impl Config {
         };
         let mut seen = HashSet::new();
         for s in &self.sources {
+            let at = |m: String| ConfigError::Invalid {
+                origin: match line_of_key(text, "id", &s.id.0) {
+                    Some(line) => format!("{origin}:{line}"),
+                    None => origin.to_string(),
+                },
+                message: m,
+            };
+            match (s.profile, &s.generic, &s.page) {
+                (Profile::Generic, None, _) => {
+                    return Err(at(format!(
+                        "source {:?}: profile \"generic\" needs a [source.generic] table of selectors",
+                        s.id.0
+                    )));
+                }
+                (Profile::Generic, Some(g), _) => {
+                    g.validate()
+                        .map_err(|m| at(format!("source {:?}: {m}", s.id.0)))?;
+                    if s.regime.as_deref().is_none_or(str::is_empty) {
+                        return Err(at(format!(
+                            "source {:?}: key `regime` is required for generic sources (e.g. \"cn-dual-use\")",
+                            s.id.0
+                        )));
+                    }
+                }
+                (p, Some(_), _) if p != Profile::Generic => {
+                    return Err(at(format!(
+                        "source {:?}: [source.generic] is only read with profile = \"generic\"",
+                        s.id.0
+                    )));
+                }
+                (p, _, Some(_)) if p != Profile::Page => {
+                    return Err(at(format!(
+                        "source {:?}: [source.page] is only read with profile = \"page\"",
+                        s.id.0
+                    )));
+                }
+                _ => {}
+            }
             if !seen.insert(&s.id) {
                 return Err(ConfigError::Invalid {
                     origin: match line_of_key(text, "id", &s.id.0) {

@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::clock::{Clock, format_time};
 use crate::config::{Config, SourceConfig};
-use crate::extract::{self, Page, Profile};
+use crate::extract::{self, Page, Reader};
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::DbHandle;
@@ -205,20 +205,44 @@ impl Checker {
         };
         let validators = Arc::new(validators);
 
+        let reader = source.reader();
         let index_url = source.url.0.clone();
-        let links = match self.index_links(source, &index_url, &validators).await? {
-            Ok((links, result)) => {
-                count(&mut outcome, &result);
-                links
+        let mut links: Vec<Url> = Vec::new();
+        if let Reader::Page { .. } = reader {
+            // A watched page has no index: it is the one page.
+            links.push(index_url.clone());
+        }
+        // The index, and for a paginated source its next pages, up to `max_pages`.
+        let mut next = (!matches!(reader, Reader::Page { .. })).then(|| index_url.clone());
+        let mut visited: Vec<Url> = Vec::new();
+        while let Some(url) = next.take() {
+            visited.push(url.clone());
+            match self.index_links(source, &reader, &url, &validators).await? {
+                Ok((found, more, result)) => {
+                    count(&mut outcome, &result);
+                    for l in found {
+                        if !links.contains(&l) {
+                            links.push(l);
+                        }
+                    }
+                    next = more.filter(|u| {
+                        !visited.contains(u)
+                            && source.allows(u)
+                            && visited.len() < source.max_index_pages()
+                    });
+                }
+                Err(reason) => {
+                    outcome.failures.push(PageFailure {
+                        url: url.to_string(),
+                        reason: reason.clone(),
+                    });
+                    if visited.len() == 1 {
+                        return self.finish(outcome, Some(reason)).await;
+                    }
+                    // A later index page failed: the links found so far are still read.
+                }
             }
-            Err(reason) => {
-                outcome.failures.push(PageFailure {
-                    url: index_url.to_string(),
-                    reason: reason.clone(),
-                });
-                return self.finish(outcome, Some(reason)).await;
-            }
-        };
+        }
         outcome.links = links.len();
         if let Some(p) = &self.progress {
             p.found(&source.id.0, links.len());
@@ -250,6 +274,7 @@ impl Checker {
             }
             count(&mut outcome, &r);
         }
+        failures.extend(std::mem::take(&mut outcome.failures));
         failures.sort_by(|a, b| a.url.cmp(&b.url));
         outcome.failures = failures;
         let error = match outcome.failures.as_slice() {
@@ -317,16 +342,18 @@ impl Checker {
     }
 
     /// Fetches and records the index page, then reads its links (from the stored version on 304).
+    #[allow(clippy::type_complexity)]
     async fn index_links(
         &self,
         source: &SourceConfig,
+        reader: &Reader,
         url: &Url,
         validators: &Arc<std::collections::HashMap<String, Validators>>,
-    ) -> Result<Result<(Vec<Url>, PageResult), String>, StoreError> {
+    ) -> Result<Result<(Vec<Url>, Option<Url>, PageResult), String>, StoreError> {
         let v = validators.get(url.as_str()).cloned().unwrap_or_default();
         let fetched = self.fetch_allowed(source, url, &v).await;
         let now = format_time(self.clock.now());
-        let (id, profile, url_s) = (source.id.0.clone(), source.profile, url.to_string());
+        let (id, url_s) = (source.id.0.clone(), url.to_string());
         let stored: Result<(Vec<u8>, Option<String>, PageResult), String> = self
             .db
             .call(move |store| {
@@ -356,8 +383,8 @@ impl Checker {
             body: &body,
             content_type: content_type.as_deref(),
         };
-        match extract::index(profile, &page) {
-            Ok(links) => {
+        match extract::index(reader, &page) {
+            Ok((links, next)) => {
                 let allowed: Vec<Url> = links
                     .into_iter()
                     .map(|l| l.url)
@@ -374,7 +401,7 @@ impl Checker {
                     self.problem(source, url, "extract", &reason).await?;
                     return Ok(Err(reason));
                 }
-                Ok(Ok((allowed, result)))
+                Ok(Ok((allowed, next, result)))
             }
             Err(e) => {
                 let reason = e.to_string();
@@ -438,7 +465,7 @@ impl Checker {
                     body: &body,
                     content_type: ct.as_deref(),
                 };
-                extract::annex_links(source.profile, &page)
+                extract::annex_links(&source.reader(), &page)
             })
             .unwrap_or_default()
             .into_iter()
@@ -452,11 +479,11 @@ impl Checker {
             annexes.push((annex.to_string(), fetched));
         }
         let now = format_time(self.clock.now());
-        let (id, profile, url_s) = (source.id.0.clone(), source.profile, url.to_string());
+        let (id, reader, url_s) = (source.id.0.clone(), source.reader(), url.to_string());
         self.db
             .call(move |store| {
                 let tx = store.transaction()?;
-                let result = observe_in(&tx, &id, profile, &url_s, fetched, annexes, &now)?;
+                let result = observe_in(&tx, &id, &reader, &url_s, fetched, annexes, &now)?;
                 tx.commit()?;
                 Ok(result)
             })
@@ -625,7 +652,7 @@ fn record_response(
 fn observe_in(
     tx: &Tx<'_>,
     source: &str,
-    profile: Profile,
+    reader: &Reader,
     url: &str,
     fetched: Result<Fetched, FetchError>,
     annexes: Vec<(String, Result<Fetched, FetchError>)>,
@@ -703,14 +730,11 @@ fn observe_in(
         .enumerate()
         .map(|(i, p)| page(p, &urls[i + 1]))
         .collect();
-    let extracted = match extract::announcement_with_annexes(
-        profile,
-        &page(&article, &urls[0]),
-        &annex_views,
-    ) {
-        Ok(x) => x,
-        Err(e) => return reject(e.to_string()),
-    };
+    let extracted =
+        match extract::announcement_with_annexes(reader, &page(&article, &urls[0]), &annex_views) {
+            Ok(x) => x,
+            Err(e) => return reject(e.to_string()),
+        };
     for (annex_url, e) in &extracted.unread {
         // Recorded, not fatal: the article and the other annexes are still read.
         tx.record_problem(

@@ -22,8 +22,18 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let store = ctx.open_store()?;
-    let key = args.announcement.trim().to_ascii_uppercase();
-    let Some(a) = store.announcement(&key)? else {
+    // Keys are upper case for announcements (`MOFCOM-2025-62`) but keep a watched page's
+    // source id as configured (`PAGE-guidance`): take the key as given, else in upper case.
+    let given = args.announcement.trim().to_string();
+    let (key, found) = match store.announcement(&given)? {
+        Some(a) => (given, Some(a)),
+        None => {
+            let upper = given.to_ascii_uppercase();
+            let a = store.announcement(&upper)?;
+            (upper, a)
+        }
+    };
+    let Some(a) = found else {
         return Err(usage(format!(
             "no announcement {key} in {}; `regwatch announcements` lists the known ones",
             ctx.db_path.display()

@@ -11,6 +11,7 @@ mod feed;
 mod list;
 mod run;
 mod sources;
+mod try_source;
 mod upcoming;
 
 use std::collections::HashMap;
@@ -98,6 +99,8 @@ pub enum Command {
     Announcements(announcements::Args),
     /// Status per source: last success, last error.
     Sources(sources::Args),
+    /// Fetch a source once and show what would be extracted; writes nothing.
+    Try(try_source::Args),
     /// Replay snapshots/ through a local server: the whole pipeline, offline.
     Demo(demo::Args),
 }
@@ -255,6 +258,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Digest(args) => digest::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
         Command::Sources(args) => sources::run(&ctx, args),
+        Command::Try(args) => try_source::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

@@ -3,8 +3,12 @@
 
 pub mod annex;
 pub mod charset;
+pub mod generic;
 pub mod mofcom;
+pub mod page;
 pub mod text;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -15,15 +19,37 @@ use crate::model::Announcement;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
+    /// China's Ministry of Commerce, read by built-in rules.
     Mofcom,
+    /// Any list and announcement pages, read with the selectors in `[source.generic]`.
+    Generic,
+    /// One page's text, watched as a document (`[source.page]`).
+    Page,
 }
 
 impl Profile {
     pub fn as_str(self) -> &'static str {
         match self {
             Profile::Mofcom => "mofcom",
+            Profile::Generic => "generic",
+            Profile::Page => "page",
         }
     }
+}
+
+/// A profile with what it needs to read pages: the selectors and regime of a generic source,
+/// the watch settings of a page. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Reader {
+    Mofcom,
+    Generic {
+        spec: Arc<generic::GenericSpec>,
+        regime: String,
+    },
+    Page {
+        spec: Arc<page::PageSpec>,
+        source: String,
+    },
 }
 
 /// A page as fetched: the bytes and what the server said they are.
@@ -61,6 +87,15 @@ pub enum ExtractError {
     UnsupportedAnnex(String),
     #[error("PDF annex unreadable: {0}")]
     Pdf(String),
+    #[error(
+        "the {what} selector {selector:?} matched nothing on this page; its layout may have changed"
+    )]
+    SelectorMatchedNothing {
+        what: &'static str,
+        selector: String,
+    },
+    #[error("the {what} pattern {pattern:?} matched nothing on this page")]
+    PatternMatchedNothing { what: &'static str, pattern: String },
 }
 
 /// What reading an announcement with its annexes produced: the announcement, and the annexes
@@ -86,45 +121,63 @@ pub(crate) fn html(page: &Page<'_>) -> Result<String, ExtractError> {
     Ok(charset::decode(page.body, page.content_type).text)
 }
 
-/// Announcement links on a source's index page.
-pub fn index(profile: Profile, page: &Page<'_>) -> Result<Vec<IndexLink>, ExtractError> {
+/// Announcement links on a source's index page, and the next index page when the source is
+/// paginated.
+pub fn index(
+    reader: &Reader,
+    page: &Page<'_>,
+) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
     let html = html(page)?;
-    match profile {
-        Profile::Mofcom => mofcom::index(page.url, &html),
+    match reader {
+        Reader::Mofcom => mofcom::index(page.url, &html).map(|links| (links, None)),
+        Reader::Generic { spec, .. } => generic::index(spec, page.url, &html),
+        // A watched page is its own "announcement".
+        Reader::Page { .. } => Ok((
+            vec![IndexLink {
+                url: page.url.clone(),
+                title: String::new(),
+            }],
+            None,
+        )),
     }
 }
 
 /// The announcement on an article page.
-pub fn announcement(profile: Profile, page: &Page<'_>) -> Result<Announcement, ExtractError> {
+pub fn announcement(reader: &Reader, page: &Page<'_>) -> Result<Announcement, ExtractError> {
     let html = html(page)?;
-    match profile {
-        Profile::Mofcom => mofcom::announcement(&html),
+    match reader {
+        Reader::Mofcom => mofcom::announcement(&html),
+        Reader::Generic { spec, regime } => generic::announcement(spec, regime, page.url, &html),
+        Reader::Page { spec, source } => Ok(page::announcement(spec, source, &html)),
     }
 }
 
 /// Annexes an article links to (附件: HTML pages, PDFs and other documents).
-pub fn annex_links(profile: Profile, page: &Page<'_>) -> Vec<IndexLink> {
+pub fn annex_links(reader: &Reader, page: &Page<'_>) -> Vec<IndexLink> {
     let Ok(html) = html(page) else {
         return Vec::new();
     };
-    match profile {
-        Profile::Mofcom => mofcom::annex_links(page.url, &html),
+    match reader {
+        Reader::Mofcom => mofcom::annex_links(page.url, &html),
+        Reader::Generic { .. } | Reader::Page { .. } => Vec::new(),
     }
 }
 
 /// An announcement read from its article and the annexes it links, in link order.
 pub fn announcement_with_annexes(
-    profile: Profile,
+    reader: &Reader,
     article: &Page<'_>,
     annexes: &[Page<'_>],
 ) -> Result<Extracted, ExtractError> {
-    let mut a = announcement(profile, article)?;
+    let mut a = announcement(reader, article)?;
     let mut unread = Vec::new();
     for (n, annex) in annexes.iter().enumerate() {
         match annex::lines(annex) {
-            Ok(lines) => match profile {
-                Profile::Mofcom => mofcom::merge_annex(&mut a, n + 1, &lines),
-            },
+            Ok(lines) => {
+                if let Reader::Mofcom = reader {
+                    mofcom::merge_annex(&mut a, n + 1, &lines)
+                }
+            }
             Err(e) => unread.push((annex.url.clone(), e)),
         }
     }
@@ -148,7 +201,7 @@ mod fixture_tests {
             body: &body,
             content_type: Some("text/html"),
         };
-        announcement(Profile::Mofcom, &page).unwrap()
+        announcement(&Reader::Mofcom, &page).unwrap()
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use regwatch::extract::{self, ExtractError, Page, Profile};
+use regwatch::extract::{self, ExtractError, Page, Reader};
 use regwatch::model::Announcement;
 use serde::Deserialize;
 use url::Url;
@@ -89,7 +89,7 @@ fn extract(case: &Case) -> Result<Announcement, ExtractError> {
             content_type: a.content_type.as_deref(),
         })
         .collect();
-    let got = extract::announcement_with_annexes(Profile::Mofcom, &page, &annexes)?;
+    let got = extract::announcement_with_annexes(&Reader::Mofcom, &page, &annexes)?;
     assert!(got.unread.is_empty(), "{}: {:?}", case.name, got.unread);
     Ok(got.announcement)
 }
@@ -103,7 +103,7 @@ fn annex_links_are_the_articles_attachments_only() {
         body: &body,
         content_type: Some("text/html"),
     };
-    let links: Vec<String> = extract::annex_links(Profile::Mofcom, &page)
+    let links: Vec<String> = extract::annex_links(&Reader::Mofcom, &page)
         .into_iter()
         .map(|l| l.url.to_string())
         .collect();
@@ -336,8 +336,8 @@ mod never_panics {
             body,
             content_type,
         };
-        let _ = extract::announcement(Profile::Mofcom, &page);
-        let _ = extract::index(Profile::Mofcom, &page);
+        let _ = extract::announcement(&Reader::Mofcom, &page);
+        let _ = extract::index(&Reader::Mofcom, &page);
     }
 
     fn content_type() -> impl Strategy<Value = Option<&'static str>> {

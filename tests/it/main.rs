@@ -7,6 +7,7 @@ mod crash;
 mod daemon;
 mod extract;
 mod faults;
+mod generic;
 mod list;
 mod notify;
 mod politeness;
