@@ -660,6 +660,15 @@ fn observe_in(
 ) -> Result<PageResult, StoreError> {
     // Every page's state before this observation, to restore on rejection.
     let mut priors = vec![(url.to_string(), tx.page_state(url)?)];
+    // The bytes just fetched, so they need not be read back and decompressed from the store.
+    let fresh = match &fetched {
+        Ok(Fetched::Page(resp)) => Some((
+            resp.final_url.to_string(),
+            resp.body.clone(),
+            resp.header("content-type").map(str::to_string),
+        )),
+        _ => None,
+    };
     let article = record_fetch(tx, source, url, PageRole::Announcement, fetched, now)?;
     let (article_new, article_fetched) = match &article {
         Recorded::Failed(reason) => return Ok(PageResult::Failed(reason.clone())),
@@ -702,8 +711,18 @@ fn observe_in(
         ));
     }
 
-    let Some(article) = tx.page_body(url)? else {
-        return reject("the article's stored version is missing".to_string());
+    let article = match (fresh, &article) {
+        (Some((final_url, body, content_type)), Recorded::Page { snapshot, .. }) => StoredPage {
+            snapshot: *snapshot,
+            sha256: crate::store::sha256_hex(&body),
+            final_url,
+            body,
+            content_type,
+        },
+        _ => match tx.page_body(url)? {
+            Some(p) => p,
+            None => return reject("the article's stored version is missing".to_string()),
+        },
     };
     let mut annex_pages = Vec::with_capacity(annex_urls.len());
     for annex_url in &annex_urls {

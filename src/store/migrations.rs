@@ -111,7 +111,7 @@ const MIGRATIONS: &[&str] = &[
         snapshot     INTEGER NOT NULL REFERENCES snapshot(id),
         sha256       TEXT NOT NULL,
         url          TEXT NOT NULL,
-        text         TEXT NOT NULL,
+        text         BLOB NOT NULL,     -- zstd
         observed_at  TEXT NOT NULL,
         PRIMARY KEY (announcement, version)
     ) WITHOUT ROWID;

@@ -240,20 +240,31 @@ pub struct TextVersion {
 }
 
 pub(super) fn text_versions(conn: &Connection, key: &str) -> Result<Vec<TextVersion>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT version, sha256, url, text, observed_at FROM announcement_version
          WHERE announcement = ?1 ORDER BY version",
     )?;
     let rows = stmt.query_map([key], |r| {
-        Ok(TextVersion {
-            version: r.get(0)?,
-            sha256: r.get(1)?,
-            url: r.get(2)?,
-            text: r.get(3)?,
-            observed_at: r.get(4)?,
-        })
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Vec<u8>>(3)?,
+            r.get::<_, String>(4)?,
+        ))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out = Vec::new();
+    for row in rows {
+        let (version, sha256, url, text, observed_at) = row?;
+        out.push(TextVersion {
+            version,
+            sha256,
+            url,
+            text: String::from_utf8_lossy(&zstd::stream::decode_all(&text[..])?).into_owned(),
+            observed_at,
+        });
+    }
+    Ok(out)
 }
 
 pub(super) fn announcement(
@@ -261,24 +272,23 @@ pub(super) fn announcement(
     key: &str,
 ) -> Result<Option<KnownAnnouncement>, StoreError> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT key, authorities, year, number, title, issued, effective, first_seen, snapshot
              FROM announcement WHERE key = ?1",
-            [key],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i32>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, i64>(8)?,
-                ))
-            },
-        )
+        )?
+        .query_row([key], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i32>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, i64>(8)?,
+            ))
+        })
         .optional()?;
     let Some((key, authorities, year, number, title, issued, effective, first_seen, snapshot)) =
         row

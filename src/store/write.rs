@@ -70,7 +70,47 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// zstd level for stored pages and texts: 3 compresses a typical announcement page to within a
+/// few percent of level 9 at a fraction of the CPU (`bench/run_regwatch.sh`).
+const ZSTD_LEVEL: i32 = 3;
+
+thread_local! {
+    /// One compression context per thread (the database thread): creating one per page showed in
+    /// profiles.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL)?);
+        }
+        match c.as_mut() {
+            Some(c) => c.compress(bytes),
+            None => zstd::bulk::compress(bytes, ZSTD_LEVEL),
+        }
+    })
+}
+
 impl Tx<'_> {
+    /// Executes a statement through the statement cache: the same few statements run for every
+    /// page, and compiling them each time showed in profiles.
+    fn run<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.tx.prepare_cached(sql)?.execute(params)
+    }
+
+    /// One row through the statement cache.
+    fn one<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T> {
+        self.tx.prepare_cached(sql)?.query_row(params, f)
+    }
+
     /// Records a fetched page. Identical bytes only move `last_seen`; new bytes become a new
     /// snapshot (or revive an older identical one when a page flips back).
     pub fn record_page(
@@ -85,7 +125,7 @@ impl Tx<'_> {
         let current = self.current_version(url)?;
         let (snapshot, new_version) = match current {
             Some((id, ref current_sha)) if *current_sha == sha => {
-                self.tx.execute(
+                self.run(
                     "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
                     params![now, id],
                 )?;
@@ -93,8 +133,7 @@ impl Tx<'_> {
             }
             _ => {
                 let existing: Option<i64> = self
-                    .tx
-                    .query_row(
+                    .one(
                         "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
                         params![url, sha],
                         |r| r.get(0),
@@ -102,15 +141,15 @@ impl Tx<'_> {
                     .optional()?;
                 let id = match existing {
                     Some(id) => {
-                        self.tx.execute(
+                        self.run(
                             "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
                             params![now, id],
                         )?;
                         id
                     }
                     None => {
-                        let compressed = zstd::bulk::compress(version.body, 9)?;
-                        self.tx.execute(
+                        let compressed = compress(version.body)?;
+                        self.run(
                             "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                             params![
@@ -130,7 +169,7 @@ impl Tx<'_> {
                 (id, true)
             }
         };
-        self.tx.execute(
+        self.run(
             "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_checked, last_error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)
              ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,
@@ -156,9 +195,7 @@ impl Tx<'_> {
 
     /// The snapshot id and SHA-256 of the page's believed version.
     fn current_version(&self, url: &str) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(self
-            .tx
-            .query_row(
+        Ok(self.one(
                 "SELECT s.id, s.sha256 FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
                 [url],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -169,8 +206,7 @@ impl Tx<'_> {
     /// The page's believed version and validators, to restore if a new version is rejected.
     pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         Ok(self
-            .tx
-            .query_row(
+            .one(
                 "SELECT snapshot, etag, last_modified FROM page WHERE url = ?1",
                 [url],
                 |r| {
@@ -190,11 +226,11 @@ impl Tx<'_> {
     /// of treating a broken page as current.
     pub fn restore_page(&self, url: &str, prior: Option<&PageState>) -> Result<(), StoreError> {
         match prior {
-            Some(p) => self.tx.execute(
+            Some(p) => self.run(
                 "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3 WHERE url = ?4",
                 params![p.snapshot, p.etag, p.last_modified, url],
             )?,
-            None => self.tx.execute(
+            None => self.run(
                 "UPDATE page SET snapshot = NULL, etag = NULL, last_modified = NULL WHERE url = ?1",
                 [url],
             )?,
@@ -213,11 +249,11 @@ impl Tx<'_> {
         let Some((id, sha)) = current else {
             return Ok(None);
         };
-        self.tx.execute(
+        self.run(
             "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
             params![now, id],
         )?;
-        self.tx.execute(
+        self.run(
             "UPDATE page SET last_checked = ?1, last_error = NULL WHERE url = ?2",
             params![now, url],
         )?;
@@ -238,12 +274,12 @@ impl Tx<'_> {
         now: &str,
     ) -> Result<(), StoreError> {
         if let Some(url) = url {
-            self.tx.execute(
+            self.run(
                 "UPDATE page SET last_error = ?1, last_checked = ?2 WHERE url = ?3",
                 params![message, now, url],
             )?;
         }
-        self.tx.execute(
+        self.run(
             "INSERT INTO problem (source, url, at, kind, message) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![source, url, now, kind, message],
         )?;
@@ -284,13 +320,13 @@ impl Tx<'_> {
         as_of: NaiveDate,
     ) -> Result<(), StoreError> {
         match status {
-            Some((status, by, until)) => self.tx.execute(
+            Some((status, by, until)) => self.run(
                 "INSERT INTO entry_status (regime, code, status, status_by, until, as_of)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (regime, code) DO UPDATE SET status = ?3, status_by = ?4, until = ?5, as_of = ?6",
                 params![regime, code, status, by, until.map(|d| d.to_string()), as_of.to_string()],
             )?,
-            None => self.tx.execute(
+            None => self.run(
                 "DELETE FROM entry_status WHERE regime = ?1 AND code = ?2",
                 params![regime, code],
             )?,
@@ -308,16 +344,21 @@ impl Tx<'_> {
         text: &str,
         now: &str,
     ) -> Result<i64, StoreError> {
-        let version: i64 = self.tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM announcement_version WHERE announcement = ?1",
-            [key],
-            |r| r.get(0),
-        )?;
-        self.tx.execute(
-            "INSERT INTO announcement_version (announcement, version, snapshot, sha256, url, text, observed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![key, version, snapshot, sha256, url, text, now],
-        )?;
+        let version: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM announcement_version WHERE announcement = ?1",
+            )?
+            .query_row([key], |r| r.get(0))?;
+        // Kept compressed: the text of every version of every announcement is the bulk of the
+        // store otherwise.
+        let text = compress(text.as_bytes())?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO announcement_version (announcement, version, snapshot, sha256, url, text, observed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![key, version, snapshot, sha256, url, text, now])?;
         Ok(version)
     }
 
@@ -354,12 +395,12 @@ impl Tx<'_> {
         now: &str,
     ) -> Result<(), StoreError> {
         match outcome {
-            Ok(()) => self.tx.execute(
+            Ok(()) => self.run(
                 "UPDATE delivery SET state = 'sent', sent_at = ?3, updated_at = ?3, last_error = NULL
                  WHERE channel = ?1 AND message_id = ?2",
                 params![channel, message_id, now],
             )?,
-            Err(e) => self.tx.execute(
+            Err(e) => self.run(
                 "UPDATE delivery SET state = 'failed', last_error = ?3, updated_at = ?4
                  WHERE channel = ?1 AND message_id = ?2",
                 params![channel, message_id, e, now],
@@ -371,8 +412,7 @@ impl Tx<'_> {
     /// The URL a stored page version was fetched from.
     pub fn snapshot_url(&self, id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
-            .tx
-            .query_row("SELECT url FROM snapshot WHERE id = ?1", [id], |r| r.get(0))
+            .one("SELECT url FROM snapshot WHERE id = ?1", [id], |r| r.get(0))
             .optional()?)
     }
 
@@ -399,7 +439,7 @@ impl Tx<'_> {
         url: &str,
         now: &str,
     ) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.run(
             "INSERT INTO announcement (key, authorities, year, number, title, issued, effective, snapshot, first_seen, updated)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
              ON CONFLICT (key) DO UPDATE SET authorities = excluded.authorities, year = excluded.year,
@@ -458,7 +498,7 @@ impl Tx<'_> {
     }
 
     pub fn add_url(&self, key: &str, url: &str, now: &str) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.run(
             "INSERT OR IGNORE INTO announcement_url (announcement, url, first_seen) VALUES (?1, ?2, ?3)",
             params![key, url, now],
         )?;
@@ -482,11 +522,13 @@ impl Tx<'_> {
         ]
         .join("\u{1f}");
         let uid = format!("c{}", &sha256_hex(identity.as_bytes())[..15]);
-        self.tx.execute(
-            "INSERT INTO change (uid, kind, regime, code, announcement, before, after, url, sha256, observed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (uid) DO NOTHING",
-            params![
+        self.tx
+            .prepare_cached(
+                "INSERT INTO change (uid, kind, regime, code, announcement, before, after, url, sha256, observed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (uid) DO NOTHING",
+            )?
+            .execute(params![
                 uid,
                 c.kind,
                 c.regime,
@@ -505,8 +547,7 @@ impl Tx<'_> {
     /// The outcome of one source's check, for `regwatch sources` and the reports' currency line.
     pub fn source_last_success(&self, source: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .tx
-            .query_row(
+            .one(
                 "SELECT last_success FROM source_status WHERE id = ?1",
                 [source],
                 |r| r.get(0),
@@ -524,8 +565,7 @@ impl Tx<'_> {
         now: &str,
     ) -> Result<(i64, i64), StoreError> {
         let before: i64 = self
-            .tx
-            .query_row(
+            .one(
                 "SELECT consecutive_failures FROM source_status WHERE id = ?1",
                 [source],
                 |r| r.get(0),
@@ -533,13 +573,13 @@ impl Tx<'_> {
             .optional()?
             .unwrap_or(0);
         match error {
-            None => self.tx.execute(
+            None => self.run(
                 "INSERT INTO source_status (id, last_attempt, last_success, consecutive_failures)
                  VALUES (?1, ?2, ?2, 0)
                  ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_success = ?2, consecutive_failures = 0",
                 params![source, now],
             )?,
-            Some(e) => self.tx.execute(
+            Some(e) => self.run(
                 "INSERT INTO source_status (id, last_attempt, last_error, last_failure, consecutive_failures)
                  VALUES (?1, ?2, ?3, ?2, 1)
                  ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_error = ?3, last_failure = ?2,
