@@ -20,7 +20,7 @@ pub const STATUS_CHANGED: &str = "status-changed";
 pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let observed_at = format_time(now);
     let announcements: HashMap<String, _> = tx
-        .announcements()?
+        .announcement_heads()?
         .into_iter()
         .map(|a| (a.key.clone(), a))
         .collect();
@@ -29,6 +29,7 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut regimes: Vec<&str> = entries.iter().map(|e| e.entry.regime.as_str()).collect();
     regimes.sort();
     regimes.dedup();
+    let regimes_count = regimes.len();
 
     let recorded: HashMap<(String, String), _> = tx
         .entry_statuses()?
@@ -39,12 +40,17 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut changes = 0;
     for regime in regimes {
         let as_of = legal_date(now, regime);
-        let of_regime: Vec<_> = entries
-            .iter()
-            .filter(|e| e.entry.regime == regime)
-            .cloned()
-            .collect();
-        for e in timeline.list(&of_regime, as_of) {
+        let listed = if regimes_count == 1 {
+            timeline.list(&entries, as_of)
+        } else {
+            let of_regime: Vec<_> = entries
+                .iter()
+                .filter(|e| e.entry.regime == regime)
+                .cloned()
+                .collect();
+            timeline.list(&of_regime, as_of)
+        };
+        for e in listed {
             let key = (e.regime.clone(), e.code.clone());
             let status = e.status.as_str();
             let same = recorded.get(&key).is_some_and(|r| {

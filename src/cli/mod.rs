@@ -186,7 +186,7 @@ impl ListInputs {
     pub fn load(ctx: &Ctx, regime: Option<&str>) -> Result<ListInputs> {
         let store = ctx.open_store()?;
         let announcements = store
-            .announcements()?
+            .announcement_heads()?
             .into_iter()
             .map(|a| (a.key.clone(), a))
             .collect();

@@ -148,6 +148,17 @@ pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPag
     }))
 }
 
+/// Every announcement without its entries (see [`read_announcement`]).
+pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    let keys: Vec<String> = conn
+        .prepare("SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    keys.iter()
+        .filter_map(|k| read_announcement(conn, k, false).transpose())
+        .collect()
+}
+
 pub(super) fn announcements(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
     let keys: Vec<String> = conn
         .prepare("SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key")?
@@ -271,6 +282,16 @@ pub(super) fn announcement(
     conn: &Connection,
     key: &str,
 ) -> Result<Option<KnownAnnouncement>, StoreError> {
+    read_announcement(conn, key, true)
+}
+
+/// An announcement with or without its entries: rebuilding the list needs dates, relations and
+/// URLs only, and leaving 10,000 announcements' entries out of memory halves the peak.
+fn read_announcement(
+    conn: &Connection,
+    key: &str,
+    with_entries: bool,
+) -> Result<Option<KnownAnnouncement>, StoreError> {
     let row = conn
         .prepare_cached(
             "SELECT key, authorities, year, number, title, issued, effective, first_seen, snapshot
@@ -299,10 +320,13 @@ pub(super) fn announcement(
         "SELECT announcement, regime, code, description, item_type, hs_codes, clause FROM entry
          WHERE announcement = ?1 ORDER BY position",
     )?;
-    let entries = stmt
-        .query_map([&key], entry_from_row)?
-        .map(|r| r.map(|(e, _)| e))
-        .collect::<Result<Vec<_>, _>>()?;
+    let entries = if with_entries {
+        stmt.query_map([&key], entry_from_row)?
+            .map(|r| r.map(|(e, _)| e))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT kind, target, from_date, until_date, scope FROM relation
          WHERE announcement = ?1 ORDER BY position",
@@ -392,6 +416,11 @@ impl Store {
     /// Every announcement, oldest issue first.
     pub fn announcements(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
         announcements(self.conn())
+    }
+
+    /// Every announcement without its entries: what rebuilding the list needs.
+    pub fn announcement_heads(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
+        announcement_heads(self.conn())
     }
 
     /// Every entry of every announcement, for rebuilding the consolidated list.

@@ -299,6 +299,10 @@ impl Tx<'_> {
         read::announcements(&self.tx)
     }
 
+    pub fn announcement_heads(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
+        read::announcement_heads(&self.tx)
+    }
+
     pub fn all_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
         read::all_entries(&self.tx)
     }
