@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::clock::format_time;
-use crate::diff::list::{ListedEntry, Timeline};
+use crate::diff::list::{Selected, Timeline};
 use crate::model::legal_date;
-use crate::store::{NewChange, StoreError, Tx};
+use crate::store::{NewChange, StoreError, StoredEntry, Tx};
 
 /// The change kind for a status transition.
 pub const STATUS_CHANGED: &str = "status-changed";
@@ -40,46 +40,49 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut changes = 0;
     for regime in regimes {
         let as_of = legal_date(now, regime);
-        let listed = if regimes_count == 1 {
-            timeline.list(&entries, as_of)
+        let of_regime: Vec<StoredEntry>;
+        let scope: &[StoredEntry] = if regimes_count == 1 {
+            &entries
         } else {
-            let of_regime: Vec<_> = entries
+            of_regime = entries
                 .iter()
                 .filter(|e| e.entry.regime == regime)
                 .cloned()
                 .collect();
-            timeline.list(&of_regime, as_of)
+            &of_regime
         };
-        for e in listed {
-            let key = (e.regime.clone(), e.code.clone());
-            let status = e.status.as_str();
+        for sel in timeline.select(scope, as_of) {
+            let e = sel.entry;
+            let key = (e.entry.regime.clone(), e.entry.code.clone());
+            let status = sel.status.as_str();
             let same = recorded.get(&key).is_some_and(|r| {
-                r.status == status && r.status_by == e.status_by && r.until == e.until
+                r.status == status && r.status_by == sel.status_by && r.until == sel.until
             });
             if !same {
                 if let Some(before) = recorded.get(&key) {
+                    let url = timeline.url_of(&e.announcement);
                     tx.record_change(&NewChange {
                         kind: STATUS_CHANGED,
-                        regime: Some(&e.regime),
-                        code: Some(&e.code),
+                        regime: Some(&e.entry.regime),
+                        code: Some(&e.entry.code),
                         // The cause: the announcement that set the new status.
-                        announcement: &e.status_by,
+                        announcement: &sel.status_by,
                         before: Some(json!({
                             "status": before.status,
                             "status_by": before.status_by,
                             "until": before.until,
                         })),
-                        after: Some(after_json(&e, as_of)),
-                        url: e.url.as_deref(),
+                        after: Some(after_json(&sel, as_of)),
+                        url: url.as_deref(),
                         sha256: None,
                         observed_at: &observed_at,
                     })?;
                     changes += 1;
                 }
                 tx.put_entry_status(
-                    &e.regime,
-                    &e.code,
-                    Some((status, &e.status_by, e.until)),
+                    &e.entry.regime,
+                    &e.entry.code,
+                    Some((status, &sel.status_by, sel.until)),
                     as_of,
                 )?;
             }
@@ -92,17 +95,18 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     Ok(changes)
 }
 
-fn after_json(e: &ListedEntry, as_of: chrono::NaiveDate) -> serde_json::Value {
+fn after_json(sel: &Selected<'_>, as_of: chrono::NaiveDate) -> serde_json::Value {
+    let e = sel.entry;
     json!({
-        "status": e.status.as_str(),
-        "status_by": e.status_by,
-        "until": e.until,
+        "status": sel.status.as_str(),
+        "status_by": sel.status_by,
+        "until": sel.until,
         "as_of": as_of,
-        "regime": e.regime,
-        "code": e.code,
-        "description": e.description,
-        "item_type": e.item_type,
-        "hs_codes": e.hs_codes,
+        "regime": e.entry.regime,
+        "code": e.entry.code,
+        "description": e.entry.description,
+        "item_type": e.entry.item_type,
+        "hs_codes": e.entry.hs_codes,
         "announcement": e.announcement,
     })
 }
