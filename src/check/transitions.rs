@@ -2,7 +2,7 @@
 //! ending, a repeal applying. No page changes on such a day, so a check compares the list as of
 //! today with the status each code was last recorded in, and records each difference once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::clock::format_time;
 use crate::diff::list::{Selected, Timeline};
 use crate::model::legal_date;
-use crate::store::{NewChange, StoreError, StoredEntry, Tx};
+use crate::store::{EntryStatus, NewChange, StoreError, StoredEntry, Tx};
 
 /// The change kind for a status transition.
 pub const STATUS_CHANGED: &str = "status-changed";
@@ -31,12 +31,15 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     regimes.dedup();
     let regimes_count = regimes.len();
 
-    let recorded: HashMap<(String, String), _> = tx
-        .entry_statuses()?
-        .into_iter()
-        .map(|s| ((s.regime.clone(), s.code.clone()), s))
-        .collect();
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    // regime → code → last recorded status. Codes still listed are taken out as they are
+    // compared; whatever remains at the end is no longer listed.
+    let mut recorded: HashMap<String, HashMap<String, EntryStatus>> = HashMap::new();
+    for st in tx.entry_statuses()? {
+        recorded
+            .entry(st.regime.clone())
+            .or_default()
+            .insert(st.code.clone(), st);
+    }
     let mut changes = 0;
     for regime in regimes {
         let as_of = legal_date(now, regime);
@@ -53,13 +56,15 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
         };
         for sel in timeline.select(scope, as_of) {
             let e = sel.entry;
-            let key = (e.entry.regime.clone(), e.entry.code.clone());
+            let previous = recorded
+                .get_mut(&e.entry.regime)
+                .and_then(|codes| codes.remove(&e.entry.code));
             let status = sel.status.as_str();
-            let same = recorded.get(&key).is_some_and(|r| {
+            let same = previous.as_ref().is_some_and(|r| {
                 r.status == status && r.status_by == sel.status_by && r.until == sel.until
             });
             if !same {
-                if let Some(before) = recorded.get(&key) {
+                if let Some(before) = &previous {
                     let url = timeline.url_of(&e.announcement);
                     tx.record_change(&NewChange {
                         kind: STATUS_CHANGED,
@@ -86,11 +91,12 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
                     as_of,
                 )?;
             }
-            seen.insert(key);
         }
     }
-    for key in recorded.keys().filter(|k| !seen.contains(*k)) {
-        tx.put_entry_status(&key.0, &key.1, None, legal_date(now, &key.0))?;
+    for (regime, codes) in recorded {
+        for code in codes.keys() {
+            tx.put_entry_status(&regime, code, None, legal_date(now, &regime))?;
+        }
     }
     Ok(changes)
 }
