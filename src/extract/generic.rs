@@ -154,16 +154,9 @@ pub fn index(
             el.select(&anchor).next()
         };
         let Some(a) = a else { continue };
-        let Some(href) = a.value().attr("href") else {
+        let Some(url) = super::link_target(base, a) else {
             continue;
         };
-        let Ok(mut url) = base.join(href.trim()) else {
-            continue;
-        };
-        if !matches!(url.scheme(), "http" | "https") {
-            continue;
-        }
-        url.set_fragment(None);
         if links.iter().any(|l| l.url == url) {
             continue;
         }
@@ -185,8 +178,7 @@ pub fn index(
         } else {
             el.select(&anchor).next()?
         };
-        let url = base.join(a.value().attr("href")?.trim()).ok()?;
-        (matches!(url.scheme(), "http" | "https") && url != *base).then_some(url)
+        super::link_target(base, a).filter(|u| u != base)
     });
     Ok((links, next))
 }

@@ -106,6 +106,17 @@ pub struct Extracted {
     pub unread: Vec<(Url, ExtractError)>,
 }
 
+/// A link's target as an absolute http(s) URL without fragment, or `None` for anything else
+/// (`javascript:`, `mailto:`, unparsable).
+pub(crate) fn link_target(base: &Url, a: scraper::ElementRef<'_>) -> Option<Url> {
+    let mut url = base.join(a.value().attr("href")?.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
 pub(crate) fn html(page: &Page<'_>) -> Result<String, ExtractError> {
     if let Some(ct) = page.content_type {
         let mime = ct

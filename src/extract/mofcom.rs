@@ -152,16 +152,9 @@ pub fn index(base: &Url, html: &str) -> Result<Vec<IndexLink>, ExtractError> {
         if !DOC_NUMBER.is_match(&title) {
             continue;
         }
-        let Some(href) = a.value().attr("href") else {
+        let Some(url) = super::link_target(base, a) else {
             continue;
         };
-        let Ok(mut url) = base.join(href.trim()) else {
-            continue;
-        };
-        if !matches!(url.scheme(), "http" | "https") {
-            continue;
-        }
-        url.set_fragment(None);
         if links.iter().any(|l| l.url == url) {
             continue;
         }
@@ -205,16 +198,9 @@ pub fn annex_links(base: &Url, html: &str) -> Vec<IndexLink> {
             text
         };
         let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
-        let Some(href) = a.value().attr("href") else {
+        let Some(url) = super::link_target(base, a).filter(|u| u != base) else {
             continue;
         };
-        let Ok(mut url) = base.join(href.trim()) else {
-            continue;
-        };
-        if !matches!(url.scheme(), "http" | "https") || url == *base {
-            continue;
-        }
-        url.set_fragment(None);
         let path = url.path().to_ascii_lowercase();
         let is_document = DOCUMENT.iter().any(|ext| path.ends_with(ext));
         let named = label.contains("附件") || title.contains("附件") || in_annex_list;
