@@ -45,6 +45,10 @@ pub fn citation(authorities: &[String], year: i32, number: u32) -> String {
     } else {
         authorities.join("/")
     };
+    if year == 0 && number == 0 {
+        // A watched page (`profile = "page"`) has no number: it is named by its source.
+        return format!("Watched page {who}");
+    }
     format!("{who} Announcement No. {number} of {year}")
 }
 
@@ -196,6 +200,14 @@ mod tests {
         assert_eq!(
             citation(&who, 2025, 55),
             "MOFCOM/GAC Announcement No. 55 of 2025"
+        );
+    }
+
+    #[test]
+    fn a_watched_page_is_named_by_its_source() {
+        assert_eq!(
+            citation(&["guidance".to_string()], 0, 0),
+            "Watched page guidance"
         );
     }
 

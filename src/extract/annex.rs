@@ -71,7 +71,6 @@ mod tests {
             content_type: Some("application/pdf"),
         };
         let lines = lines(&page).unwrap();
-        println!("{lines:#?}");
         let text = lines.join("\n");
         let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} not in {text}"));
         assert!(at("1C909.a") < at("烧结钕铁硼永磁体"));

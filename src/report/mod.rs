@@ -312,6 +312,9 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
         .as_ref()
         .is_some_and(|e| e.entry.item_type == crate::model::ItemType::Measure);
     match c.kind.as_str() {
+        "published" if group.key.starts_with("PAGE-") => {
+            format!("Now watching: {}.", group.citation())
+        }
         "published" => format!("Published: {} ({cite}).", group.citation()),
         "added" if measure => format!("New control measure: {code_desc} ({cite})."),
         "removed" if measure => format!("Control measure withdrawn: {code_desc} ({cite})."),
@@ -365,6 +368,15 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
                     c.observed_at
                 )
             }
+        }
+        crate::check::ingest::TEXT_EDITED if group.key.starts_with("PAGE-") => {
+            let (from, to, lines) = text_edit(c);
+            format!(
+                "{} changed: version {from} → {to}, {lines} line{} changed (regwatch diff {}).",
+                group.citation(),
+                if lines == 1 { "" } else { "s" },
+                group.key
+            )
         }
         crate::check::ingest::TEXT_EDITED => {
             let (from, to, lines) = text_edit(c);

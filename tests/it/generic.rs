@@ -231,6 +231,10 @@ fn a_watched_page_records_real_edits_and_ignores_its_noise() {
         &["changes", "--format", "json", "--since", "2026-01-07"],
     ));
     assert_eq!(changes[0]["kind"], "text-edited");
+    assert_eq!(
+        changes[0]["sentence"],
+        "Watched page guidance changed: version 1 → 2, 1 line changed (regwatch diff PAGE-guidance)."
+    );
     assert_eq!(changes[0]["announcement"], "PAGE-guidance");
     let diff = cmd(
         dir.path(),
