@@ -107,6 +107,9 @@ struct Observation {
     url: Url,
     fetched: Result<Fetched, FetchError>,
     annexes: Vec<(String, Result<Fetched, FetchError>)>,
+    /// The page already read, off the database thread (a new page without annexes): reading is
+    /// the larger part of the work, and doing it here lets the fetch workers share it.
+    read: Option<Result<extract::Extracted, extract::ExtractError>>,
     now: String,
 }
 
@@ -506,10 +509,26 @@ impl Checker {
             let fetched = self.fetch_allowed(source, &annex, &v).await;
             annexes.push((annex.to_string(), fetched));
         }
+        let read = match (&fetched, annexes.is_empty()) {
+            (Ok(Fetched::Page(resp)), true) => {
+                let page = Page {
+                    url: &resp.final_url,
+                    body: &resp.body,
+                    content_type: resp.header("content-type"),
+                };
+                Some(extract::announcement_with_annexes(
+                    &source.reader(),
+                    &page,
+                    &[],
+                ))
+            }
+            _ => None,
+        };
         Ok(Some(Observation {
             url: url.clone(),
             fetched,
             annexes,
+            read,
             now: format_time(self.clock.now()),
         }))
     }
@@ -540,10 +559,9 @@ impl Checker {
                     let tx = store.transaction()?;
                     let mut out = Vec::with_capacity(batch.len());
                     for o in batch {
-                        let url_s = o.url.to_string();
-                        let r =
-                            observe_in(&tx, &id, &reader, &url_s, o.fetched, o.annexes, &o.now)?;
-                        out.push((o.url, r));
+                        let page = o.url.clone();
+                        let r = observe_in(&tx, &id, &reader, o)?;
+                        out.push((page, r));
                     }
                     tx.commit()?;
                     Ok(out)
@@ -717,11 +735,16 @@ fn observe_in(
     tx: &Tx<'_>,
     source: &str,
     reader: &Reader,
-    url: &str,
-    fetched: Result<Fetched, FetchError>,
-    annexes: Vec<(String, Result<Fetched, FetchError>)>,
-    now: &str,
+    observation: Observation,
 ) -> Result<PageResult, StoreError> {
+    let Observation {
+        url,
+        fetched,
+        annexes,
+        read,
+        now,
+    } = observation;
+    let (url, now) = (url.as_str(), now.as_str());
     // Every page's state before this observation, to restore on rejection.
     let mut priors = vec![(url.to_string(), tx.page_state(url)?)];
     // The bytes just fetched, so they need not be read back and decompressed from the store.
@@ -813,11 +836,15 @@ fn observe_in(
         .enumerate()
         .map(|(i, p)| page(p, &urls[i + 1]))
         .collect();
-    let extracted =
-        match extract::announcement_with_annexes(reader, &page(&article, &urls[0]), &annex_views) {
-            Ok(x) => x,
-            Err(e) => return reject(e.to_string()),
-        };
+    // Read already when the page was new and has no annexes (the same bytes as stored).
+    let read = match read {
+        Some(r) if article_new && annex_urls.is_empty() => r,
+        _ => extract::announcement_with_annexes(reader, &page(&article, &urls[0]), &annex_views),
+    };
+    let extracted = match read {
+        Ok(x) => x,
+        Err(e) => return reject(e.to_string()),
+    };
     for (annex_url, e) in &extracted.unread {
         // Recorded, not fatal: the article and the other annexes are still read.
         tx.record_problem(
