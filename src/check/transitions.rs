@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::clock::format_time;
 use crate::diff::list::{Selected, Timeline};
 use crate::model::legal_date;
-use crate::store::{EntryStatus, NewChange, StoreError, StoredEntry, Tx};
+use crate::store::{EntryStatus, NewChange, StoreError, Tx};
 
 /// The change kind for a status transition.
 pub const STATUS_CHANGED: &str = "status-changed";
@@ -24,78 +24,101 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
         .into_iter()
         .map(|a| (a.key.clone(), a))
         .collect();
+    // Ordered by regime, then code: each regime's entries are one slice.
     let entries = tx.all_entries()?;
     let timeline = Timeline::new(&announcements);
-    let mut regimes: Vec<&str> = entries.iter().map(|e| e.entry.regime.as_str()).collect();
-    regimes.sort();
-    regimes.dedup();
-    let regimes_count = regimes.len();
 
-    // regime → code → last recorded status. Codes still listed are taken out as they are
-    // compared; whatever remains at the end is no longer listed.
-    let mut recorded: HashMap<String, HashMap<String, EntryStatus>> = HashMap::new();
-    for st in tx.entry_statuses()? {
-        recorded
-            .entry(st.regime.clone())
-            .or_default()
-            .insert(st.code.clone(), st);
-    }
-    let mut changes = 0;
-    for regime in regimes {
-        let as_of = legal_date(now, regime);
-        let of_regime: Vec<StoredEntry>;
-        let scope: &[StoredEntry] = if regimes_count == 1 {
-            &entries
-        } else {
-            of_regime = entries
+    // The list as of today in each regime's time zone, in (regime, code) order.
+    let mut selected: Vec<(NaiveDate, Selected<'_>)> = Vec::new();
+    let mut start = 0;
+    while start < entries.len() {
+        let regime = entries[start].entry.regime.as_str();
+        let end = start
+            + entries[start..]
                 .iter()
-                .filter(|e| e.entry.regime == regime)
-                .cloned()
-                .collect();
-            &of_regime
-        };
-        for sel in timeline.select(scope, as_of) {
-            let e = sel.entry;
-            let previous = recorded
-                .get_mut(&e.entry.regime)
-                .and_then(|codes| codes.remove(&e.entry.code));
-            let status = sel.status.as_str();
-            let same = previous.as_ref().is_some_and(|r| {
-                r.status == status && r.status_by == sel.status_by && r.until == sel.until
-            });
-            if !same {
-                if let Some(before) = &previous {
-                    let url = timeline.url_of(&e.announcement);
-                    tx.record_change(&NewChange {
-                        kind: STATUS_CHANGED,
-                        regime: Some(&e.entry.regime),
-                        code: Some(&e.entry.code),
-                        // The cause: the announcement that set the new status.
-                        announcement: &sel.status_by,
-                        before: Some(json!({
-                            "status": before.status,
-                            "status_by": before.status_by,
-                            "until": before.until,
-                        })),
-                        after: Some(after_json(&sel, as_of)),
-                        url: url.as_deref(),
-                        sha256: None,
-                        observed_at: &observed_at,
-                    })?;
-                    changes += 1;
-                }
-                tx.put_entry_status(
-                    &e.entry.regime,
-                    &e.entry.code,
-                    Some((status, &sel.status_by, sel.until)),
-                    as_of,
-                )?;
-            }
-        }
+                .position(|e| e.entry.regime != regime)
+                .unwrap_or(entries.len() - start);
+        let as_of = legal_date(now, regime);
+        selected.extend(
+            timeline
+                .select(&entries[start..end], as_of)
+                .into_iter()
+                .map(|s| (as_of, s)),
+        );
+        start = end;
     }
-    for (regime, codes) in recorded {
-        for code in codes.keys() {
-            tx.put_entry_status(&regime, code, None, legal_date(now, &regime))?;
+
+    // Walk the recorded statuses beside it (same order), keeping only the differences.
+    enum Diff {
+        New(usize),
+        Changed(usize, EntryStatus),
+        Gone(String, String),
+    }
+    fn key<'a>(s: &'a Selected<'_>) -> (&'a str, &'a str) {
+        (s.entry.entry.regime.as_str(), s.entry.entry.code.as_str())
+    }
+    let mut diffs: Vec<Diff> = Vec::new();
+    let mut i = 0;
+    tx.each_entry_status(|st| {
+        let recorded = (st.regime.as_str(), st.code.as_str());
+        while i < selected.len() && key(&selected[i].1) < recorded {
+            diffs.push(Diff::New(i));
+            i += 1;
+        }
+        if i < selected.len() && key(&selected[i].1) == recorded {
+            let s = &selected[i].1;
+            let same = st.status == s.status.as_str()
+                && st.status_by == s.status_by
+                && st.until == s.until;
+            if !same {
+                diffs.push(Diff::Changed(i, st));
+            }
+            i += 1;
+        } else {
+            diffs.push(Diff::Gone(st.regime, st.code));
+        }
+        Ok(())
+    })?;
+    diffs.extend((i..selected.len()).map(Diff::New));
+
+    let mut changes = 0;
+    for d in diffs {
+        match d {
+            Diff::Gone(regime, code) => {
+                let as_of = legal_date(now, &regime);
+                tx.put_entry_status(&regime, &code, None, as_of)?;
+            }
+            Diff::New(i) => {
+                // First seen: only remembered; its `added` change already reports it.
+                let (as_of, s) = &selected[i];
+                let e = &s.entry.entry;
+                let status = Some((s.status.as_str(), s.status_by.as_str(), s.until));
+                tx.put_entry_status(&e.regime, &e.code, status, *as_of)?;
+            }
+            Diff::Changed(i, before) => {
+                let (as_of, s) = &selected[i];
+                let e = s.entry;
+                let url = timeline.url_of(&e.announcement);
+                tx.record_change(&NewChange {
+                    kind: STATUS_CHANGED,
+                    regime: Some(&e.entry.regime),
+                    code: Some(&e.entry.code),
+                    // The cause: the announcement that set the new status.
+                    announcement: &s.status_by,
+                    before: Some(json!({
+                        "status": before.status,
+                        "status_by": before.status_by,
+                        "until": before.until,
+                    })),
+                    after: Some(after_json(s, *as_of)),
+                    url: url.as_deref(),
+                    sha256: None,
+                    observed_at: &observed_at,
+                })?;
+                changes += 1;
+                let status = Some((s.status.as_str(), s.status_by.as_str(), s.until));
+                tx.put_entry_status(&e.entry.regime, &e.entry.code, status, *as_of)?;
+            }
         }
     }
     Ok(changes)

@@ -195,21 +195,6 @@ pub struct EntryStatus {
     pub until: Option<NaiveDate>,
 }
 
-pub(super) fn entry_statuses(conn: &Connection) -> Result<Vec<EntryStatus>, StoreError> {
-    let mut stmt =
-        conn.prepare("SELECT regime, code, status, status_by, until FROM entry_status")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(EntryStatus {
-            regime: r.get(0)?,
-            code: r.get(1)?,
-            status: r.get(2)?,
-            status_by: r.get(3)?,
-            until: r.get::<_, Option<String>>(4)?.and_then(|d| d.parse().ok()),
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// One change's delivery to one recipient over one channel (the outbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -443,11 +428,6 @@ impl Store {
         let mut stmt = self.conn().prepare("SELECT url, source FROM page")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The status each listed code was last recorded in.
-    pub fn entry_statuses(&self) -> Result<Vec<EntryStatus>, StoreError> {
-        entry_statuses(self.conn())
     }
 
     /// The change log between two instants (RFC 3339, inclusive), in the order recorded.

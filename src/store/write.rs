@@ -307,8 +307,26 @@ impl Tx<'_> {
         read::all_entries(&self.tx)
     }
 
-    pub fn entry_statuses(&self) -> Result<Vec<read::EntryStatus>, StoreError> {
-        read::entry_statuses(&self.tx)
+    /// Every recorded status in (regime, code) order, one at a time: the status pass walks them
+    /// beside the rebuilt list instead of holding both in memory.
+    pub fn each_entry_status(
+        &self,
+        mut f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare(
+            "SELECT regime, code, status, status_by, until FROM entry_status ORDER BY regime, code",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(read::EntryStatus {
+                regime: r.get(0)?,
+                code: r.get(1)?,
+                status: r.get(2)?,
+                status_by: r.get(3)?,
+                until: r.get::<_, Option<String>>(4)?.and_then(|d| d.parse().ok()),
+            })?;
+        }
+        Ok(())
     }
 
     pub fn text_versions(&self, key: &str) -> Result<Vec<read::TextVersion>, StoreError> {
