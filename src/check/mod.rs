@@ -263,13 +263,17 @@ impl Checker {
         // Fetching and recording overlap: fetches feed a channel that the recorder drains in
         // batches, one transaction each.
         let (send, receive) = tokio::sync::mpsc::channel::<Observation>(4 * concurrency);
+        let reader = &reader;
         let fetching = async move {
             let outcomes: Vec<(Url, Result<bool, StoreError>)> = stream::iter(links)
                 .map(|url| {
                     let validators = validators.clone();
                     let send = send.clone();
                     async move {
-                        let r = match self.announcement_page(source, &url, &validators).await {
+                        let r = match self
+                            .announcement_page(source, reader, &url, &validators)
+                            .await
+                        {
                             Ok(Some(o)) => send.send(o).await.map(|_| true).or(Ok(false)),
                             Ok(None) => Ok(false),
                             Err(e) => Err(e),
@@ -286,7 +290,8 @@ impl Checker {
             drop(send);
             outcomes
         };
-        let (fetched, recorded) = tokio::join!(fetching, self.record_batches(source, receive));
+        let (fetched, recorded) =
+            tokio::join!(fetching, self.record_batches(source, reader, receive));
         let mut results: Vec<(Url, PageResult)> = recorded?;
         for (url, r) in fetched {
             // Pages skipped for a stop were never sent to the recorder.
@@ -391,7 +396,9 @@ impl Checker {
                 let r = record_fetch(&tx, &id, &url_s, PageRole::Index, fetched, &now)?;
                 let out = match r {
                     Recorded::Failed(reason) => Err(reason),
-                    Recorded::Page { snapshot, result } => {
+                    Recorded::Page {
+                        snapshot, result, ..
+                    } => {
                         let (body, headers) = tx.snapshot_body(snapshot)?;
                         let ct = headers
                             .iter()
@@ -465,6 +472,7 @@ impl Checker {
     async fn announcement_page(
         &self,
         source: &SourceConfig,
+        reader: &Reader,
         url: &Url,
         validators: &HashMap<String, Validators>,
     ) -> Result<Option<Observation>, StoreError> {
@@ -473,32 +481,35 @@ impl Checker {
         }
         let v = validators.get(url.as_str()).cloned().unwrap_or_default();
         let fetched = self.fetch_allowed(source, url, &v).await;
-        let article: Option<(Url, Vec<u8>, Option<String>)> = match &fetched {
-            Ok(Fetched::Page(resp)) => Some((
-                resp.final_url.clone(),
-                resp.body.clone(),
-                resp.header("content-type").map(str::to_string),
-            )),
-            // Only MOFCOM articles link annexes: other readers need not read the stored page.
-            Ok(Fetched::NotModified) if matches!(source.reader(), Reader::Mofcom) => {
-                let u = url.to_string();
-                self.db
-                    .call(move |s| s.page_body(&u))
-                    .await?
-                    .and_then(|p| Some((Url::parse(&p.final_url).ok()?, p.body, p.content_type)))
-            }
-            Ok(Fetched::NotModified) | Err(_) => None,
-        };
-        let annex_urls: Vec<Url> = article
-            .map(|(final_url, body, ct)| {
+        // Only MOFCOM articles link annexes: other readers need neither the links nor, on a 304,
+        // the stored page.
+        let links = match (&fetched, reader) {
+            (Ok(Fetched::Page(resp)), Reader::Mofcom) => {
                 let page = Page {
-                    url: &final_url,
-                    body: &body,
-                    content_type: ct.as_deref(),
+                    url: &resp.final_url,
+                    body: &resp.body,
+                    content_type: resp.header("content-type"),
                 };
-                extract::annex_links(&source.reader(), &page)
-            })
-            .unwrap_or_default()
+                extract::annex_links(reader, &page)
+            }
+            (Ok(Fetched::NotModified), Reader::Mofcom) => {
+                let u = url.to_string();
+                let stored = self.db.call(move |s| s.page_body(&u)).await?;
+                stored
+                    .and_then(|p| Some((Url::parse(&p.final_url).ok()?, p)))
+                    .map(|(final_url, p)| {
+                        let page = Page {
+                            url: &final_url,
+                            body: &p.body,
+                            content_type: p.content_type.as_deref(),
+                        };
+                        extract::annex_links(reader, &page)
+                    })
+                    .unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        let annex_urls: Vec<Url> = links
             .into_iter()
             .map(|l| l.url)
             .filter(|u| source.allows(u))
@@ -516,11 +527,7 @@ impl Checker {
                     body: &resp.body,
                     content_type: resp.header("content-type"),
                 };
-                Some(extract::announcement_with_annexes(
-                    &source.reader(),
-                    &page,
-                    &[],
-                ))
+                Some(extract::announcement_with_annexes(reader, &page, &[]))
             }
             _ => None,
         };
@@ -540,6 +547,7 @@ impl Checker {
     async fn record_batches(
         &self,
         source: &SourceConfig,
+        reader: &Reader,
         mut rx: tokio::sync::mpsc::Receiver<Observation>,
     ) -> Result<Vec<(Url, PageResult)>, StoreError> {
         const BATCH: usize = 64;
@@ -552,7 +560,7 @@ impl Checker {
                     Err(_) => break,
                 }
             }
-            let (id, reader) = (source.id.0.clone(), source.reader());
+            let (id, reader) = (source.id.0.clone(), reader.clone());
             let done = self
                 .db
                 .call(move |store| {
@@ -657,7 +665,11 @@ fn count(outcome: &mut SourceOutcome, r: &PageResult) {
 }
 
 enum Recorded {
-    Page { snapshot: i64, result: PageResult },
+    Page {
+        snapshot: i64,
+        sha256: String,
+        result: PageResult,
+    },
     Failed(String),
 }
 
@@ -680,6 +692,7 @@ fn record_fetch(
         Ok(Fetched::NotModified) => match tx.record_not_modified(url, now)? {
             Some(rec) => Recorded::Page {
                 snapshot: rec.snapshot,
+                sha256: rec.sha256,
                 result: PageResult::Unchanged { fetched: false },
             },
             None => {
@@ -692,6 +705,7 @@ fn record_fetch(
             let rec = record_response(tx, source, url, role, &resp, now)?;
             Recorded::Page {
                 snapshot: rec.snapshot,
+                sha256: rec.sha256,
                 result: if rec.new_version {
                     PageResult::NewVersion { changes: 0 }
                 } else {
@@ -799,9 +813,14 @@ fn observe_in(
     }
 
     let article = match (fresh, &article) {
-        (Some((final_url, body, content_type)), Recorded::Page { snapshot, .. }) => StoredPage {
+        (
+            Some((final_url, body, content_type)),
+            Recorded::Page {
+                snapshot, sha256, ..
+            },
+        ) => StoredPage {
             snapshot: *snapshot,
-            sha256: crate::store::sha256_hex(&body),
+            sha256: sha256.clone(),
             final_url,
             body,
             content_type,
