@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::diff;
 use crate::extract::ExtractError;
 use crate::model::{Announcement, ControlEntry, Relation};
-use crate::store::{KnownAnnouncement, NewChange, RecordedPage, StoreError, Tx};
+use crate::store::{KnownAnnouncement, NewChange, RecordedPage, StoreError, StoredEntry, Tx};
 
 /// What applying a version did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,9 +79,33 @@ pub fn apply(
         .chain(a.entries.iter())
         .map(|e| (e.regime.clone(), e.code.clone()))
         .collect();
+    let mut listed = BTreeSet::new();
+    for regime in codes.iter().map(|(r, _)| r).collect::<BTreeSet<_>>() {
+        let in_regime = codes.iter().filter(|(r, _)| r == regime);
+        for code in tx.listed_codes(regime, in_regime.map(|(_, c)| c.as_str()))? {
+            listed.insert((regime.clone(), code));
+        }
+    }
+    // A code no announcement listed had no entry before, and has this page's (its first row:
+    // `put_announcement` keeps the first of duplicates) after.
+    let current =
+        |regime: &String, code: &String| match listed.contains(&(regime.clone(), code.clone())) {
+            true => tx.current_entry(regime, code),
+            false => Ok(a
+                .entries
+                .iter()
+                .find(|e| &e.regime == regime && &e.code == code)
+                .map(|e| StoredEntry {
+                    entry: e.clone(),
+                    announcement: a.key.clone(),
+                })),
+        };
     let before = codes
         .iter()
-        .map(|(r, c)| tx.current_entry(r, c))
+        .map(|(r, c)| match listed.contains(&(r.clone(), c.clone())) {
+            true => tx.current_entry(r, c),
+            false => Ok(None),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     tx.put_announcement(a, page.snapshot, url, now)?;
 
@@ -120,7 +144,7 @@ pub fn apply(
         changes += 1;
     }
     for ((regime, code), before) in codes.iter().zip(before) {
-        let after = tx.current_entry(regime, code)?;
+        let after = current(regime, code)?;
         if let Some(kind) = diff::compare(before.as_ref(), after.as_ref()) {
             record(
                 kind.as_str(),
@@ -133,7 +157,11 @@ pub fn apply(
         }
     }
     // The text as read, versioned: a later version is a silent edit, whatever else it changed.
-    let versions = tx.text_versions(&a.key)?;
+    // (A first sighting has none: versions belong to a stored announcement.)
+    let versions = match previous {
+        Some(_) => tx.text_versions(&a.key)?,
+        None => Vec::new(),
+    };
     if versions.last().is_none_or(|v| v.text != a.text) {
         let n = tx.add_text_version(&a.key, page.snapshot, &page.sha256, url, &a.text, now)?;
         if let Some(last) = versions.last() {

@@ -452,6 +452,23 @@ impl Tx<'_> {
         read::current_entry(&self.tx, regime, code)
     }
 
+    /// Which of `codes` any announcement of `regime` lists: one query for a page's codes, so
+    /// that codes seen for the first time (every code, on a first check) need no lookup of the
+    /// entry they replace.
+    pub fn listed_codes<'c>(
+        &self,
+        regime: &str,
+        codes: impl IntoIterator<Item = &'c str>,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let codes = serde_json::to_string(&codes.into_iter().collect::<Vec<_>>())?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT DISTINCT code FROM entry
+             WHERE regime = ?1 AND code IN (SELECT value FROM json_each(?2))",
+        )?;
+        let rows = stmt.query_map(params![regime, codes], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Stores an announcement version, replacing its entries and relations, keeping its first
     /// sighting and adding `url` to the URLs it was seen at.
     pub fn put_announcement(
