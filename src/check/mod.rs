@@ -9,7 +9,7 @@ pub mod ingest;
 pub mod transitions;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::{StreamExt, stream};
 use serde::Serialize;
@@ -21,7 +21,9 @@ use crate::extract::{self, Page, Reader};
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::DbHandle;
-use crate::store::{PageRole, PageVersion, RecordedPage, StoreError, StoredPage, Tx};
+use crate::store::{
+    Dictionary, Packed, PageRole, PageVersion, RecordedPage, StoreError, StoredPage, Tx, pack,
+};
 use ingest::Applied;
 
 /// What one check did, per source; rendered by `report::summary`.
@@ -106,6 +108,8 @@ impl Checker {
 struct Observation {
     url: Url,
     fetched: Result<Fetched, FetchError>,
+    /// The page's bytes hashed and compressed, when it was fetched.
+    packed: Option<Packed>,
     annexes: Vec<(String, Result<Fetched, FetchError>)>,
     /// The page already read, off the database thread (a new page without annexes): reading is
     /// the larger part of the work, and doing it here lets the fetch workers share it.
@@ -124,6 +128,10 @@ enum PageResult {
     /// Not fetched: a stop was requested (SIGTERM) before its turn; the next run fetches it.
     Skipped,
 }
+
+/// A page larger than this does not become a source's compression dictionary (a PDF served as
+/// an announcement, say): the dictionary is kept whole and read for every page.
+const DICTIONARY_MAX: usize = 256 * 1024;
 
 /// The change kinds that report a source's health, once each way.
 pub const SOURCE_FAILING: &str = "source-failing";
@@ -215,6 +223,16 @@ impl Checker {
             self.db.call(move |s| s.validators(&id)).await?
         };
         let validators = Arc::new(validators);
+        // The dictionary this source's pages are compressed against: the stored one, or the
+        // first suitable page this check fetches.
+        let dictionary = {
+            let id = id.clone();
+            let slot = OnceLock::new();
+            if let Some(d) = self.db.call(move |s| s.dictionary(&id)).await? {
+                let _ = slot.set(Arc::new(d));
+            }
+            slot
+        };
 
         let reader = source.reader();
         let index_url = source.url.0.clone();
@@ -264,6 +282,7 @@ impl Checker {
         // batches, one transaction each.
         let (send, receive) = tokio::sync::mpsc::channel::<Observation>(4 * concurrency);
         let reader = &reader;
+        let dictionary = &dictionary;
         let fetching = async move {
             let outcomes: Vec<(Url, Result<bool, StoreError>)> = stream::iter(links)
                 .map(|url| {
@@ -271,7 +290,7 @@ impl Checker {
                     let send = send.clone();
                     async move {
                         let r = match self
-                            .announcement_page(source, reader, &url, &validators)
+                            .announcement_page(source, reader, dictionary, &url, &validators)
                             .await
                         {
                             Ok(Some(o)) => send.send(o).await.map(|_| true).or(Ok(false)),
@@ -393,7 +412,7 @@ impl Checker {
             .db
             .call(move |store| {
                 let tx = store.transaction()?;
-                let r = record_fetch(&tx, &id, &url_s, PageRole::Index, fetched, &now)?;
+                let r = record_fetch(&tx, &id, &url_s, PageRole::Index, fetched, None, &now)?;
                 let out = match r {
                     Recorded::Failed(reason) => Err(reason),
                     Recorded::Page {
@@ -473,6 +492,7 @@ impl Checker {
         &self,
         source: &SourceConfig,
         reader: &Reader,
+        dictionary: &OnceLock<Arc<Dictionary>>,
         url: &Url,
         validators: &HashMap<String, Validators>,
     ) -> Result<Option<Observation>, StoreError> {
@@ -481,6 +501,23 @@ impl Checker {
         }
         let v = validators.get(url.as_str()).cloned().unwrap_or_default();
         let fetched = self.fetch_allowed(source, url, &v).await;
+        // Hashed and compressed here, on the fetch side: the database thread is the one that
+        // cannot be shared.
+        let packed = match &fetched {
+            Ok(Fetched::Page(resp)) => {
+                let dict = match dictionary.get() {
+                    Some(d) => Some(d.clone()),
+                    None if resp.body.len() <= DICTIONARY_MAX => Some(
+                        dictionary
+                            .get_or_init(|| Arc::new(Dictionary::new(resp.body.clone())))
+                            .clone(),
+                    ),
+                    None => None,
+                };
+                Some(pack(&resp.body, dict)?)
+            }
+            _ => None,
+        };
         // Only MOFCOM articles link annexes: other readers need neither the links nor, on a 304,
         // the stored page.
         let links = match (&fetched, reader) {
@@ -534,6 +571,7 @@ impl Checker {
         Ok(Some(Observation {
             url: url.clone(),
             fetched,
+            packed,
             annexes,
             read,
             now: format_time(self.clock.now()),
@@ -681,6 +719,7 @@ fn record_fetch(
     url: &str,
     role: PageRole,
     fetched: Result<Fetched, FetchError>,
+    packed: Option<&Packed>,
     now: &str,
 ) -> Result<Recorded, StoreError> {
     Ok(match fetched {
@@ -702,7 +741,7 @@ fn record_fetch(
             }
         },
         Ok(Fetched::Page(resp)) => {
-            let rec = record_response(tx, source, url, role, &resp, now)?;
+            let rec = record_response(tx, source, url, role, &resp, packed, now)?;
             Recorded::Page {
                 snapshot: rec.snapshot,
                 sha256: rec.sha256,
@@ -722,6 +761,7 @@ fn record_response(
     url: &str,
     role: PageRole,
     resp: &Response,
+    packed: Option<&Packed>,
     now: &str,
 ) -> Result<crate::store::RecordedPage, StoreError> {
     let v = validators_of(resp);
@@ -736,6 +776,7 @@ fn record_response(
             body: &resp.body,
             etag: v.etag.as_deref(),
             last_modified: v.last_modified.as_deref(),
+            packed,
         },
         now,
     )
@@ -754,6 +795,7 @@ fn observe_in(
     let Observation {
         url,
         fetched,
+        packed,
         annexes,
         read,
         now,
@@ -770,7 +812,15 @@ fn observe_in(
         )),
         _ => None,
     };
-    let article = record_fetch(tx, source, url, PageRole::Announcement, fetched, now)?;
+    let article = record_fetch(
+        tx,
+        source,
+        url,
+        PageRole::Announcement,
+        fetched,
+        packed.as_ref(),
+        now,
+    )?;
     let (article_new, article_fetched) = match &article {
         Recorded::Failed(reason) => return Ok(PageResult::Failed(reason.clone())),
         Recorded::Page { result, .. } => (
@@ -783,7 +833,7 @@ fn observe_in(
     let annex_urls: Vec<String> = annexes.iter().map(|(u, _)| u.clone()).collect();
     for (annex_url, fetched) in annexes {
         priors.push((annex_url.clone(), tx.page_state(&annex_url)?));
-        match record_fetch(tx, source, &annex_url, PageRole::Annex, fetched, now)? {
+        match record_fetch(tx, source, &annex_url, PageRole::Annex, fetched, None, now)? {
             Recorded::Failed(reason) => {
                 annex_failure.get_or_insert(format!("annex {annex_url}: {reason}"));
             }

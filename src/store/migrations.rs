@@ -148,6 +148,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX delivery_by_message ON delivery (message_id);
     ALTER TABLE source_status ADD COLUMN last_failure TEXT;
     "#,
+    // 4: compression dictionaries. A source's pages share their markup; one of its pages, kept
+    // once, lets every other be stored as the difference (see store::evidence).
+    r#"
+    CREATE TABLE zdict (
+        id       INTEGER PRIMARY KEY,
+        source   TEXT NOT NULL,
+        sha256   TEXT NOT NULL UNIQUE,
+        body     BLOB NOT NULL,       -- zstd of the dictionary: the raw bytes of a page
+        created  TEXT NOT NULL
+    );
+    ALTER TABLE snapshot ADD COLUMN dict INTEGER REFERENCES zdict(id);  -- NULL: plain zstd
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -5,6 +5,7 @@
 //! `last_seen`. A connection lives on one thread ([`handle::DbHandle`]) and never crosses an
 //! `.await`.
 
+mod evidence;
 pub mod handle;
 pub mod lock;
 mod migrations;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite::config::DbConfig;
 
+pub use evidence::{Dictionary, Packed, pack};
 pub use read::{
     ChangeRecord, Delivery, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
     TextVersion, Validators,

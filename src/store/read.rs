@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use super::evidence::{self, Dictionary};
 use super::{Headers, Store, StoreError};
 use crate::model::{ControlEntry, Effective, ItemType, Relation, RelationKind};
 
@@ -95,13 +96,15 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
 }
 
 pub(super) fn snapshot_body(conn: &Connection, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
-    let (body, headers): (Vec<u8>, String) = conn.query_row(
-        "SELECT body, headers FROM snapshot WHERE id = ?1",
+    let (body, headers, dict): (Vec<u8>, String, Option<Vec<u8>>) = conn.query_row(
+        "SELECT s.body, s.headers, z.body FROM snapshot s LEFT JOIN zdict z ON z.id = s.dict
+         WHERE s.id = ?1",
         [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    let dict = dict.map(|d| evidence::unpack(&d, None)).transpose()?;
     Ok((
-        zstd::stream::decode_all(&body[..])?,
+        evidence::unpack(&body, dict.as_deref())?,
         serde_json::from_str(&headers)?,
     ))
 }
@@ -421,6 +424,22 @@ impl Store {
     /// The outbox of one channel (`email:<digest>`).
     pub fn deliveries(&self, channel: &str) -> Result<Vec<Delivery>, StoreError> {
         deliveries(self.conn(), channel)
+    }
+
+    /// The dictionary the source's pages were last compressed against, if any.
+    pub fn dictionary(&self, source: &str) -> Result<Option<Dictionary>, StoreError> {
+        let body: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM zdict WHERE source = ?1 ORDER BY id DESC LIMIT 1",
+                [source],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match body {
+            Some(b) => Some(Dictionary::new(evidence::unpack(&b, None)?)),
+            None => None,
+        })
     }
 
     /// The source each watched URL belongs to.

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use super::evidence::{self, Dictionary, Packed};
 use super::read::{self, KnownAnnouncement, StoredEntry};
 use super::{Headers, StoreError, Tx};
 use crate::model::Announcement;
@@ -34,6 +35,8 @@ pub struct PageVersion<'a> {
     pub body: &'a [u8],
     pub etag: Option<&'a str>,
     pub last_modified: Option<&'a str>,
+    /// `body` already hashed and compressed where it was fetched, if it was.
+    pub packed: Option<&'a Packed>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,26 +75,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// zstd level for stored pages and texts: 3 compresses a typical announcement page to within a
 /// few percent of level 9 at a fraction of the CPU (`bench/run_regwatch.sh`).
-const ZSTD_LEVEL: i32 = 3;
-
-thread_local! {
-    /// One compression context per thread (the database thread): creating one per page showed in
-    /// profiles.
-    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    COMPRESSOR.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.is_none() {
-            *c = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL)?);
-        }
-        match c.as_mut() {
-            Some(c) => c.compress(bytes),
-            None => zstd::bulk::compress(bytes, ZSTD_LEVEL),
-        }
-    })
+    evidence::compress(bytes, None)
 }
 
 impl Tx<'_> {
@@ -121,7 +106,10 @@ impl Tx<'_> {
         version: &PageVersion<'_>,
         now: &str,
     ) -> Result<RecordedPage, StoreError> {
-        let sha = sha256_hex(version.body);
+        let sha = match version.packed {
+            Some(p) => p.sha256.clone(),
+            None => sha256_hex(version.body),
+        };
         let current = self.current_version(url)?;
         let (snapshot, new_version) = match current {
             Some((id, ref current_sha)) if *current_sha == sha => {
@@ -148,10 +136,19 @@ impl Tx<'_> {
                         id
                     }
                     None => {
-                        let compressed = compress(version.body)?;
+                        let (compressed, dict) = match version.packed {
+                            Some(p) => (
+                                std::borrow::Cow::Borrowed(&p.bytes[..]),
+                                match &p.dict {
+                                    Some(d) => Some(self.dictionary_id(source, d, now)?),
+                                    None => None,
+                                },
+                            ),
+                            None => (compress(version.body)?.into(), None),
+                        };
                         self.run(
-                            "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                            "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
                             params![
                                 url,
                                 sha,
@@ -160,7 +157,8 @@ impl Tx<'_> {
                                 serde_json::to_string(version.headers)?,
                                 compressed,
                                 version.body.len() as i64,
-                                now
+                                now,
+                                dict
                             ],
                         )?;
                         self.tx.last_insert_rowid()
@@ -452,6 +450,23 @@ impl Tx<'_> {
         read::current_entry(&self.tx, regime, code)
     }
 
+    /// The row of a source's compression dictionary, stored the first time a page uses it.
+    fn dictionary_id(&self, source: &str, d: &Dictionary, now: &str) -> Result<i64, StoreError> {
+        let known = self
+            .one("SELECT id FROM zdict WHERE sha256 = ?1", [&d.sha256], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        self.run(
+            "INSERT INTO zdict (source, sha256, body, created) VALUES (?1, ?2, ?3, ?4)",
+            params![source, d.sha256, compress(&d.raw)?, now],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
     /// Which of `codes` any announcement of `regime` lists: one query for a page's codes, so
     /// that codes seen for the first time (every code, on a first check) need no lookup of the
     /// entry they replace.
@@ -496,10 +511,8 @@ impl Tx<'_> {
                 now
             ],
         )?;
-        self.tx
-            .execute("DELETE FROM entry WHERE announcement = ?1", [&a.key])?;
-        self.tx
-            .execute("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
+        self.run("DELETE FROM entry WHERE announcement = ?1", [&a.key])?;
+        self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
         {
             let mut insert = self.tx.prepare_cached(
                 "INSERT OR IGNORE INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause)

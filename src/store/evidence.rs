@@ -1,0 +1,131 @@
+//! Page bytes as kept for evidence: zstd, against a dictionary per source when there is one.
+//!
+//! The pages of one site share most of their markup, which zstd cannot see when it compresses
+//! each page alone (a 3.3 KB announcement page came to ~1 KB). The first announcement page a
+//! source served is kept once as a raw-content dictionary, and later pages of that source are
+//! compressed against it (~0.2 KB each). Packing — hashing and compressing — runs where the page
+//! was fetched, off the database thread.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use super::write::sha256_hex;
+
+/// zstd's level for everything regwatch keeps: with a dictionary, higher levels gain little.
+pub(super) const ZSTD_LEVEL: i32 = 3;
+
+/// A source's compression dictionary: the raw bytes of one of its pages.
+pub struct Dictionary {
+    pub(super) sha256: String,
+    pub(super) raw: Vec<u8>,
+    encoder: zstd::dict::EncoderDictionary<'static>,
+}
+
+impl Dictionary {
+    pub fn new(raw: Vec<u8>) -> Dictionary {
+        Dictionary {
+            sha256: sha256_hex(&raw),
+            encoder: zstd::dict::EncoderDictionary::copy(&raw, ZSTD_LEVEL),
+            raw,
+        }
+    }
+}
+
+impl std::fmt::Debug for Dictionary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dictionary")
+            .field("sha256", &self.sha256)
+            .field("len", &self.raw.len())
+            .finish()
+    }
+}
+
+/// A page body ready to be stored: its hash, and its compressed bytes with the dictionary they
+/// need.
+#[derive(Debug)]
+pub struct Packed {
+    pub sha256: String,
+    pub(super) bytes: Vec<u8>,
+    pub(super) dict: Option<Arc<Dictionary>>,
+}
+
+thread_local! {
+    /// One compression context per thread: creating one per page showed in profiles.
+    static CCTX: std::cell::RefCell<zstd::zstd_safe::CCtx<'static>> =
+        std::cell::RefCell::new(zstd::zstd_safe::CCtx::create());
+}
+
+/// Hashes and compresses `body`, against `dict` when given.
+pub fn pack(body: &[u8], dict: Option<Arc<Dictionary>>) -> std::io::Result<Packed> {
+    Ok(Packed {
+        sha256: sha256_hex(body),
+        bytes: compress(body, dict.as_deref())?,
+        dict,
+    })
+}
+
+pub(super) fn compress(body: &[u8], dict: Option<&Dictionary>) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(zstd::zstd_safe::compress_bound(body.len()));
+    CCTX.with(|c| {
+        let mut c = c.borrow_mut();
+        match dict {
+            Some(d) => c.compress_using_cdict(&mut bytes, body, d.encoder.as_cdict()),
+            None => c.compress(&mut bytes, body, ZSTD_LEVEL),
+        }
+        .map_err(|code| std::io::Error::other(zstd::zstd_safe::get_error_name(code)))
+    })?;
+    bytes.shrink_to_fit();
+    Ok(bytes)
+}
+
+/// The bytes `pack` was given back, with the raw dictionary it used.
+pub(super) fn unpack(bytes: &[u8], dict: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    match dict {
+        Some(d) => zstd::stream::Decoder::with_dictionary(bytes, d)?.read_to_end(&mut out)?,
+        None => zstd::stream::Decoder::new(bytes)?.read_to_end(&mut out)?,
+    };
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(n: u32) -> Vec<u8> {
+        format!(
+            "<!DOCTYPE html><html><head><title>Announcement {n}</title></head><body>\
+             <nav>Home | Policies | Announcements | Contact</nav><main><h1>No. {n}</h1>\
+             <table><tr><td>1E902.a</td><td>Technologies for rare-earth mining {n}</td></tr>\
+             </table></main><footer>Ministry of Commerce, all rights reserved</footer></body></html>"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_page_comes_back_byte_for_byte_with_and_without_a_dictionary() {
+        let dict = Arc::new(Dictionary::new(page(1)));
+        for d in [None, Some(dict.clone())] {
+            let body = page(2);
+            let packed = pack(&body, d.clone()).unwrap();
+            assert_eq!(packed.sha256, sha256_hex(&body));
+            let raw = d.as_ref().map(|d| d.raw.as_slice());
+            assert_eq!(unpack(&packed.bytes, raw).unwrap(), body);
+        }
+    }
+
+    #[test]
+    fn a_sibling_page_compresses_far_better_against_the_dictionary() {
+        let dict = Arc::new(Dictionary::new(page(1)));
+        let alone = pack(&page(2), None).unwrap().bytes.len();
+        let against = pack(&page(2), Some(dict)).unwrap().bytes.len();
+        assert!(against * 3 < alone, "{against} vs {alone} bytes");
+    }
+
+    #[test]
+    fn bytes_packed_against_a_dictionary_do_not_unpack_without_it() {
+        let dict = Arc::new(Dictionary::new(page(1)));
+        let packed = pack(&page(2), Some(dict)).unwrap();
+        assert_ne!(unpack(&packed.bytes, None).ok(), Some(page(2)));
+    }
+}
