@@ -8,7 +8,9 @@ use serde_json::json;
 use crate::diff;
 use crate::extract::ExtractError;
 use crate::model::{Announcement, ControlEntry, Relation};
-use crate::store::{KnownAnnouncement, NewChange, RecordedPage, StoreError, StoredEntry, Tx};
+use crate::store::{
+    Evidence, KnownAnnouncement, NewChange, RecordedPage, StoreError, StoredEntry, Tx,
+};
 
 /// What applying a version did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +59,7 @@ pub fn apply(
                 announcement: &a.key,
                 before: Some(json!({ "url": basis })),
                 after: Some(json!({ "url": url, "differences": differences })),
-                url: Some(url),
-                sha256: Some(&page.sha256),
+                evidence: Evidence::Snapshot(page.snapshot),
                 observed_at: now,
             })?;
             return Ok(Applied::Recorded { changes: 1 });
@@ -121,8 +122,7 @@ pub fn apply(
             announcement: &a.key,
             before,
             after,
-            url: Some(url),
-            sha256: Some(&page.sha256),
+            evidence: Evidence::Snapshot(page.snapshot),
             observed_at: now,
         })
     };
@@ -163,7 +163,7 @@ pub fn apply(
         None => Vec::new(),
     };
     if versions.last().is_none_or(|v| v.text != a.text) {
-        let n = tx.add_text_version(&a.key, page.snapshot, &page.sha256, url, &a.text, now)?;
+        let n = tx.add_text_version(&a.key, page, &a.text, now)?;
         if let Some(last) = versions.last() {
             let changed_lines = diff::text_diff(&last.text, &a.text)
                 .into_iter()

@@ -22,7 +22,8 @@ use crate::fetch::robots::Robots;
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::DbHandle;
 use crate::store::{
-    Dictionary, Packed, PageRole, PageVersion, RecordedPage, StoreError, StoredPage, Tx, pack,
+    Dictionary, Evidence, Packed, PageRole, PageVersion, RecordedPage, StoreError, StoredPage, Tx,
+    pack,
 };
 use ingest::Applied;
 
@@ -380,8 +381,7 @@ impl Checker {
                             "error": e,
                             "last_success": last_success,
                         })),
-                        url: None,
-                        sha256: None,
+                        evidence: Evidence::None,
                         observed_at: &now,
                     })?;
                 }
@@ -707,6 +707,7 @@ enum Recorded {
         snapshot: i64,
         sha256: String,
         result: PageResult,
+        dictionary: Option<(i64, Arc<Dictionary>)>,
     },
     Failed(String),
 }
@@ -733,6 +734,7 @@ fn record_fetch(
                 snapshot: rec.snapshot,
                 sha256: rec.sha256,
                 result: PageResult::Unchanged { fetched: false },
+                dictionary: None,
             },
             None => {
                 let reason = "304 Not Modified for a page with no stored version".to_string();
@@ -750,6 +752,7 @@ fn record_fetch(
                 } else {
                     PageResult::Unchanged { fetched: true }
                 },
+                dictionary: rec.dictionary,
             }
         }
     })
@@ -862,6 +865,10 @@ fn observe_in(
         ));
     }
 
+    let dictionary = match &article {
+        Recorded::Page { dictionary, .. } => dictionary.clone(),
+        Recorded::Failed(_) => None,
+    };
     let article = match (fresh, &article) {
         (
             Some((final_url, body, content_type)),
@@ -928,6 +935,7 @@ fn observe_in(
         snapshot: article.snapshot,
         sha256: article.sha256.clone(),
         new_version: article_new,
+        dictionary,
     };
     match ingest::apply(tx, url, &rec, &extracted.announcement, now)? {
         Applied::Recorded { changes } => Ok(PageResult::NewVersion { changes }),

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::clock::format_time;
 use crate::diff::list::{Selected, Timeline};
 use crate::model::legal_date;
-use crate::store::{EntryStatus, NewChange, StoreError, Tx};
+use crate::store::{EntryStatus, Evidence, NewChange, StoreError, Tx};
 
 /// The change kind for a status transition.
 pub const STATUS_CHANGED: &str = "status-changed";
@@ -111,8 +111,7 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
                         "until": before.until,
                     })),
                     after: Some(after_json(s, *as_of)),
-                    url: url.as_deref(),
-                    sha256: None,
+                    evidence: url.as_deref().map_or(Evidence::None, Evidence::Url),
                     observed_at: &observed_at,
                 })?;
                 changes += 1;

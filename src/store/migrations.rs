@@ -160,6 +160,20 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE snapshot ADD COLUMN dict INTEGER REFERENCES zdict(id);  -- NULL: plain zstd
     "#,
+    // 5: a change points at the snapshot that shows it instead of repeating its URL and hash
+    // (a hundred bytes on each of thousands of rows). `url` stays for changes with no snapshot
+    // (status changes), `sha256` for rows recorded before, should one have no snapshot.
+    r#"
+    ALTER TABLE change ADD COLUMN snapshot INTEGER REFERENCES snapshot(id);
+    UPDATE change SET snapshot = (SELECT s.id FROM snapshot s
+                                  WHERE s.url = change.url AND s.sha256 = change.sha256)
+     WHERE sha256 IS NOT NULL;
+    UPDATE change SET url = NULL, sha256 = NULL WHERE snapshot IS NOT NULL;
+    -- A text version's URL and hash were its snapshot's; its text may use the dictionary.
+    ALTER TABLE announcement_version DROP COLUMN sha256;
+    ALTER TABLE announcement_version DROP COLUMN url;
+    ALTER TABLE announcement_version ADD COLUMN dict INTEGER REFERENCES zdict(id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -192,5 +206,76 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn version_5_reads_url_and_hash_from_the_snapshot_and_loses_none() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("old.db");
+        {
+            // A database as version 4 left it: changes and text versions carry URL and hash.
+            let mut conn = Connection::open(&path).unwrap();
+            let tx = conn.transaction().unwrap();
+            for sql in &MIGRATIONS[..4] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 4).unwrap();
+            let text = zstd::bulk::compress(b"Announcement No. 62", 3).unwrap();
+            tx.execute_batch(
+                "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
+                                       first_seen, last_seen)
+                 VALUES (7, 'https://example.gov/a.html', 'aaaa', 'https://example.gov/a.html',
+                         200, '[]', x'', 0, 't', 't');
+                 INSERT INTO announcement (key, authorities, year, number, title, effective,
+                                           snapshot, first_seen, updated)
+                 VALUES ('MOFCOM-2025-62', '[]', 2025, 62, 'No. 62', '[]', 7, 't', 't');
+                 INSERT INTO change (uid, kind, announcement, url, sha256, observed_at)
+                 VALUES ('c1', 'published', 'MOFCOM-2025-62', 'https://example.gov/a.html',
+                         'aaaa', '2025-10-09T00:00:00Z'),
+                        ('c2', 'in-force', 'MOFCOM-2025-62', 'https://example.gov/a.html',
+                         NULL, '2025-10-10T00:00:00Z'),
+                        ('c3', 'published', 'MOFCOM-2025-62', 'https://example.gov/gone.html',
+                         'bbbb', '2025-10-11T00:00:00Z');",
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO announcement_version (announcement, version, snapshot, sha256, url,
+                                                  text, observed_at)
+                 VALUES ('MOFCOM-2025-62', 1, 7, 'aaaa', 'https://example.gov/a.html', ?1, 't')",
+                [text],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let store = crate::store::Store::open(&path).unwrap();
+        let seen: Vec<_> = store
+            .changes(None, None)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.uid, c.url, c.sha256))
+            .collect();
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            seen,
+            [
+                (
+                    "c1".into(),
+                    some("https://example.gov/a.html"),
+                    some("aaaa")
+                ),
+                ("c2".into(), some("https://example.gov/a.html"), None),
+                // No snapshot has these: they stay on the row.
+                (
+                    "c3".into(),
+                    some("https://example.gov/gone.html"),
+                    some("bbbb")
+                ),
+            ]
+        );
+        let v = &store.text_versions("MOFCOM-2025-62").unwrap()[0];
+        assert_eq!(
+            (v.url.as_str(), v.sha256.as_str(), v.text.as_str()),
+            ("https://example.gov/a.html", "aaaa", "Announcement No. 62")
+        );
     }
 }

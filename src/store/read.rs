@@ -240,8 +240,10 @@ pub struct TextVersion {
 
 pub(super) fn text_versions(conn: &Connection, key: &str) -> Result<Vec<TextVersion>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT version, sha256, url, text, observed_at FROM announcement_version
-         WHERE announcement = ?1 ORDER BY version",
+        "SELECT v.version, s.sha256, s.url, v.text, v.observed_at, z.body
+         FROM announcement_version v JOIN snapshot s ON s.id = v.snapshot
+         LEFT JOIN zdict z ON z.id = v.dict
+         WHERE v.announcement = ?1 ORDER BY v.version",
     )?;
     let rows = stmt.query_map([key], |r| {
         Ok((
@@ -250,16 +252,18 @@ pub(super) fn text_versions(conn: &Connection, key: &str) -> Result<Vec<TextVers
             r.get::<_, String>(2)?,
             r.get::<_, Vec<u8>>(3)?,
             r.get::<_, String>(4)?,
+            r.get::<_, Option<Vec<u8>>>(5)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (version, sha256, url, text, observed_at) = row?;
+        let (version, sha256, url, text, observed_at, dict) = row?;
+        let dict = dict.map(|d| evidence::unpack(&d, None)).transpose()?;
         out.push(TextVersion {
             version,
             sha256,
             url,
-            text: String::from_utf8_lossy(&zstd::stream::decode_all(&text[..])?).into_owned(),
+            text: String::from_utf8_lossy(&evidence::unpack(&text, dict.as_deref())?).into_owned(),
             observed_at,
         });
     }
@@ -456,9 +460,11 @@ impl Store {
         until: Option<&str>,
     ) -> Result<Vec<ChangeRecord>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, kind, regime, code, announcement, before, after, url, sha256, observed_at, uid
-             FROM change WHERE (?1 IS NULL OR observed_at >= ?1) AND (?2 IS NULL OR observed_at <= ?2)
-             ORDER BY id",
+            "SELECT c.id, c.kind, c.regime, c.code, c.announcement, c.before, c.after,
+                    COALESCE(s.url, c.url), COALESCE(s.sha256, c.sha256), c.observed_at, c.uid
+             FROM change c LEFT JOIN snapshot s ON s.id = c.snapshot
+             WHERE (?1 IS NULL OR c.observed_at >= ?1) AND (?2 IS NULL OR c.observed_at <= ?2)
+             ORDER BY c.id",
         )?;
         let rows = stmt.query_map(params![since, until], |r| {
             let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());

@@ -4,6 +4,8 @@ use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
 use super::evidence::{self, Dictionary, Packed};
 use super::read::{self, KnownAnnouncement, StoredEntry};
 use super::{Headers, StoreError, Tx};
@@ -45,6 +47,9 @@ pub struct RecordedPage {
     pub sha256: String,
     /// False when the bytes equal the page's current version (a 304, or a 200 with the same body).
     pub new_version: bool,
+    /// The dictionary the new snapshot was compressed against (and its row): what is read from
+    /// the page is compressed against it too.
+    pub dictionary: Option<(i64, Arc<Dictionary>)>,
 }
 
 /// What a page pointed at before an observation.
@@ -64,9 +69,17 @@ pub struct NewChange<'a> {
     pub announcement: &'a str,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
-    pub url: Option<&'a str>,
-    pub sha256: Option<&'a str>,
+    /// The page that shows the change: its snapshot when there is one (URL and hash are read
+    /// from it), else only a URL (a status change points at the announcement that caused it).
+    pub evidence: Evidence<'a>,
     pub observed_at: &'a str,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Evidence<'a> {
+    None,
+    Url(&'a str),
+    Snapshot(i64),
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -111,6 +124,7 @@ impl Tx<'_> {
             None => sha256_hex(version.body),
         };
         let current = self.current_version(url)?;
+        let mut dictionary = None;
         let (snapshot, new_version) = match current {
             Some((id, ref current_sha)) if *current_sha == sha => {
                 self.run(
@@ -140,7 +154,11 @@ impl Tx<'_> {
                             Some(p) => (
                                 std::borrow::Cow::Borrowed(&p.bytes[..]),
                                 match &p.dict {
-                                    Some(d) => Some(self.dictionary_id(source, d, now)?),
+                                    Some(d) => {
+                                        let id = self.dictionary_id(source, d, now)?;
+                                        dictionary = Some((id, d.clone()));
+                                        Some(id)
+                                    }
                                     None => None,
                                 },
                             ),
@@ -188,6 +206,7 @@ impl Tx<'_> {
             snapshot,
             sha256: sha,
             new_version,
+            dictionary,
         })
     }
 
@@ -259,6 +278,7 @@ impl Tx<'_> {
             snapshot: id,
             sha256: sha,
             new_version: false,
+            dictionary: None,
         }))
     }
 
@@ -358,9 +378,7 @@ impl Tx<'_> {
     pub fn add_text_version(
         &self,
         key: &str,
-        snapshot: i64,
-        sha256: &str,
-        url: &str,
+        page: &RecordedPage,
         text: &str,
         now: &str,
     ) -> Result<i64, StoreError> {
@@ -370,15 +388,16 @@ impl Tx<'_> {
                 "SELECT COALESCE(MAX(version), 0) + 1 FROM announcement_version WHERE announcement = ?1",
             )?
             .query_row([key], |r| r.get(0))?;
-        // Kept compressed: the text of every version of every announcement is the bulk of the
-        // store otherwise.
-        let text = compress(text.as_bytes())?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO announcement_version (announcement, version, snapshot, sha256, url, text, observed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![key, version, snapshot, sha256, url, text, now])?;
+        // Kept compressed, against the page's dictionary when it has one (the text's words are
+        // in the page it was read from): the text of every version of every announcement is
+        // the bulk of the store otherwise.
+        let dict = page.dictionary.as_ref();
+        let text = evidence::compress(text.as_bytes(), dict.map(|(_, d)| &**d))?;
+        self.run(
+            "INSERT INTO announcement_version (announcement, version, snapshot, text, observed_at, dict)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key, version, page.snapshot, text, now, dict.map(|(id, _)| *id)],
+        )?;
         Ok(version)
     }
 
@@ -576,7 +595,7 @@ impl Tx<'_> {
         let uid = format!("c{}", &sha256_hex(identity.as_bytes())[..15]);
         self.tx
             .prepare_cached(
-                "INSERT INTO change (uid, kind, regime, code, announcement, before, after, url, sha256, observed_at)
+                "INSERT INTO change (uid, kind, regime, code, announcement, before, after, url, snapshot, observed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (uid) DO NOTHING",
             )?
@@ -588,8 +607,14 @@ impl Tx<'_> {
                 c.announcement,
                 before,
                 after,
-                c.url,
-                c.sha256,
+                match c.evidence {
+                    Evidence::Url(u) => Some(u),
+                    _ => None,
+                },
+                match c.evidence {
+                    Evidence::Snapshot(id) => Some(id),
+                    _ => None,
+                },
                 c.observed_at
             ],
         )?;
