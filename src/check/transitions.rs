@@ -17,7 +17,45 @@ pub const STATUS_CHANGED: &str = "status-changed";
 
 /// Records every listed code whose status differs from the last one recorded; returns how many.
 /// A code seen for the first time is only remembered: its `added` change already reports it.
+///
+/// Statuses are a function of the announcements and the date alone, so when neither changed
+/// since the last pass (the same list generation, the same day in every regime) there is nothing
+/// to compare: an unchanged re-check skips the pass, the larger part of its work.
 pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let generation = tx.meta("list_generation")?.unwrap_or_default();
+    let last: Option<PassStamp> = tx
+        .meta(STATUS_PASS)?
+        .and_then(|s| serde_json::from_str(&s).ok());
+    if let Some(last) = last
+        && last.generation == generation
+        && last.as_of.iter().all(|(r, d)| legal_date(now, r) == *d)
+    {
+        return Ok(0);
+    }
+    let changes = pass(tx, now)?;
+    let as_of = tx
+        .regimes()?
+        .into_iter()
+        .map(|r| {
+            let d = legal_date(now, &r);
+            (r, d)
+        })
+        .collect();
+    let stamp = PassStamp { generation, as_of };
+    tx.set_meta(STATUS_PASS, &serde_json::to_string(&stamp)?)?;
+    Ok(changes)
+}
+
+const STATUS_PASS: &str = "status_pass";
+
+/// What the last status pass ran for.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PassStamp {
+    generation: String,
+    as_of: std::collections::BTreeMap<String, NaiveDate>,
+}
+
+fn pass(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let observed_at = format_time(now);
     let announcements: HashMap<String, _> = tx
         .announcement_heads()?

@@ -174,6 +174,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE announcement_version DROP COLUMN url;
     ALTER TABLE announcement_version ADD COLUMN dict INTEGER REFERENCES zdict(id);
     "#,
+    // 6: small facts about the store itself: `list_generation` counts writes of announcements
+    // (their entries, dates and relations); `status_pass` is the generation and dates the last
+    // status pass ran for, so that a check which changed nothing on the same day skips it.
+    r#"
+    CREATE TABLE meta (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -469,6 +469,31 @@ impl Tx<'_> {
         read::current_entry(&self.tx, regime, code)
     }
 
+    /// The regimes any entry belongs to.
+    pub fn regimes(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT DISTINCT regime FROM entry")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A fact about the store (see migration 6).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .one("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.run(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
     /// The row of a source's compression dictionary, stored the first time a page uses it.
     fn dictionary_id(&self, source: &str, d: &Dictionary, now: &str) -> Result<i64, StoreError> {
         let known = self
@@ -529,6 +554,11 @@ impl Tx<'_> {
                 snapshot,
                 now
             ],
+        )?;
+        self.run(
+            "INSERT INTO meta (key, value) VALUES ('list_generation', '1')
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+            [],
         )?;
         self.run("DELETE FROM entry WHERE announcement = ?1", [&a.key])?;
         self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;

@@ -180,3 +180,38 @@ fn a_repeal_takes_effect_on_its_date_and_compare_shows_it() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_date_passing_is_recorded_by_the_next_check_and_only_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    layer(tmp.path(), "2025-04-04", &[P23]);
+    layer(tmp.path(), "2026-01-20", &[P3, P23]);
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    site.at("2025-04-04");
+    ws.check("2025-04-04T02:00:00Z");
+    site.at("2026-01-20");
+    ws.check("2026-01-20T02:00:00Z");
+    // (The fixture's second source has no pages: its failures are changes of their own.)
+    let changes = |s: &Value| s["status_changes"].as_u64().unwrap();
+
+    // The same day, nothing new on the site: nothing to record.
+    let (_, same_day) = ws.check("2026-01-20T09:00:00Z");
+    assert_eq!(changes(&same_day), 0, "{same_day:#}");
+    // 1 March (Beijing): the repeal and the holmium items take effect with no page changing.
+    let (_, march) = ws.check("2026-03-01T02:00:00Z");
+    assert_eq!(changes(&march), 18, "{march:#}");
+    let (_, again) = ws.check("2026-03-01T03:00:00Z");
+    assert_eq!(changes(&again), 0, "{again:#}");
+    let log = ws.json(
+        "2026-03-01T03:00:00Z",
+        &["changes", "--since", "2026-02-01", "--format", "json"],
+    );
+    let log: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "status-changed")
+        .collect();
+    assert_eq!(log.len(), 18, "recorded once: {log:#?}");
+}
