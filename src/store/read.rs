@@ -151,15 +151,66 @@ pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPag
     }))
 }
 
-/// Every announcement without its entries (see [`read_announcement`]).
+/// Every announcement without its entries (see [`read_announcement`]), in issue order. Three
+/// queries, whatever the number of announcements: the status pass reads them on every check
+/// that changed something, and a query per announcement was most of its time.
 pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
-    let keys: Vec<String> = conn
-        .prepare("SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    keys.iter()
-        .filter_map(|k| read_announcement(conn, k, false).transpose())
-        .collect()
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, authorities, year, number, title, issued, effective, first_seen, snapshot
+         FROM announcement ORDER BY issued IS NULL, issued, year, number, key",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        out.push(KnownAnnouncement {
+            key: r.get(0)?,
+            authorities: serde_json::from_str(&r.get::<_, String>(1)?)?,
+            year: r.get(2)?,
+            number: r.get::<_, i64>(3)? as u32,
+            title: r.get(4)?,
+            issued: date(r.get(5)?),
+            effective: serde_json::from_str(&r.get::<_, String>(6)?)?,
+            entries: Vec::new(),
+            relations: Vec::new(),
+            urls: Vec::new(),
+            first_seen: r.get(7)?,
+            snapshot: r.get(8)?,
+        });
+    }
+    let index: HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.key.clone(), i))
+        .collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT announcement, kind, target, from_date, until_date, scope FROM relation
+         ORDER BY announcement, position",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let Some(&i) = index.get(&r.get::<_, String>(0)?) else {
+            continue;
+        };
+        if let Some(kind) = RelationKind::parse(&r.get::<_, String>(1)?) {
+            out[i].relations.push(Relation {
+                kind,
+                target: r.get(2).unwrap_or_default(),
+                from: date(r.get(3).unwrap_or_default()),
+                until: date(r.get(4).unwrap_or_default()),
+                scope: r.get(5).unwrap_or_default(),
+            });
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT announcement, url FROM announcement_url ORDER BY announcement, first_seen, url",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
+            out[i].urls.push(r.get(1)?);
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn announcements(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
