@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::clock::format_time;
 use crate::diff::list::{Selected, Timeline};
 use crate::model::legal_date;
-use crate::store::{EntryStatus, Evidence, NewChange, StoreError, Tx};
+use crate::store::{EntryStatus, Evidence, NewChange, STATUS_PASS, StoreError, Tx};
 
 /// The change kind for a status transition.
 pub const STATUS_CHANGED: &str = "status-changed";
@@ -18,21 +18,24 @@ pub const STATUS_CHANGED: &str = "status-changed";
 /// Records every listed code whose status differs from the last one recorded; returns how many.
 /// A code seen for the first time is only remembered: its `added` change already reports it.
 ///
-/// Statuses are a function of the announcements and the date alone, so when neither changed
-/// since the last pass (the same list generation, the same day in every regime) there is nothing
-/// to compare: an unchanged re-check skips the pass, the larger part of its work.
+/// Statuses are a function of the announcements and the date alone. On the day of the last pass
+/// only the codes announcements written since could move (`status_dirty`, kept by the store) are
+/// compared — none, on a check that changed nothing; when the day moved, all are.
 pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let generation = tx.meta("list_generation")?.unwrap_or_default();
     let last: Option<PassStamp> = tx
         .meta(STATUS_PASS)?
         .and_then(|s| serde_json::from_str(&s).ok());
-    if let Some(last) = last
-        && last.generation == generation
-        && last.as_of.iter().all(|(r, d)| legal_date(now, r) == *d)
-    {
-        return Ok(0);
-    }
-    let changes = pass(tx, now)?;
+    let same_day = last.is_some_and(|l| l.as_of.iter().all(|(r, d)| legal_date(now, r) == *d));
+    let changes = if same_day {
+        let dirty = tx.dirty_codes()?;
+        if dirty.is_empty() {
+            return Ok(0);
+        }
+        pass(tx, now, Some(&dirty))?
+    } else {
+        pass(tx, now, None)?
+    };
+    tx.clear_dirty()?;
     let as_of = tx
         .regimes()?
         .into_iter()
@@ -41,21 +44,23 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
             (r, d)
         })
         .collect();
-    let stamp = PassStamp { generation, as_of };
-    tx.set_meta(STATUS_PASS, &serde_json::to_string(&stamp)?)?;
+    tx.set_meta(STATUS_PASS, &serde_json::to_string(&PassStamp { as_of })?)?;
     Ok(changes)
 }
 
-const STATUS_PASS: &str = "status_pass";
-
-/// What the last status pass ran for.
+/// The day in each regime the last status pass ran for.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PassStamp {
-    generation: String,
     as_of: std::collections::BTreeMap<String, NaiveDate>,
 }
 
-fn pass(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
+/// Compares the list as of `now` with the recorded statuses, for every code or only `only`
+/// (sorted by regime and code).
+fn pass(
+    tx: &Tx<'_>,
+    now: DateTime<Utc>,
+    only: Option<&[(String, String)]>,
+) -> Result<usize, StoreError> {
     let observed_at = format_time(now);
     let announcements: HashMap<String, _> = tx
         .announcement_heads()?
@@ -63,7 +68,16 @@ fn pass(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
         .map(|a| (a.key.clone(), a))
         .collect();
     // Ordered by regime, then code: each regime's entries are one slice.
-    let entries = tx.all_entries()?;
+    let entries = match only {
+        None => tx.all_entries()?,
+        Some(_) => tx.dirty_entries()?,
+    };
+    let considered = |regime: &str, code: &str| {
+        only.is_none_or(|o| {
+            o.binary_search_by(|(r, c)| (r.as_str(), c.as_str()).cmp(&(regime, code)))
+                .is_ok()
+        })
+    };
     let timeline = Timeline::new(&announcements);
 
     // The list as of today in each regime's time zone, in (regime, code) order.
@@ -98,6 +112,9 @@ fn pass(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut diffs: Vec<Diff> = Vec::new();
     let mut i = 0;
     tx.each_entry_status(|st| {
+        if !considered(&st.regime, &st.code) {
+            return Ok(());
+        }
         let recorded = (st.regime.as_str(), st.code.as_str());
         while i < selected.len() && key(&selected[i].1) < recorded {
             diffs.push(Diff::New(i));

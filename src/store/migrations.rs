@@ -174,13 +174,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE announcement_version DROP COLUMN url;
     ALTER TABLE announcement_version ADD COLUMN dict INTEGER REFERENCES zdict(id);
     "#,
-    // 6: small facts about the store itself: `list_generation` counts writes of announcements
-    // (their entries, dates and relations); `status_pass` is the generation and dates the last
-    // status pass ran for, so that a check which changed nothing on the same day skips it.
+    // 6: what the status pass needs to do only what changed: `meta` holds small facts about the
+    // store (`status_pass`: the dates the last pass ran for), `status_dirty` the codes whose status
+    // may have moved since (those of announcements written since, and of the announcements their
+    // relations act on).
     r#"
     CREATE TABLE meta (
         key    TEXT PRIMARY KEY,
         value  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE status_dirty (
+        regime TEXT NOT NULL,
+        code   TEXT NOT NULL,
+        PRIMARY KEY (regime, code)
     ) WITHOUT ROWID;
     "#,
 ];

@@ -23,7 +23,9 @@ pub use read::{
     ChangeRecord, Delivery, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
     TextVersion, Validators,
 };
-pub use write::{Evidence, NewChange, PageRole, PageState, PageVersion, RecordedPage, sha256_hex};
+pub use write::{
+    Evidence, NewChange, PageRole, PageState, PageVersion, RecordedPage, STATUS_PASS, sha256_hex,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

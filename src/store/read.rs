@@ -239,6 +239,23 @@ pub(super) fn all_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreEr
     .collect()
 }
 
+pub(super) fn dirty_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause
+         FROM status_dirty d JOIN entry e ON e.regime = d.regime AND e.code = d.code
+         ORDER BY e.regime, e.code, e.announcement",
+    )?;
+    let rows = stmt.query_map([], entry_from_row)?;
+    rows.map(|r| {
+        r.map(|(entry, announcement)| StoredEntry {
+            entry,
+            announcement,
+        })
+        .map_err(StoreError::from)
+    })
+    .collect()
+}
+
 /// The status a listed code was last recorded in, so that a transition is recorded once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryStatus {

@@ -86,8 +86,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// zstd level for stored pages and texts: 3 compresses a typical announcement page to within a
-/// few percent of level 9 at a fraction of the CPU (`bench/run_regwatch.sh`).
+/// The `meta` key of the last status pass's stamp (see `check::transitions`).
+pub const STATUS_PASS: &str = "status_pass";
+
 fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     evidence::compress(bytes, None)
 }
@@ -555,11 +556,13 @@ impl Tx<'_> {
                 now
             ],
         )?;
-        self.run(
-            "INSERT INTO meta (key, value) VALUES ('list_generation', '1')
-             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
-            [],
-        )?;
+        // The codes this version may move, before and after: its own, and those of the
+        // announcements its relations act on. Not needed before the first status pass, which
+        // reads everything (and a first check writes thousands of entries).
+        let dirty = self.meta(STATUS_PASS)?.is_some();
+        if dirty {
+            self.mark_dirty(&a.key)?;
+        }
         self.run("DELETE FROM entry WHERE announcement = ?1", [&a.key])?;
         self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
         {
@@ -595,7 +598,44 @@ impl Tx<'_> {
                 ])?;
             }
         }
+        if dirty {
+            self.mark_dirty(&a.key)?;
+        }
         self.add_url(&a.key, url, now)
+    }
+
+    fn mark_dirty(&self, key: &str) -> Result<(), StoreError> {
+        self.run(
+            "INSERT OR IGNORE INTO status_dirty (regime, code)
+             SELECT regime, code FROM entry WHERE announcement = ?1",
+            [key],
+        )?;
+        self.run(
+            "INSERT OR IGNORE INTO status_dirty (regime, code)
+             SELECT e.regime, e.code FROM relation r JOIN entry e ON e.announcement = r.target
+             WHERE r.announcement = ?1",
+            [key],
+        )?;
+        Ok(())
+    }
+
+    /// The codes whose status may have moved since the last pass, in (regime, code) order.
+    pub fn dirty_codes(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT regime, code FROM status_dirty ORDER BY regime, code")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The entries listing the dirty codes, ordered as [`Tx::all_entries`].
+    pub fn dirty_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
+        read::dirty_entries(&self.tx)
+    }
+
+    pub fn clear_dirty(&self) -> Result<(), StoreError> {
+        self.run("DELETE FROM status_dirty", [])?;
+        Ok(())
     }
 
     pub fn add_url(&self, key: &str, url: &str, now: &str) -> Result<(), StoreError> {

@@ -215,3 +215,32 @@ fn a_date_passing_is_recorded_by_the_next_check_and_only_once() {
         .collect();
     assert_eq!(log.len(), 18, "recorded once: {log:#?}");
 }
+
+#[test]
+fn a_suspension_read_later_the_same_day_moves_the_status_of_what_it_suspends() {
+    let tmp = tempfile::tempdir().unwrap();
+    layer(tmp.path(), "2024-12-03", &[P46]);
+    layer(tmp.path(), "2025-11-09", &[P72, P46]);
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    // 2025-11-09: first No. 46 alone, then, the same day, No. 72 suspending its clause 二.
+    site.at("2024-12-03");
+    ws.check("2025-11-09T01:00:00Z");
+    site.at("2025-11-09");
+    let (_, later) = ws.check("2025-11-09T08:00:00Z");
+    assert_eq!(later["status_changes"], 1, "{later:#}");
+    let (_, next_day) = ws.check("2025-11-10T08:00:00Z");
+    assert_eq!(next_day["status_changes"], 0, "{next_day:#}");
+
+    let log = ws.json("2025-11-10T08:00:00Z", &["changes", "--format", "json"]);
+    let moved: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "status-changed")
+        .collect();
+    assert_eq!(moved.len(), 1, "{moved:#?}");
+    assert_eq!(moved[0]["code"], "MOFCOM-2024-46#m2");
+    assert_eq!(moved[0]["after"]["status"], "suspended");
+    assert_eq!(moved[0]["after"]["status_by"], "MOFCOM-2025-72");
+}
