@@ -245,13 +245,14 @@ impl Checker {
         // The index, and for a paginated source its next pages, up to `max_pages`.
         let mut next = (!matches!(reader, Reader::Page { .. })).then(|| index_url.clone());
         let mut visited: Vec<Url> = Vec::new();
+        let mut seen: std::collections::HashSet<Url> = links.iter().cloned().collect();
         while let Some(url) = next.take() {
             visited.push(url.clone());
             match self.index_links(source, &reader, &url, &validators).await? {
                 Ok((found, more, result)) => {
                     count(&mut outcome, &result);
                     for l in found {
-                        if !links.contains(&l) {
+                        if seen.insert(l.clone()) {
                             links.push(l);
                         }
                     }

@@ -139,6 +139,7 @@ pub fn index(base: &Url, html: &str) -> Result<Vec<IndexLink>, ExtractError> {
     let doc = Html::parse_document(html);
     let anchors = Selector::parse("a[href]").expect("static selector");
     let mut links: Vec<IndexLink> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for a in doc.select(&anchors) {
         let text = normalise(&a.text().collect::<String>());
         let title = a
@@ -155,7 +156,7 @@ pub fn index(base: &Url, html: &str) -> Result<Vec<IndexLink>, ExtractError> {
         let Some(url) = super::link_target(base, a) else {
             continue;
         };
-        if links.iter().any(|l| l.url == url) {
+        if !seen.insert(url.clone()) {
             continue;
         }
         links.push(IndexLink { url, title });
