@@ -228,7 +228,12 @@ pub(super) fn all_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreEr
         "SELECT announcement, regime, code, description, item_type, hs_codes, clause FROM entry
          ORDER BY regime, code, announcement",
     )?;
-    let rows = stmt.query_map([], entry_from_row)?;
+    stored_entries(stmt.query_map([], entry_from_row)?)
+}
+
+fn stored_entries(
+    rows: impl Iterator<Item = rusqlite::Result<(ControlEntry, String)>>,
+) -> Result<Vec<StoredEntry>, StoreError> {
     rows.map(|r| {
         r.map(|(entry, announcement)| StoredEntry {
             entry,
@@ -245,15 +250,7 @@ pub(super) fn dirty_entries(conn: &Connection) -> Result<Vec<StoredEntry>, Store
          FROM status_dirty d JOIN entry e ON e.regime = d.regime AND e.code = d.code
          ORDER BY e.regime, e.code, e.announcement",
     )?;
-    let rows = stmt.query_map([], entry_from_row)?;
-    rows.map(|r| {
-        r.map(|(entry, announcement)| StoredEntry {
-            entry,
-            announcement,
-        })
-        .map_err(StoreError::from)
-    })
-    .collect()
+    stored_entries(stmt.query_map([], entry_from_row)?)
 }
 
 /// The status a listed code was last recorded in, so that a transition is recorded once.
