@@ -26,6 +26,18 @@ TOOLS=${TOOLS:-regwatch minclient urlwatch changedetection}
 REGWATCH=${REGWATCH:-$REPO/target/release/regwatch}
 MINCLIENT=${MINCLIENT:-$REPO/target/release/examples/minclient}
 RUN=$PEERS/run/compare-$N-$WORKERS
+need() { command -v "$1" >/dev/null || [ -x "$1" ] || { echo "compare.sh: $1 not found: $2" >&2; exit 1; }; }
+need nginx "apt-get install nginx-light"
+need /usr/bin/time "apt-get install time"
+for tool in $TOOLS; do
+  case $tool in
+    regwatch) need "$REGWATCH" "cargo build --release" ;;
+    minclient) need "$MINCLIENT" "cargo build --release --example minclient" ;;
+    urlwatch) need "$PEERS/urlwatch/bin/python" "bash $PEERS_DIR/setup.sh" ;;
+    changedetection) need "$PEERS/cdio/bin/changedetection.io" "bash $PEERS_DIR/setup.sh" ;;
+    *) echo "compare.sh: unknown tool $tool (regwatch, minclient, urlwatch, changedetection)" >&2; exit 1 ;;
+  esac
+done
 rm -rf "$RUN"; mkdir -p "$RUN"
 
 # --- the site: static files + nginx -------------------------------------------------------
