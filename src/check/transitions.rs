@@ -26,15 +26,10 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
         .meta(STATUS_PASS)?
         .and_then(|s| serde_json::from_str(&s).ok());
     let same_day = last.is_some_and(|l| l.as_of.iter().all(|(r, d)| legal_date(now, r) == *d));
-    let changes = if same_day {
-        let dirty = tx.dirty_codes()?;
-        if dirty.is_empty() {
-            return Ok(0);
-        }
-        pass(tx, now, Some(&dirty))?
-    } else {
-        pass(tx, now, None)?
-    };
+    if same_day && !tx.any_dirty()? {
+        return Ok(0);
+    }
+    let changes = pass(tx, now, same_day)?;
     tx.clear_dirty()?;
     let as_of = tx
         .regimes()?
@@ -54,13 +49,9 @@ struct PassStamp {
     as_of: std::collections::BTreeMap<String, NaiveDate>,
 }
 
-/// Compares the list as of `now` with the recorded statuses, for every code or only `only`
-/// (sorted by regime and code).
-fn pass(
-    tx: &Tx<'_>,
-    now: DateTime<Utc>,
-    only: Option<&[(String, String)]>,
-) -> Result<usize, StoreError> {
+/// Compares the list as of `now` with the recorded statuses, for every code or only the dirty
+/// ones.
+fn pass(tx: &Tx<'_>, now: DateTime<Utc>, only_dirty: bool) -> Result<usize, StoreError> {
     let observed_at = format_time(now);
     let announcements: HashMap<String, _> = tx
         .announcement_heads()?
@@ -68,15 +59,9 @@ fn pass(
         .map(|a| (a.key.clone(), a))
         .collect();
     // Ordered by regime, then code: each regime's entries are one slice.
-    let entries = match only {
-        None => tx.all_entries()?,
-        Some(_) => tx.dirty_entries()?,
-    };
-    let considered = |regime: &str, code: &str| {
-        only.is_none_or(|o| {
-            o.binary_search_by(|(r, c)| (r.as_str(), c.as_str()).cmp(&(regime, code)))
-                .is_ok()
-        })
+    let entries = match only_dirty {
+        false => tx.all_entries()?,
+        true => tx.dirty_entries()?,
     };
     let timeline = Timeline::new(&announcements);
 
@@ -111,10 +96,7 @@ fn pass(
     }
     let mut diffs: Vec<Diff> = Vec::new();
     let mut i = 0;
-    tx.each_entry_status(|st| {
-        if !considered(&st.regime, &st.code) {
-            return Ok(());
-        }
+    tx.each_entry_status(only_dirty, |st| {
         let recorded = (st.regime.as_str(), st.code.as_str());
         while i < selected.len() && key(&selected[i].1) < recorded {
             diffs.push(Diff::New(i));

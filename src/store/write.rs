@@ -326,15 +326,20 @@ impl Tx<'_> {
         read::all_entries(&self.tx)
     }
 
-    /// Every recorded status in (regime, code) order, one at a time: the status pass walks them
-    /// beside the rebuilt list instead of holding both in memory.
+    /// Every recorded status (or only those of the dirty codes) in (regime, code) order, one at a
+    /// time: the status pass walks them beside the rebuilt list instead of holding both in memory.
     pub fn each_entry_status(
         &self,
+        only_dirty: bool,
         mut f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self.tx.prepare(
-            "SELECT regime, code, status, status_by, until FROM entry_status ORDER BY regime, code",
-        )?;
+        let mut stmt = self.tx.prepare_cached(if only_dirty {
+            "SELECT s.regime, s.code, s.status, s.status_by, s.until
+             FROM status_dirty d CROSS JOIN entry_status s ON s.regime = d.regime AND s.code = d.code
+             ORDER BY s.regime, s.code"
+        } else {
+            "SELECT regime, code, status, status_by, until FROM entry_status ORDER BY regime, code"
+        })?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             f(read::EntryStatus {
@@ -472,9 +477,16 @@ impl Tx<'_> {
 
     /// The regimes any entry belongs to.
     pub fn regimes(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT DISTINCT regime FROM entry")?;
+        // Jumping from one regime to the next through the index, not reading every entry.
+        let mut stmt = self.tx.prepare_cached(
+            "WITH RECURSIVE r(regime) AS (
+                 SELECT MIN(regime) FROM entry
+                 UNION ALL
+                 SELECT (SELECT MIN(regime) FROM entry WHERE regime > r.regime) FROM r
+                 WHERE r.regime IS NOT NULL
+             )
+             SELECT regime FROM r WHERE regime IS NOT NULL",
+        )?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -619,13 +631,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The codes whose status may have moved since the last pass, in (regime, code) order.
-    pub fn dirty_codes(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT regime, code FROM status_dirty ORDER BY regime, code")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// Whether any code's status may have moved since the last pass.
+    pub fn any_dirty(&self) -> Result<bool, StoreError> {
+        Ok(
+            self.one("SELECT EXISTS (SELECT 1 FROM status_dirty)", [], |r| {
+                r.get(0)
+            })?,
+        )
     }
 
     /// The entries listing the dirty codes, ordered as [`Tx::all_entries`].
