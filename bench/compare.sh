@@ -10,7 +10,7 @@
 # Timing, RSS and result lines come from the peers' common.sh (`timed`, `result`), with the
 # site's counters read from nginx's access log instead of serve.py's /_stats.
 #
-# Needs: nginx (Debian: apt-get install nginx-light), /usr/bin/time, the peers installed by
+# Needs: nginx (Debian: apt-get install nginx-light), /usr/bin/time, curl, the peers installed by
 # ../shared/bench/peers/setup.sh into $PEERS, and
 #   cargo build --release && cargo build --release --example minclient
 # Env: TOOLS (default "regwatch minclient urlwatch changedetection"), PEERS_DIR, PEERS, PORT,
@@ -29,6 +29,7 @@ RUN=$PEERS/run/compare-$N-$WORKERS
 need() { command -v "$1" >/dev/null || [ -x "$1" ] || { echo "compare.sh: $1 not found: $2" >&2; exit 1; }; }
 need nginx "apt-get install nginx-light"
 need /usr/bin/time "apt-get install time"
+need curl "apt-get install curl"
 for tool in $TOOLS; do
   case $tool in
     regwatch) need "$REGWATCH" "cargo build --release" ;;
