@@ -89,24 +89,21 @@ pub fn apply(
     }
     // A code no announcement listed had no entry before, and has this page's (its first row:
     // `put_announcement` keeps the first of duplicates) after.
-    let current =
-        |regime: &String, code: &String| match listed.contains(&(regime.clone(), code.clone())) {
-            true => tx.current_entry(regime, code),
-            false => Ok(a
-                .entries
-                .iter()
-                .find(|e| &e.regime == regime && &e.code == code)
-                .map(|e| StoredEntry {
-                    entry: e.clone(),
-                    announcement: a.key.clone(),
-                })),
-        };
+    let current = |code: &(String, String), before: bool| match (listed.contains(code), before) {
+        (true, _) => tx.current_entry(&code.0, &code.1),
+        (false, true) => Ok(None),
+        (false, false) => Ok(a
+            .entries
+            .iter()
+            .find(|e| e.regime == code.0 && e.code == code.1)
+            .map(|e| StoredEntry {
+                entry: e.clone(),
+                announcement: a.key.clone(),
+            })),
+    };
     let before = codes
         .iter()
-        .map(|(r, c)| match listed.contains(&(r.clone(), c.clone())) {
-            true => tx.current_entry(r, c),
-            false => Ok(None),
-        })
+        .map(|c| current(c, true))
         .collect::<Result<Vec<_>, _>>()?;
     tx.put_announcement(a, page.snapshot, url, now)?;
 
@@ -143,8 +140,9 @@ pub fn apply(
         )?;
         changes += 1;
     }
-    for ((regime, code), before) in codes.iter().zip(before) {
-        let after = current(regime, code)?;
+    for (listed_code, before) in codes.iter().zip(before) {
+        let (regime, code) = listed_code;
+        let after = current(listed_code, false)?;
         if let Some(kind) = diff::compare(before.as_ref(), after.as_ref()) {
             record(
                 kind.as_str(),

@@ -151,31 +151,18 @@ pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPag
     }))
 }
 
-/// Every announcement without its entries (see [`read_announcement`]), in issue order. Three
+/// Every announcement without its entries (rebuilding the list needs dates, relations and URLs
+/// only, and leaving 10,000 announcements' entries out of memory halves the peak), in issue order. Three
 /// queries, whatever the number of announcements: the status pass reads them on every check
 /// that changed something, and a query per announcement was most of its time.
 pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
     let mut out = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, authorities, year, number, title, issued, effective, first_seen, snapshot
-         FROM announcement ORDER BY issued IS NULL, issued, year, number, key",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {HEAD} FROM announcement ORDER BY issued IS NULL, issued, year, number, key"
+    ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        out.push(KnownAnnouncement {
-            key: r.get(0)?,
-            authorities: serde_json::from_str(&r.get::<_, String>(1)?)?,
-            year: r.get(2)?,
-            number: r.get::<_, i64>(3)? as u32,
-            title: r.get(4)?,
-            issued: date(r.get(5)?),
-            effective: serde_json::from_str(&r.get::<_, String>(6)?)?,
-            entries: Vec::new(),
-            relations: Vec::new(),
-            urls: Vec::new(),
-            first_seen: r.get(7)?,
-            snapshot: r.get(8)?,
-        });
+        out.push(head_from_row(r)?);
     }
     let index: HashMap<String, usize> = out
         .iter()
@@ -191,14 +178,8 @@ pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncem
         let Some(&i) = index.get(&r.get::<_, String>(0)?) else {
             continue;
         };
-        if let Some(kind) = RelationKind::parse(&r.get::<_, String>(1)?) {
-            out[i].relations.push(Relation {
-                kind,
-                target: r.get(2).unwrap_or_default(),
-                from: date(r.get(3).unwrap_or_default()),
-                until: date(r.get(4).unwrap_or_default()),
-                scope: r.get(5).unwrap_or_default(),
-            });
+        if let Some(relation) = relation_from_row(r, 1)? {
+            out[i].relations.push(relation);
         }
     }
     let mut stmt = conn.prepare_cached(
@@ -337,92 +318,74 @@ pub(super) fn text_versions(conn: &Connection, key: &str) -> Result<Vec<TextVers
     Ok(out)
 }
 
+/// An announcement's row without its entries, relations and URLs; `HEAD` lists its columns.
+const HEAD: &str = "key, authorities, year, number, title, issued, effective, first_seen, snapshot";
+
+fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
+    Ok(KnownAnnouncement {
+        key: r.get(0)?,
+        authorities: serde_json::from_str(&r.get::<_, String>(1)?)?,
+        year: r.get(2)?,
+        number: r.get::<_, i64>(3)? as u32,
+        title: r.get(4)?,
+        issued: date(r.get(5)?),
+        effective: serde_json::from_str(&r.get::<_, String>(6)?)?,
+        entries: Vec::new(),
+        relations: Vec::new(),
+        urls: Vec::new(),
+        first_seen: r.get(7)?,
+        snapshot: r.get(8)?,
+    })
+}
+
+/// A relation from `kind, target, from_date, until_date, scope` starting at column `at`; `None`
+/// for a kind this regwatch does not know.
+fn relation_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Option<Relation>> {
+    Ok(
+        RelationKind::parse(&r.get::<_, String>(at)?).map(|kind| Relation {
+            kind,
+            target: r.get(at + 1).unwrap_or_default(),
+            from: date(r.get(at + 2).unwrap_or_default()),
+            until: date(r.get(at + 3).unwrap_or_default()),
+            scope: r.get(at + 4).unwrap_or_default(),
+        }),
+    )
+}
+
 pub(super) fn announcement(
     conn: &Connection,
     key: &str,
 ) -> Result<Option<KnownAnnouncement>, StoreError> {
-    read_announcement(conn, key, true)
-}
-
-/// An announcement with or without its entries: rebuilding the list needs dates, relations and
-/// URLs only, and leaving 10,000 announcements' entries out of memory halves the peak.
-fn read_announcement(
-    conn: &Connection,
-    key: &str,
-    with_entries: bool,
-) -> Result<Option<KnownAnnouncement>, StoreError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT key, authorities, year, number, title, issued, effective, first_seen, snapshot
-             FROM announcement WHERE key = ?1",
-        )?
-        .query_row([key], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i32>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, i64>(8)?,
-            ))
-        })
-        .optional()?;
-    let Some((key, authorities, year, number, title, issued, effective, first_seen, snapshot)) =
-        row
-    else {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {HEAD} FROM announcement WHERE key = ?1"))?;
+    let mut rows = stmt.query([key])?;
+    let Some(r) = rows.next()? else {
         return Ok(None);
     };
+    let mut a = head_from_row(r)?;
     let mut stmt = conn.prepare_cached(
         "SELECT announcement, regime, code, description, item_type, hs_codes, clause FROM entry
          WHERE announcement = ?1 ORDER BY position",
     )?;
-    let entries = if with_entries {
-        stmt.query_map([&key], entry_from_row)?
-            .map(|r| r.map(|(e, _)| e))
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        Vec::new()
-    };
+    a.entries = stmt
+        .query_map([key], entry_from_row)?
+        .map(|r| r.map(|(e, _)| e))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT kind, target, from_date, until_date, scope FROM relation
          WHERE announcement = ?1 ORDER BY position",
     )?;
-    let relations = stmt
-        .query_map([&key], |r| {
-            let kind: String = r.get(0)?;
-            Ok(RelationKind::parse(&kind).map(|kind| Relation {
-                kind,
-                target: r.get(1).unwrap_or_default(),
-                from: date(r.get(2).unwrap_or_default()),
-                until: date(r.get(3).unwrap_or_default()),
-                scope: r.get(4).unwrap_or_default(),
-            }))
-        })?
+    a.relations = stmt
+        .query_map([key], |r| relation_from_row(r, 0))?
         .filter_map(|r| r.transpose())
         .collect::<Result<Vec<_>, _>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT url FROM announcement_url WHERE announcement = ?1 ORDER BY first_seen, url",
     )?;
-    let urls = stmt
-        .query_map([&key], |r| r.get(0))?
+    a.urls = stmt
+        .query_map([key], |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
-    Ok(Some(KnownAnnouncement {
-        key,
-        authorities: serde_json::from_str(&authorities)?,
-        year,
-        number: number as u32,
-        title,
-        issued: date(issued),
-        effective: serde_json::from_str(&effective)?,
-        entries,
-        relations,
-        urls,
-        first_seen,
-        snapshot,
-    }))
+    Ok(Some(a))
 }
 
 pub(super) fn current_entry(
