@@ -189,6 +189,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (regime, code)
     ) WITHOUT ROWID;
     "#,
+    // 7: a page's current version is confirmed on the page row (`confirmed`), not by rewriting
+    // the snapshot: snapshots hold the page bytes, so moving `last_seen` on every 304 dirtied
+    // nearly every page of the table and wrote it to the WAL on each check. A snapshot's
+    // `last_seen` is brought up to date when the page moves off it; while it is current, its
+    // last sighting is the later of the two (`Store::snapshot_seen`).
+    r#"
+    ALTER TABLE page ADD COLUMN confirmed TEXT;
+    UPDATE page SET confirmed = (SELECT last_seen FROM snapshot WHERE id = page.snapshot);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -292,5 +301,43 @@ mod tests {
             (v.url.as_str(), v.sha256.as_str(), v.text.as_str()),
             ("https://example.gov/a.html", "aaaa", "Announcement No. 62")
         );
+    }
+
+    #[test]
+    fn version_7_carries_a_current_versions_last_sighting_to_its_page() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("old.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            let tx = conn.transaction().unwrap();
+            for sql in &MIGRATIONS[..6] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 6).unwrap();
+            tx.execute_batch(
+                "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
+                                       first_seen, last_seen)
+                 VALUES (7, 'https://example.gov/a.html', 'aaaa', 'https://example.gov/a.html',
+                         200, '[]', x'', 0, '2025-10-09T00:00:00Z', '2025-11-01T00:00:00Z');
+                 INSERT INTO page (url, source, role, snapshot, last_checked)
+                 VALUES ('https://example.gov/a.html', 'mofcom', 'announcement', 7,
+                         '2025-11-01T00:00:00Z');",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let store = crate::store::Store::open(&path).unwrap();
+        assert_eq!(
+            store.snapshot_seen(7).unwrap(),
+            Some((
+                "2025-10-09T00:00:00Z".to_string(),
+                "2025-11-01T00:00:00Z".to_string()
+            ))
+        );
+        let confirmed: Option<String> = store
+            .conn()
+            .query_row("SELECT confirmed FROM page", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(confirmed.as_deref(), Some("2025-11-01T00:00:00Z"));
     }
 }

@@ -58,6 +58,7 @@ pub struct PageState {
     snapshot: Option<i64>,
     etag: Option<String>,
     last_modified: Option<String>,
+    confirmed: Option<String>,
 }
 
 /// A change to append to the log.
@@ -110,8 +111,9 @@ impl Tx<'_> {
         self.tx.prepare_cached(sql)?.query_row(params, f)
     }
 
-    /// Records a fetched page. Identical bytes only move `last_seen`; new bytes become a new
-    /// snapshot (or revive an older identical one when a page flips back).
+    /// Records a fetched page. Identical bytes only confirm the current version (the page's
+    /// `confirmed`); new bytes become a new snapshot (or revive an older identical one when a
+    /// page flips back), and the version the page moves off keeps when it was last confirmed.
     pub fn record_page(
         &self,
         source: &str,
@@ -127,14 +129,16 @@ impl Tx<'_> {
         let current = self.current_version(url)?;
         let mut dictionary = None;
         let (snapshot, new_version) = match current {
-            Some((id, ref current_sha)) if *current_sha == sha => {
-                self.run(
-                    "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
-                    params![now, id],
-                )?;
-                (id, false)
-            }
+            Some((id, ref current_sha)) if *current_sha == sha => (id, false),
             _ => {
+                if let Some((old, _)) = current {
+                    self.run(
+                        "UPDATE snapshot SET last_seen = max(last_seen,
+                            coalesce((SELECT confirmed FROM page WHERE url = ?1), last_seen))
+                         WHERE id = ?2",
+                        params![url, old],
+                    )?;
+                }
                 let existing: Option<i64> = self
                     .one(
                         "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
@@ -143,13 +147,7 @@ impl Tx<'_> {
                     )
                     .optional()?;
                 let id = match existing {
-                    Some(id) => {
-                        self.run(
-                            "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
-                            params![now, id],
-                        )?;
-                        id
-                    }
+                    Some(id) => id,
                     None => {
                         let (compressed, dict) = match version.packed {
                             Some(p) => (
@@ -187,12 +185,12 @@ impl Tx<'_> {
             }
         };
         self.run(
-            "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_checked, last_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)
+            "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_checked, last_error, confirmed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?7)
              ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,
                 snapshot = excluded.snapshot, etag = excluded.etag,
                 last_modified = excluded.last_modified, last_checked = excluded.last_checked,
-                last_error = NULL",
+                last_error = NULL, confirmed = excluded.confirmed",
             params![
                 url,
                 source,
@@ -225,13 +223,14 @@ impl Tx<'_> {
     pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         Ok(self
             .one(
-                "SELECT snapshot, etag, last_modified FROM page WHERE url = ?1",
+                "SELECT snapshot, etag, last_modified, confirmed FROM page WHERE url = ?1",
                 [url],
                 |r| {
                     Ok(PageState {
                         snapshot: r.get(0)?,
                         etag: r.get(1)?,
                         last_modified: r.get(2)?,
+                        confirmed: r.get(3)?,
                     })
                 },
             )
@@ -245,11 +244,13 @@ impl Tx<'_> {
     pub fn restore_page(&self, url: &str, prior: Option<&PageState>) -> Result<(), StoreError> {
         match prior {
             Some(p) => self.run(
-                "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3 WHERE url = ?4",
-                params![p.snapshot, p.etag, p.last_modified, url],
+                "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3, confirmed = ?4
+                 WHERE url = ?5",
+                params![p.snapshot, p.etag, p.last_modified, p.confirmed, url],
             )?,
             None => self.run(
-                "UPDATE page SET snapshot = NULL, etag = NULL, last_modified = NULL WHERE url = ?1",
+                "UPDATE page SET snapshot = NULL, etag = NULL, last_modified = NULL,
+                    confirmed = NULL WHERE url = ?1",
                 [url],
             )?,
         };
@@ -268,11 +269,7 @@ impl Tx<'_> {
             return Ok(None);
         };
         self.run(
-            "UPDATE snapshot SET last_seen = ?1 WHERE id = ?2",
-            params![now, id],
-        )?;
-        self.run(
-            "UPDATE page SET last_checked = ?1, last_error = NULL WHERE url = ?2",
+            "UPDATE page SET last_checked = ?1, confirmed = ?1, last_error = NULL WHERE url = ?2",
             params![now, url],
         )?;
         Ok(Some(RecordedPage {

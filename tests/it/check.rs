@@ -192,6 +192,63 @@ fn a_changed_page_records_a_modification_with_a_redline() {
 }
 
 #[test]
+fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&repo_snapshots(), tmp.path());
+    let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_9a41c0d7e25b4f3a8c6d1e0f2b3a4c55.html";
+    let original = std::fs::read_to_string(tmp.path().join("mofcom/2025-10-09").join(rel)).unwrap();
+    let dir = tmp.path().join("mofcom/2025-10-20").join(rel);
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    std::fs::write(&dir, original.replace("50微米", "40微米")).unwrap();
+    let url = format!("https://{rel}");
+
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    let first = |ws: &Workspace| {
+        let store = regwatch::store::Store::open(&ws.db()).unwrap();
+        store.page_body(&url).unwrap().unwrap().snapshot
+    };
+    site.at("2025-10-09");
+    ws.check(OCT);
+    let v1 = first(&ws);
+    // A 304 confirms the version without rewriting the stored page.
+    let before = site.not_modified();
+    ws.check("2025-10-09T04:00:00Z");
+    assert!(site.not_modified() > before);
+    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    assert_eq!(
+        store.snapshot_seen(v1).unwrap(),
+        Some((OCT.to_string(), "2025-10-09T04:00:00Z".to_string()))
+    );
+    drop(store);
+
+    site.at("2025-10-20");
+    ws.check("2025-10-20T02:00:00Z");
+    let v2 = first(&ws);
+    assert_ne!(v1, v2);
+    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    // The old version was last seen at its last confirmation, not when it was replaced.
+    assert_eq!(
+        store.snapshot_seen(v1).unwrap(),
+        Some((OCT.to_string(), "2025-10-09T04:00:00Z".to_string()))
+    );
+    assert_eq!(
+        store.snapshot_seen(v2).unwrap(),
+        Some((
+            "2025-10-20T02:00:00Z".to_string(),
+            "2025-10-20T02:00:00Z".to_string()
+        ))
+    );
+    drop(store);
+    ws.check("2025-10-21T02:00:00Z");
+    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    assert_eq!(
+        store.snapshot_seen(v2).unwrap().unwrap().1,
+        "2025-10-21T02:00:00Z"
+    );
+}
+
+#[test]
 fn one_announcement_at_two_urls_is_one_announcement() {
     let site = Site::start(&repo_snapshots());
     let ws = Workspace::new(&site, "");
