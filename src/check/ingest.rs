@@ -35,6 +35,8 @@ pub fn apply(
     now: &str,
 ) -> Result<Applied, StoreError> {
     let previous = tx.announcement(&a.key)?;
+    // The last version of the text read: compared with this one, here and below.
+    let mut last_text = None;
     if let Some(prev) = &previous {
         if collapsed(prev.entries.len(), a.entries.len()) {
             return Ok(Applied::Rejected(ExtractError::EntriesCollapsed {
@@ -64,10 +66,8 @@ pub fn apply(
             })?;
             return Ok(Applied::Recorded { changes: 1 });
         }
-        let text_same = tx
-            .text_versions(&a.key)?
-            .last()
-            .is_none_or(|v| v.text == a.text);
+        last_text = tx.latest_text_version(&a.key)?;
+        let text_same = last_text.as_ref().is_none_or(|v| v.text == a.text);
         if differences.is_empty() && prev.title == a.title && text_same {
             // Markup around the text changed, nothing a reader would see.
             return Ok(Applied::Recorded { changes: 0 });
@@ -156,13 +156,9 @@ pub fn apply(
     }
     // The text as read, versioned: a later version is a silent edit, whatever else it changed.
     // (A first sighting has none: versions belong to a stored announcement.)
-    let versions = match previous {
-        Some(_) => tx.text_versions(&a.key)?,
-        None => Vec::new(),
-    };
-    if versions.last().is_none_or(|v| v.text != a.text) {
+    if last_text.as_ref().is_none_or(|v| v.text != a.text) {
         let n = tx.add_text_version(&a.key, page, &a.text, now)?;
-        if let Some(last) = versions.last() {
+        if let Some(last) = last_text {
             let changed_lines = diff::text_diff(&last.text, &a.text)
                 .into_iter()
                 .flatten()

@@ -599,6 +599,7 @@ impl Checker {
                     Err(_) => break,
                 }
             }
+            tracing::trace!(source = %source.id, pages = batch.len(), "recording a batch");
             let (id, reader) = (source.id.0.clone(), reader.clone());
             let done = self
                 .db
@@ -706,7 +707,8 @@ fn count(outcome: &mut SourceOutcome, r: &PageResult) {
 enum Recorded {
     Page {
         snapshot: i64,
-        sha256: String,
+        /// The bytes' hash when they were fetched now; a 304 does not read it back.
+        sha256: Option<String>,
         result: PageResult,
         dictionary: Option<(i64, Arc<Dictionary>)>,
     },
@@ -731,9 +733,9 @@ fn record_fetch(
             Recorded::Failed(reason)
         }
         Ok(Fetched::NotModified) => match tx.record_not_modified(url, now)? {
-            Some(rec) => Recorded::Page {
-                snapshot: rec.snapshot,
-                sha256: rec.sha256,
+            Some(snapshot) => Recorded::Page {
+                snapshot,
+                sha256: None,
                 result: PageResult::Unchanged { fetched: false },
                 dictionary: None,
             },
@@ -747,7 +749,7 @@ fn record_fetch(
             let rec = record_response(tx, source, url, role, &resp, packed, now)?;
             Recorded::Page {
                 snapshot: rec.snapshot,
-                sha256: rec.sha256,
+                sha256: Some(rec.sha256),
                 result: if rec.new_version {
                     PageResult::NewVersion { changes: 0 }
                 } else {
@@ -805,8 +807,13 @@ fn observe_in(
         now,
     } = observation;
     let (url, now) = (url.as_str(), now.as_str());
-    // Every page's state before this observation, to restore on rejection.
-    let mut priors = vec![(url.to_string(), tx.page_state(url)?)];
+    // The state before this observation of every page that may move to a new version, to
+    // restore on rejection. A 304 or a failure leaves a page where it was.
+    let may_move = |f: &Result<Fetched, FetchError>| matches!(f, Ok(Fetched::Page(_)));
+    let mut priors = Vec::new();
+    if may_move(&fetched) {
+        priors.push((url.to_string(), tx.page_state(url)?));
+    }
     // The bytes just fetched, so they need not be read back and decompressed from the store.
     let fresh = match &fetched {
         Ok(Fetched::Page(resp)) => Some((
@@ -836,7 +843,9 @@ fn observe_in(
     let mut annex_failure = None;
     let annex_urls: Vec<String> = annexes.iter().map(|(u, _)| u.clone()).collect();
     for (annex_url, fetched) in annexes {
-        priors.push((annex_url.clone(), tx.page_state(&annex_url)?));
+        if may_move(&fetched) {
+            priors.push((annex_url.clone(), tx.page_state(&annex_url)?));
+        }
         match record_fetch(tx, source, &annex_url, PageRole::Annex, fetched, None, now)? {
             Recorded::Failed(reason) => {
                 annex_failure.get_or_insert(format!("annex {annex_url}: {reason}"));
@@ -874,7 +883,9 @@ fn observe_in(
         (
             Some((final_url, body, content_type)),
             Recorded::Page {
-                snapshot, sha256, ..
+                snapshot,
+                sha256: Some(sha256),
+                ..
             },
         ) => StoredPage {
             snapshot: *snapshot,

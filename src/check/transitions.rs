@@ -53,11 +53,11 @@ struct PassStamp {
 /// ones.
 fn pass(tx: &Tx<'_>, now: DateTime<Utc>, only_dirty: bool) -> Result<usize, StoreError> {
     let observed_at = format_time(now);
-    let announcements: HashMap<String, _> = tx
-        .announcement_heads()?
-        .into_iter()
-        .map(|a| (a.key.clone(), a))
-        .collect();
+    let heads = match only_dirty {
+        false => tx.announcement_heads()?,
+        true => tx.dirty_heads()?,
+    };
+    let announcements: HashMap<String, _> = heads.into_iter().map(|a| (a.key.clone(), a)).collect();
     // Ordered by regime, then code: each regime's entries are one slice.
     let entries = match only_dirty {
         false => tx.all_entries()?,

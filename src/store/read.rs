@@ -156,9 +156,27 @@ pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPag
 /// queries, whatever the number of announcements: the status pass reads them on every check
 /// that changed something, and a query per announcement was most of its time.
 pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    heads_where(conn, "1")
+}
+
+/// The announcements a status pass over the dirty codes reads: those listing a dirty code, and
+/// every announcement that acts on another (a suspension, a repeal), whose targets it may be.
+pub(super) fn dirty_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    heads_where(
+        conn,
+        "key IN (SELECT e.announcement FROM status_dirty d
+                 CROSS JOIN entry e ON e.regime = d.regime AND e.code = d.code)
+         OR key IN (SELECT announcement FROM relation)",
+    )
+}
+
+/// Announcement heads with their relations and URLs, in three queries whatever their number.
+fn heads_where(conn: &Connection, condition: &str) -> Result<Vec<KnownAnnouncement>, StoreError> {
     let mut out = Vec::new();
+    let selected = format!("SELECT key FROM announcement WHERE {condition}");
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {HEAD} FROM announcement ORDER BY issued IS NULL, issued, year, number, key"
+        "SELECT {HEAD} FROM announcement WHERE {condition}
+         ORDER BY issued IS NULL, issued, year, number, key"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -169,10 +187,10 @@ pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncem
         .enumerate()
         .map(|(i, a)| (a.key.clone(), i))
         .collect();
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT announcement, kind, target, from_date, until_date, scope FROM relation
-         ORDER BY announcement, position",
-    )?;
+         WHERE announcement IN ({selected}) ORDER BY announcement, position"
+    ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let Some(&i) = index.get(&r.get::<_, String>(0)?) else {
@@ -182,9 +200,10 @@ pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncem
             out[i].relations.push(relation);
         }
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT announcement, url FROM announcement_url ORDER BY announcement, first_seen, url",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT announcement, url FROM announcement_url WHERE announcement IN ({selected})
+         ORDER BY announcement, first_seen, url"
+    ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
@@ -287,12 +306,28 @@ pub struct TextVersion {
 }
 
 pub(super) fn text_versions(conn: &Connection, key: &str) -> Result<Vec<TextVersion>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    read_text_versions(conn, key, "ORDER BY v.version")
+}
+
+/// The last version of an announcement's text: what a new reading is compared with.
+pub(super) fn latest_text_version(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<TextVersion>, StoreError> {
+    Ok(read_text_versions(conn, key, "ORDER BY v.version DESC LIMIT 1")?.pop())
+}
+
+fn read_text_versions(
+    conn: &Connection,
+    key: &str,
+    order: &str,
+) -> Result<Vec<TextVersion>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT v.version, s.sha256, s.url, v.text, v.observed_at, z.body
          FROM announcement_version v JOIN snapshot s ON s.id = v.snapshot
          LEFT JOIN zdict z ON z.id = v.dict
-         WHERE v.announcement = ?1 ORDER BY v.version",
-    )?;
+         WHERE v.announcement = ?1 {order}"
+    ))?;
     let rows = stmt.query_map([key], |r| {
         Ok((
             r.get::<_, i64>(0)?,

@@ -257,27 +257,17 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// A 304: the current version was seen again. Returns it, or `None` if the page has no stored
-    /// version (the server answered 304 to validators we never sent).
-    pub fn record_not_modified(
-        &self,
-        url: &str,
-        now: &str,
-    ) -> Result<Option<RecordedPage>, StoreError> {
-        let current = self.current_version(url)?;
-        let Some((id, sha)) = current else {
-            return Ok(None);
-        };
-        self.run(
-            "UPDATE page SET last_checked = ?1, confirmed = ?1, last_error = NULL WHERE url = ?2",
-            params![now, url],
-        )?;
-        Ok(Some(RecordedPage {
-            snapshot: id,
-            sha256: sha,
-            new_version: false,
-            dictionary: None,
-        }))
+    /// A 304: the current version was seen again. Returns its snapshot, or `None` if the page
+    /// has no stored version (the server answered 304 to validators we never sent).
+    pub fn record_not_modified(&self, url: &str, now: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .one(
+                "UPDATE page SET last_checked = ?1, confirmed = ?1, last_error = NULL
+                 WHERE url = ?2 AND snapshot IS NOT NULL RETURNING snapshot",
+                params![now, url],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// A page that could not be fetched or read: remembered on the page and in the problem log.
@@ -350,8 +340,9 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn text_versions(&self, key: &str) -> Result<Vec<read::TextVersion>, StoreError> {
-        read::text_versions(&self.tx, key)
+    /// The last version of an announcement's text, if it has one.
+    pub fn latest_text_version(&self, key: &str) -> Result<Option<read::TextVersion>, StoreError> {
+        read::latest_text_version(&self.tx, key)
     }
 
     /// Records the status a code is in as of a date (`None` forgets a code no longer listed).
@@ -638,6 +629,11 @@ impl Tx<'_> {
     }
 
     /// The entries listing the dirty codes, ordered as [`Tx::all_entries`].
+    /// The announcements the dirty codes' statuses depend on (`read::dirty_heads`).
+    pub fn dirty_heads(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
+        read::dirty_heads(&self.tx)
+    }
+
     pub fn dirty_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
         read::dirty_entries(&self.tx)
     }
