@@ -36,6 +36,11 @@ const FAULTS: &[(&str, &str)] = &[
     ("not-html", "not an HTML page"),
     ("empty-index", "lists no announcement links"),
     ("error-page", "lists no announcement links"),
+    // 304 to a request that carried no validators: there is no stored version to confirm.
+    (
+        "not-modified",
+        "304 Not Modified for a page with no stored version",
+    ),
     // The same faults on the announcement page behind a healthy index.
     ("art-status-500", "HTTP 500"),
     ("art-truncated", "end of file before message length reached"),
@@ -43,6 +48,10 @@ const FAULTS: &[(&str, &str)] = &[
     ("art-wrong-charset", "no document number"),
     ("art-not-html", "not an HTML page"),
     ("art-error-page", "no document number"),
+    (
+        "art-not-modified",
+        "304 Not Modified for a page with no stored version",
+    ),
 ];
 
 struct FaultServer {
@@ -200,6 +209,7 @@ fn serve(s: TcpStream, path: &str, addr: SocketAddr, healthy: bool) {
             &[html()],
             "<html><body><h1>系统维护中</h1></body></html>".as_bytes(),
         ),
+        "not-modified" => respond(s, "304 Not Modified", &[], b""),
         _ => respond(s, "404 Not Found", &[], b""),
     }
 }
