@@ -22,8 +22,8 @@ use crate::fetch::robots::Robots;
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::DbHandle;
 use crate::store::{
-    Dictionary, Evidence, Packed, PageRole, PageVersion, RecordedPage, StoreError, StoredPage, Tx,
-    pack,
+    Dictionary, Evidence, IndexLinks, Packed, PageRole, PageVersion, RecordedPage, StoreError,
+    StoredPage, Tx, pack,
 };
 use ingest::Applied;
 
@@ -408,8 +408,14 @@ impl Checker {
         let v = validators.get(url.as_str()).cloned().unwrap_or_default();
         let fetched = self.fetch_allowed(source, url, &v).await;
         let now = format_time(self.clock.now());
-        let (id, url_s) = (source.id.0.clone(), url.to_string());
-        let stored: Result<(Vec<u8>, Option<String>, PageResult), String> = self
+        let key = reader.index_key();
+        let (id, url_s, key_s) = (source.id.0.clone(), url.to_string(), key.clone());
+        // The version's links as read before by the same reader, else its bytes to read them.
+        enum Stored {
+            Read(IndexLinks),
+            Body(i64, Vec<u8>, Option<String>),
+        }
+        let stored: Result<(Stored, PageResult), String> = self
             .db
             .call(move |store| {
                 let tx = store.transaction()?;
@@ -418,54 +424,77 @@ impl Checker {
                     Recorded::Failed(reason) => Err(reason),
                     Recorded::Page {
                         snapshot, result, ..
-                    } => {
-                        let (body, headers) = tx.snapshot_body(snapshot)?;
-                        let ct = headers
-                            .iter()
-                            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                            .map(|(_, v)| v.clone());
-                        Ok((body, ct, result))
-                    }
+                    } => match tx.index_links(&url_s, snapshot, &key_s)? {
+                        Some(links) => Ok((Stored::Read(links), result)),
+                        None => {
+                            let (body, headers) = tx.snapshot_body(snapshot)?;
+                            let ct = headers
+                                .iter()
+                                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                                .map(|(_, v)| v.clone());
+                            Ok((Stored::Body(snapshot, body, ct), result))
+                        }
+                    },
                 };
                 tx.commit()?;
                 Ok(out)
             })
             .await?;
-        let (body, content_type, result) = match stored {
+        let (stored, result) = match stored {
             Ok(x) => x,
             Err(reason) => return Ok(Err(reason)),
         };
-        let page = Page {
-            url,
-            body: &body,
-            content_type: content_type.as_deref(),
-        };
-        match extract::index(reader, &page) {
-            Ok((links, next)) => {
-                let allowed: Vec<Url> = links
-                    .into_iter()
-                    .map(|l| l.url)
-                    .filter(|u| {
-                        let ok = source.allows(u);
-                        if !ok {
-                            tracing::debug!(source = %source.id, url = %u, "link to a host not allowed; skipped");
-                        }
-                        ok
-                    })
-                    .collect();
-                if allowed.is_empty() {
-                    let reason = extract::ExtractError::EmptyIndex.to_string();
-                    self.problem(source, url, "extract", &reason).await?;
-                    return Ok(Err(reason));
+        let read = match stored {
+            Stored::Read(read) => read,
+            Stored::Body(snapshot, body, content_type) => {
+                let page = Page {
+                    url,
+                    body: &body,
+                    content_type: content_type.as_deref(),
+                };
+                match extract::index(reader, &page) {
+                    Ok((links, next)) => {
+                        let read = IndexLinks {
+                            links: links.into_iter().map(|l| l.url.to_string()).collect(),
+                            next: next.map(|n| n.to_string()),
+                        };
+                        let (url_s, r) = (url.to_string(), read.clone());
+                        self.db
+                            .call(move |store| {
+                                let tx = store.transaction()?;
+                                tx.put_index_links(&url_s, snapshot, &key, &r)?;
+                                tx.commit()
+                            })
+                            .await?;
+                        read
+                    }
+                    Err(e) => {
+                        let reason = e.to_string();
+                        self.problem(source, url, "extract", &reason).await?;
+                        return Ok(Err(reason));
+                    }
                 }
-                Ok(Ok((allowed, next, result)))
             }
-            Err(e) => {
-                let reason = e.to_string();
-                self.problem(source, url, "extract", &reason).await?;
-                Ok(Err(reason))
-            }
+        };
+        let allowed: Vec<Url> = read
+            .links
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .filter(|u| {
+                let ok = source.allows(u);
+                if !ok {
+                    tracing::debug!(source = %source.id, url = %u, "link to a host not allowed; skipped");
+                }
+                ok
+            })
+            .collect();
+        if allowed.is_empty() {
+            let reason = extract::ExtractError::EmptyIndex.to_string();
+            self.problem(source, url, "extract", &reason).await?;
+            return Ok(Err(reason));
         }
+        let next = read.next.as_deref().and_then(|n| Url::parse(n).ok());
+        Ok(Ok((allowed, next, result)))
     }
 
     async fn problem(

@@ -52,6 +52,23 @@ pub enum Reader {
     },
 }
 
+impl Reader {
+    /// What the links read from an index page depend on besides its bytes: the reader, its
+    /// link settings, and this regwatch's version (an upgrade may read links differently).
+    pub fn index_key(&self) -> String {
+        let version = env!("CARGO_PKG_VERSION");
+        match self {
+            Reader::Mofcom => format!("{version} mofcom"),
+            Reader::Generic { spec, .. } => format!(
+                "{version} generic {:?} {:?}",
+                spec.links.text,
+                spec.next_page.as_ref().map(|n| &n.text)
+            ),
+            Reader::Page { .. } => format!("{version} page"),
+        }
+    }
+}
+
 /// A page as fetched: the bytes and what the server said they are.
 #[derive(Debug, Clone, Copy)]
 pub struct Page<'a> {

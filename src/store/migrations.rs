@@ -198,6 +198,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE page ADD COLUMN confirmed TEXT;
     UPDATE page SET confirmed = (SELECT last_seen FROM snapshot WHERE id = page.snapshot);
     "#,
+    // 8: the links read from an index version, so that an index answering 304 is not parsed
+    // again (a tenth of a re-check of 10,000 pages). Keyed by the version and by what read it
+    // (`Reader::index_key`): another selector or another regwatch reads the page again.
+    r#"
+    CREATE TABLE index_links (
+        url      TEXT PRIMARY KEY,
+        snapshot INTEGER NOT NULL REFERENCES snapshot(id),
+        reader   TEXT NOT NULL,
+        links    TEXT NOT NULL      -- JSON {"links": [url, ...], "next": url | null}
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

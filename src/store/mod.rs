@@ -24,7 +24,8 @@ pub use read::{
     TextVersion, Validators,
 };
 pub use write::{
-    Evidence, NewChange, PageRole, PageState, PageVersion, RecordedPage, STATUS_PASS, sha256_hex,
+    Evidence, IndexLinks, NewChange, PageRole, PageState, PageVersion, RecordedPage, STATUS_PASS,
+    sha256_hex,
 };
 
 #[derive(Debug, thiserror::Error)]

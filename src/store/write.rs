@@ -61,6 +61,13 @@ pub struct PageState {
     confirmed: Option<String>,
 }
 
+/// The links an index page version lists, and its next page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndexLinks {
+    pub links: Vec<String>,
+    pub next: Option<String>,
+}
+
 /// A change to append to the log.
 #[derive(Debug, Clone)]
 pub struct NewChange<'a> {
@@ -268,6 +275,38 @@ impl Tx<'_> {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// The links read earlier from this version of an index page by the same reader, if any.
+    pub fn index_links(
+        &self,
+        url: &str,
+        snapshot: i64,
+        reader: &str,
+    ) -> Result<Option<IndexLinks>, StoreError> {
+        let links: Option<String> = self
+            .one(
+                "SELECT links FROM index_links WHERE url = ?1 AND snapshot = ?2 AND reader = ?3",
+                params![url, snapshot, reader],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(links.map(|l| serde_json::from_str(&l)).transpose()?)
+    }
+
+    /// Remembers the links read from a version of an index page (replacing older ones).
+    pub fn put_index_links(
+        &self,
+        url: &str,
+        snapshot: i64,
+        reader: &str,
+        links: &IndexLinks,
+    ) -> Result<(), StoreError> {
+        self.run(
+            "INSERT OR REPLACE INTO index_links (url, snapshot, reader, links) VALUES (?1, ?2, ?3, ?4)",
+            params![url, snapshot, reader, serde_json::to_string(links)?],
+        )?;
+        Ok(())
     }
 
     /// A page that could not be fetched or read: remembered on the page and in the problem log.

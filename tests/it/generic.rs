@@ -308,6 +308,53 @@ fn a_selector_that_matches_nothing_is_a_failure_and_try_names_it() {
 }
 
 #[test]
+fn links_are_read_again_when_the_links_selector_changes_even_if_the_index_did_not() {
+    let site = Site::start(&sites());
+    site.at("2026-01-05");
+    let dir = workspace(&site, SOURCES);
+    let check = |now: &str| {
+        let out = cmd(
+            dir.path(),
+            now,
+            &["check", "--source", "trade-a", "--format", "json"],
+        );
+        (out.status.code(), json(out)["sources"][0].clone())
+    };
+    let (code, first) = check("2026-01-05T10:00:00Z");
+    assert_eq!(code, Some(0), "{first:#}");
+    let links = first["links"].as_u64().unwrap();
+    assert!(links > 0);
+    // The links read from the index version are kept, so a 304 needs no second reading.
+    let conn = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
+    let kept: i64 = conn
+        .query_row("SELECT COUNT(*) FROM index_links", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 1);
+    drop(conn);
+
+    // Same index bytes (304), another selector: the kept links must not be used.
+    let config = dir.path().join("schedule.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let changed = text.replace("links = \"table.list td a\"", "links = \"table.nothing a\"");
+    assert_ne!(text, changed);
+    std::fs::write(&config, &changed).unwrap();
+    let before = site.not_modified();
+    let (code, second) = check("2026-01-05T11:00:00Z");
+    assert!(
+        site.not_modified() > before,
+        "the index was not asked conditionally"
+    );
+    assert_eq!(code, Some(3), "{second:#}");
+    assert_eq!(second["ok"], false, "{second:#}");
+
+    // Back to the working selector: the same links as the first time.
+    std::fs::write(&config, &text).unwrap();
+    let (code, third) = check("2026-01-05T12:00:00Z");
+    assert_eq!(code, Some(0), "{third:#}");
+    assert_eq!(third["links"].as_u64().unwrap(), links);
+}
+
+#[test]
 fn generic_configuration_is_checked_when_it_loads() {
     let site = Site::start(&sites());
     let bad_selector =
