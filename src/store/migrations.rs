@@ -232,6 +232,23 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 mod tests {
     use super::*;
 
+    /// A database file as schema `version` left it, with `rows` inserted.
+    fn database_at(
+        path: &std::path::Path,
+        version: usize,
+        rows: impl FnOnce(&rusqlite::Transaction<'_>),
+    ) {
+        let mut conn = Connection::open(path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for sql in &MIGRATIONS[..version] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", version as i64)
+            .unwrap();
+        rows(&tx);
+        tx.commit().unwrap();
+    }
+
     #[test]
     fn migrating_twice_is_a_no_op() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -247,14 +264,8 @@ mod tests {
     fn version_5_reads_url_and_hash_from_the_snapshot_and_loses_none() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("old.db");
-        {
-            // A database as version 4 left it: changes and text versions carry URL and hash.
-            let mut conn = Connection::open(&path).unwrap();
-            let tx = conn.transaction().unwrap();
-            for sql in &MIGRATIONS[..4] {
-                tx.execute_batch(sql).unwrap();
-            }
-            tx.pragma_update(None, "user_version", 4).unwrap();
+        // A database as version 4 left it: changes and text versions carry URL and hash.
+        database_at(&path, 4, |tx| {
             let text = zstd::bulk::compress(b"Announcement No. 62", 3).unwrap();
             tx.execute_batch(
                 "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
@@ -280,8 +291,7 @@ mod tests {
                 [text],
             )
             .unwrap();
-            tx.commit().unwrap();
-        }
+        });
         let store = crate::store::Store::open(&path).unwrap();
         let seen: Vec<_> = store
             .changes(None, None)
@@ -318,13 +328,7 @@ mod tests {
     fn version_7_carries_a_current_versions_last_sighting_to_its_page() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("old.db");
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            let tx = conn.transaction().unwrap();
-            for sql in &MIGRATIONS[..6] {
-                tx.execute_batch(sql).unwrap();
-            }
-            tx.pragma_update(None, "user_version", 6).unwrap();
+        database_at(&path, 6, |tx| {
             tx.execute_batch(
                 "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
                                        first_seen, last_seen)
@@ -335,8 +339,7 @@ mod tests {
                          '2025-11-01T00:00:00Z');",
             )
             .unwrap();
-            tx.commit().unwrap();
-        }
+        });
         let store = crate::store::Store::open(&path).unwrap();
         assert_eq!(
             store.snapshot_seen(7).unwrap(),

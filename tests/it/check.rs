@@ -204,13 +204,13 @@ fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
 
     let site = Site::start(tmp.path());
     let ws = Workspace::new(&site, "");
-    let first = |ws: &Workspace| {
+    let current = |ws: &Workspace| {
         let store = regwatch::store::Store::open(&ws.db()).unwrap();
         store.page_body(&url).unwrap().unwrap().snapshot
     };
     site.at("2025-10-09");
     ws.check(OCT);
-    let v1 = first(&ws);
+    let v1 = current(&ws);
     // A 304 confirms the version without rewriting the stored page.
     let before = site.not_modified();
     ws.check("2025-10-09T04:00:00Z");
@@ -224,7 +224,7 @@ fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
 
     site.at("2025-10-20");
     ws.check("2025-10-20T02:00:00Z");
-    let v2 = first(&ws);
+    let v2 = current(&ws);
     assert_ne!(v1, v2);
     let store = regwatch::store::Store::open(&ws.db()).unwrap();
     // The old version was last seen at its last confirmation, not when it was replaced.

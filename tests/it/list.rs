@@ -23,6 +23,20 @@ fn layer(root: &Path, date: &str, pages: &[(&str, &str, &str)]) {
     std::fs::write(index, format!("<html><body><ul>{items}</ul></body></html>")).unwrap();
 }
 
+/// A site with two captures, `(date, pages)` each, and a workspace watching it. The directory is
+/// returned so that it outlives the site.
+fn two_captures(
+    first: (&str, &[(&str, &str, &str)]),
+    second: (&str, &[(&str, &str, &str)]),
+) -> (tempfile::TempDir, Site, Workspace) {
+    let tmp = tempfile::tempdir().unwrap();
+    layer(tmp.path(), first.0, first.1);
+    layer(tmp.path(), second.0, second.1);
+    let site = Site::start(tmp.path());
+    let ws = Workspace::new(&site, "");
+    (tmp, site, ws)
+}
+
 const P46: (&str, &str, &str) = (
     "tests/fixtures/mofcom/2024-46-destination-ban.html",
     "zwgk/zcfb/art/2024/art_46.html",
@@ -54,11 +68,7 @@ fn entry<'a>(list: &'a Value, code: &str) -> &'a Value {
 
 #[test]
 fn a_clause_level_suspension_touches_only_that_clause() {
-    let tmp = tempfile::tempdir().unwrap();
-    layer(tmp.path(), "2024-12-03", &[P46]);
-    layer(tmp.path(), "2025-11-09", &[P72, P46]);
-    let site = Site::start(tmp.path());
-    let ws = Workspace::new(&site, "");
+    let (_tmp, site, ws) = two_captures(("2024-12-03", &[P46]), ("2025-11-09", &[P72, P46]));
     site.at("2024-12-03");
     ws.check("2024-12-03T08:00:00Z");
     site.at("2025-11-09");
@@ -102,11 +112,7 @@ fn a_clause_level_suspension_touches_only_that_clause() {
 
 #[test]
 fn a_repeal_takes_effect_on_its_date_and_compare_shows_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    layer(tmp.path(), "2025-04-04", &[P23]);
-    layer(tmp.path(), "2026-01-20", &[P3, P23]);
-    let site = Site::start(tmp.path());
-    let ws = Workspace::new(&site, "");
+    let (_tmp, site, ws) = two_captures(("2025-04-04", &[P23]), ("2026-01-20", &[P3, P23]));
     site.at("2025-04-04");
     ws.check("2025-04-04T02:00:00Z");
     site.at("2026-01-20");
@@ -183,11 +189,7 @@ fn a_repeal_takes_effect_on_its_date_and_compare_shows_it() {
 
 #[test]
 fn a_date_passing_is_recorded_by_the_next_check_and_only_once() {
-    let tmp = tempfile::tempdir().unwrap();
-    layer(tmp.path(), "2025-04-04", &[P23]);
-    layer(tmp.path(), "2026-01-20", &[P3, P23]);
-    let site = Site::start(tmp.path());
-    let ws = Workspace::new(&site, "");
+    let (_tmp, site, ws) = two_captures(("2025-04-04", &[P23]), ("2026-01-20", &[P3, P23]));
     site.at("2025-04-04");
     ws.check("2025-04-04T02:00:00Z");
     site.at("2026-01-20");
@@ -218,11 +220,7 @@ fn a_date_passing_is_recorded_by_the_next_check_and_only_once() {
 
 #[test]
 fn a_suspension_read_later_the_same_day_moves_the_status_of_what_it_suspends() {
-    let tmp = tempfile::tempdir().unwrap();
-    layer(tmp.path(), "2024-12-03", &[P46]);
-    layer(tmp.path(), "2025-11-09", &[P72, P46]);
-    let site = Site::start(tmp.path());
-    let ws = Workspace::new(&site, "");
+    let (_tmp, site, ws) = two_captures(("2024-12-03", &[P46]), ("2025-11-09", &[P72, P46]));
     // 2025-11-09: first No. 46 alone, then, the same day, No. 72 suspending its clause 二.
     site.at("2024-12-03");
     ws.check("2025-11-09T01:00:00Z");
