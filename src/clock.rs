@@ -39,12 +39,12 @@ impl Clock {
         }
     }
 
-    /// Moves a fixed clock; a system clock ignores it.
     /// Whether time stands still (`REGWATCH_NOW`, the demo, tests).
     pub fn is_fixed(&self) -> bool {
         matches!(&*self.0, Inner::Fixed(_))
     }
 
+    /// Moves a fixed clock; a system clock ignores it.
     pub fn set(&self, at: DateTime<Utc>) {
         if let Inner::Fixed(t) = &*self.0 {
             *t.lock().unwrap_or_else(|e| e.into_inner()) = at;
@@ -54,5 +54,19 @@ impl Clock {
 
 /// Times are stored and shown as RFC 3339 in UTC, to the second.
 pub fn format_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // The RFC 3339 writer, not a strftime pattern: parsing the pattern on each call was a
+    // measurable share of a re-check, which stamps every page it sees.
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Stored times are compared as strings (`changes --since`): the form must not drift.
+    #[test]
+    fn times_are_formatted_to_the_second_in_utc() {
+        let t = DateTime::parse_from_rfc3339("2025-10-09T16:05:03.999+08:00").unwrap();
+        assert_eq!(format_time(t.with_timezone(&Utc)), "2025-10-09T08:05:03Z");
+    }
 }

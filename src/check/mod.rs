@@ -118,6 +118,24 @@ struct Observation {
     now: String,
 }
 
+impl Observation {
+    /// A 304 for the page and every annex: recording it only confirms what is stored.
+    fn confirms_only(&self) -> bool {
+        matches!(self.fetched, Ok(Fetched::NotModified))
+            && self
+                .annexes
+                .iter()
+                .all(|(_, f)| matches!(f, Ok(Fetched::NotModified)))
+    }
+}
+
+/// Observations recorded per transaction, at most.
+const BATCH: usize = 64;
+/// How long a batch holding only confirmations waits for more to share its commit: a commit
+/// costs more than the confirmations in it, and one that is late loses nothing (a crash
+/// before it means those pages are asked again next time).
+const CONFIRMATIONS_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 enum PageResult {
     Unchanged {
         fetched: bool,
@@ -282,7 +300,8 @@ impl Checker {
         let concurrency = self.config.politeness.concurrency.max(1);
         // Fetching and recording overlap: fetches feed a channel that the recorder drains in
         // batches, one transaction each.
-        let (send, receive) = tokio::sync::mpsc::channel::<Observation>(4 * concurrency);
+        let (send, receive) =
+            tokio::sync::mpsc::channel::<Observation>((4 * concurrency).max(BATCH));
         let reader = &reader;
         let dictionary = &dictionary;
         let fetching = async move {
@@ -610,23 +629,34 @@ impl Checker {
 
     /// Records observations on the database thread, as many as are waiting (up to
     /// [`BATCH`]) in one transaction: a transaction per page was a third of a first check's time.
-    /// A crash loses at most the batch in flight, whose pages keep their old validators and are
-    /// fetched again.
+    /// Confirmations (304s) wait up to [`CONFIRMATIONS_WAIT`] for company; new bytes are recorded
+    /// as soon as the thread is free. A crash loses at most the batch in flight, whose pages keep
+    /// their old validators and are fetched again.
     async fn record_batches(
         &self,
         source: &SourceConfig,
         reader: &Reader,
         mut rx: tokio::sync::mpsc::Receiver<Observation>,
     ) -> Result<Vec<(Url, PageResult)>, StoreError> {
-        const BATCH: usize = 64;
+        use tokio::sync::mpsc::error::TryRecvError;
         let mut results = Vec::new();
         while let Some(first) = rx.recv().await {
+            let deadline = tokio::time::Instant::now() + CONFIRMATIONS_WAIT;
+            let mut confirms_only = first.confirms_only();
             let mut batch = vec![first];
             while batch.len() < BATCH {
-                match rx.try_recv() {
-                    Ok(o) => batch.push(o),
+                let next = match rx.try_recv() {
+                    Ok(o) => o,
+                    Err(TryRecvError::Empty) if confirms_only => {
+                        match tokio::time::timeout_at(deadline, rx.recv()).await {
+                            Ok(Some(o)) => o,
+                            Ok(None) | Err(_) => break,
+                        }
+                    }
                     Err(_) => break,
-                }
+                };
+                confirms_only &= next.confirms_only();
+                batch.push(next);
             }
             tracing::trace!(source = %source.id, pages = batch.len(), "recording a batch");
             let (id, reader) = (source.id.0.clone(), reader.clone());

@@ -37,6 +37,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     if !matches!(args.format, Format::Text | Format::Json) {
         return Err(usage("check prints text or json"));
     }
+    // The HTTP client loads the system's trust roots, a few milliseconds of parsing: do it beside
+    // taking the lock and opening the store rather than after.
+    let fetcher = {
+        let (http, politeness) = (ctx.config.http.clone(), ctx.config.politeness.clone());
+        std::thread::spawn(move || Fetcher::new(&http, &politeness))
+    };
     let _lock = ctx.lock()?;
     let store = ctx.open_store()?;
     // By default, the sources whose schedule has come round since their last attempt.
@@ -65,13 +71,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         tracing::info!("no source is due; `--all` checks them anyway");
     }
     let rt = runtime()?;
+    let fetcher = fetcher
+        .join()
+        .map_err(|_| anyhow::anyhow!("building the HTTP client panicked"))?
+        .context("while building the HTTP client")?;
     let (db, db_thread) = DbHandle::spawn(store);
     let mut checker = Checker::new(
         Arc::new(ctx.config.clone()),
-        Arc::new(
-            Fetcher::new(&ctx.config.http, &ctx.config.politeness)
-                .context("while building the HTTP client")?,
-        ),
+        Arc::new(fetcher),
         db,
         ctx.clock.clone(),
     );

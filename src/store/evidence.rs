@@ -52,7 +52,14 @@ thread_local! {
     /// One compression context per thread: creating one per page showed in profiles.
     static CCTX: std::cell::RefCell<zstd::zstd_safe::CCtx<'static>> =
         std::cell::RefCell::new(zstd::zstd_safe::CCtx::create());
+    /// And one decompression context, for the same reason.
+    static DCTX: std::cell::RefCell<zstd::zstd_safe::DCtx<'static>> =
+        std::cell::RefCell::new(zstd::zstd_safe::DCtx::create());
 }
+
+/// The largest body unpacked in one piece into a buffer sized from the frame's header; a
+/// larger (or unsized) frame is streamed, so that a damaged header cannot ask for gigabytes.
+const UNPACK_AT_ONCE: u64 = 64 << 20;
 
 /// Hashes and compresses `body`, against `dict` when given.
 pub fn pack(body: &[u8], dict: Option<Arc<Dictionary>>) -> std::io::Result<Packed> {
@@ -82,6 +89,20 @@ pub(super) fn compress(body: &[u8], dict: Option<&Dictionary>) -> std::io::Resul
 
 /// The bytes `pack` was given back, with the raw dictionary it used.
 pub(super) fn unpack(bytes: &[u8], dict: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
+    if let Ok(Some(size)) = zstd::zstd_safe::get_frame_content_size(bytes)
+        && size <= UNPACK_AT_ONCE
+    {
+        let mut out = Vec::with_capacity(size as usize);
+        DCTX.with(|c| {
+            let mut c = c.borrow_mut();
+            match dict {
+                Some(d) => c.decompress_using_dict(&mut out, bytes, d),
+                None => c.decompress(&mut out, bytes),
+            }
+            .map_err(|code| std::io::Error::other(zstd::zstd_safe::get_error_name(code)))
+        })?;
+        return Ok(out);
+    }
     let mut out = Vec::new();
     match dict {
         Some(d) => zstd::stream::Decoder::with_dictionary(bytes, d)?.read_to_end(&mut out)?,

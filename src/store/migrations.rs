@@ -212,6 +212,12 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    // A current schema is the common case: read its version without taking the write lock or
+    // writing anything (every command opens the store).
+    let current = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
+    if current as usize == MIGRATIONS.len() {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     let version: usize =
         tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
