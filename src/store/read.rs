@@ -161,12 +161,14 @@ pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncem
 
 /// The announcements a status pass over the dirty codes reads: those listing a dirty code, and
 /// every announcement that acts on another (a suspension, a repeal), whose targets it may be.
+/// (One `IN` over a `UNION`: two `IN`s joined by `OR` were planned as a multi-index OR that took
+/// three times as long on 10,000 announcements.)
 pub(super) fn dirty_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
     heads_where(
         conn,
         "key IN (SELECT e.announcement FROM status_dirty d
-                 CROSS JOIN entry e ON e.regime = d.regime AND e.code = d.code)
-         OR key IN (SELECT announcement FROM relation)",
+                 CROSS JOIN entry e ON e.regime = d.regime AND e.code = d.code
+                 UNION SELECT announcement FROM relation)",
     )
 }
 
