@@ -131,6 +131,8 @@ impl Observation {
 
 /// Observations recorded per transaction, at most.
 const BATCH: usize = 64;
+/// Observations waiting for the recorder from which new pages are read on the fetching side.
+const READ_HERE_QUEUE: usize = 4;
 /// How long a batch holding only confirmations waits for more to share its commit: a commit
 /// costs more than the confirmations in it, and one that is late loses nothing (a crash
 /// before it means those pages are asked again next time).
@@ -310,8 +312,17 @@ impl Checker {
                     let validators = validators.clone();
                     let send = send.clone();
                     async move {
+                        // Observations waiting: the recorder is busy with earlier ones.
+                        let behind = || send.max_capacity() - send.capacity() >= READ_HERE_QUEUE;
                         let r = match self
-                            .announcement_page(source, reader, dictionary, &url, &validators)
+                            .announcement_page(
+                                source,
+                                reader,
+                                dictionary,
+                                &url,
+                                &validators,
+                                &behind,
+                            )
                             .await
                         {
                             Ok(Some(o)) => send.send(o).await.map(|_| true).or(Ok(false)),
@@ -544,6 +555,7 @@ impl Checker {
         dictionary: &OnceLock<Arc<Dictionary>>,
         url: &Url,
         validators: &HashMap<String, Validators>,
+        recorder_behind: &(dyn Fn() -> bool + Sync),
     ) -> Result<Option<Observation>, StoreError> {
         if self.stop.requested() {
             return Ok(None);
@@ -606,8 +618,11 @@ impl Checker {
             let fetched = self.fetch_allowed(source, &annex, &v).await;
             annexes.push((annex.to_string(), fetched));
         }
+        // Read here when the database thread has a queue (a first check: reading is most of its
+        // work, and the fetching side can share it); otherwise it reads the page itself, beside
+        // the fetching, instead of in its way (a re-check with a few new pages).
         let read = match (&fetched, annexes.is_empty()) {
-            (Ok(Fetched::Page(resp)), true) => {
+            (Ok(Fetched::Page(resp)), true) if recorder_behind() => {
                 let page = Page {
                     url: &resp.final_url,
                     body: &resp.body,
@@ -1011,5 +1026,67 @@ fn observe_in(
     match ingest::apply(tx, url, &rec, &extracted.announcement, now)? {
         Applied::Recorded { changes } => Ok(PageResult::NewVersion { changes }),
         Applied::Rejected(e) => reject(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    const ARTICLE: &[u8] = include_bytes!(
+        "../../snapshots/mofcom/2025-10-09/www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_7f2b9d4e6a1c3e5b8d0f2a4c6e8b0d62.html"
+    );
+
+    /// A first sighting of Announcement No. 62, read on the fetching side or not.
+    fn observation(url: &Url, read_here: bool) -> Observation {
+        let resp = Response {
+            final_url: url.clone(),
+            status: 200,
+            headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+            body: ARTICLE.to_vec(),
+        };
+        let read = read_here.then(|| {
+            let page = Page {
+                url,
+                body: &resp.body,
+                content_type: resp.header("content-type"),
+            };
+            extract::announcement_with_annexes(&Reader::Mofcom, &page, &[])
+        });
+        Observation {
+            url: url.clone(),
+            packed: Some(pack(&resp.body, None).unwrap()),
+            fetched: Ok(Fetched::Page(resp)),
+            annexes: Vec::new(),
+            read,
+            now: "2025-10-09T08:00:00Z".into(),
+        }
+    }
+
+    // New pages are read where there is time (see `READ_HERE_QUEUE`): on the fetching side when
+    // the database thread has a queue, on the database thread otherwise. The log must not tell.
+    #[test]
+    fn a_new_page_records_the_same_changes_wherever_it_was_read() {
+        let url = Url::parse(
+            "https://www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_7f2b9d4e6a1c3e5b8d0f2a4c6e8b0d62.html",
+        )
+        .unwrap();
+        let changes = |read_here| {
+            let mut store = Store::open_in_memory().unwrap();
+            let tx = store.transaction().unwrap();
+            let result = observe_in(&tx, "mofcom", &Reader::Mofcom, observation(&url, read_here));
+            assert!(matches!(result, Ok(PageResult::NewVersion { .. })));
+            tx.commit().unwrap();
+            store.changes(None, None).unwrap()
+        };
+        let read_here = changes(true);
+        assert!(
+            read_here
+                .iter()
+                .any(|c| c.code.as_deref() == Some("1E902.a")),
+            "{read_here:#?}"
+        );
+        assert_eq!(read_here, changes(false));
     }
 }
