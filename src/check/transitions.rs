@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::clock::format_time;
 use crate::diff::list::{Selected, Timeline};
 use crate::model::legal_date;
-use crate::store::{EntryStatus, Evidence, NewChange, STATUS_PASS, StoreError, Tx};
+use crate::store::{EntryStatus, Evidence, NewChange, STATUS_PASS, StoreError, StoredEntry, Tx};
 
 /// The change kind for a status transition.
 pub const STATUS_CHANGED: &str = "status-changed";
@@ -22,6 +22,15 @@ pub const STATUS_CHANGED: &str = "status-changed";
 /// only the codes announcements written since could move (`status_dirty`, kept by the store) are
 /// compared — none, on a check that changed nothing; when the day moved, all are.
 pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    record_in_slices(tx, now, SLICE_CODES)
+}
+
+/// [`record`], with a full pass `slice` codes at a time.
+pub(crate) fn record_in_slices(
+    tx: &Tx<'_>,
+    now: DateTime<Utc>,
+    slice: usize,
+) -> Result<usize, StoreError> {
     let last: Option<PassStamp> = tx
         .meta(STATUS_PASS)?
         .and_then(|s| serde_json::from_str(&s).ok());
@@ -29,7 +38,7 @@ pub fn record(tx: &Tx<'_>, now: DateTime<Utc>) -> Result<usize, StoreError> {
     if same_day && !tx.any_dirty()? {
         return Ok(0);
     }
-    let changes = pass(tx, now, same_day)?;
+    let changes = pass(tx, now, same_day, slice)?;
     tx.clear_dirty()?;
     let as_of = tx
         .regimes()?
@@ -49,22 +58,60 @@ struct PassStamp {
     as_of: std::collections::BTreeMap<String, NaiveDate>,
 }
 
+/// Codes compared at a time in a full pass. The list is rebuilt a slice of codes at a time
+/// (every announcement is read, their entries a slice at a time): holding the 60,000 entries of a
+/// 10,000-page store at once was most of a first check's peak memory.
+const SLICE_CODES: usize = 4096;
+
 /// Compares the list as of `now` with the recorded statuses, for every code or only the dirty
 /// ones.
-fn pass(tx: &Tx<'_>, now: DateTime<Utc>, only_dirty: bool) -> Result<usize, StoreError> {
+fn pass(
+    tx: &Tx<'_>,
+    now: DateTime<Utc>,
+    only_dirty: bool,
+    slice: usize,
+) -> Result<usize, StoreError> {
     let observed_at = format_time(now);
     let heads = match only_dirty {
         false => tx.announcement_heads()?,
         true => tx.dirty_heads()?,
     };
     let announcements: HashMap<String, _> = heads.into_iter().map(|a| (a.key.clone(), a)).collect();
-    // Ordered by regime, then code: each regime's entries are one slice.
-    let entries = match only_dirty {
-        false => tx.all_entries()?,
-        true => tx.dirty_entries()?,
-    };
     let timeline = Timeline::new(&announcements);
+    if only_dirty {
+        let entries = tx.dirty_entries()?;
+        return compare(tx, &timeline, now, &observed_at, &entries, |f| {
+            tx.each_entry_status(true, f)
+        });
+    }
+    let mut changes = 0;
+    let mut after = (String::new(), String::new());
+    loop {
+        let upto = tx.code_after(&after, slice.max(1))?;
+        let entries = tx.entries_between(&after, upto.as_ref())?;
+        changes += compare(tx, &timeline, now, &observed_at, &entries, |f| {
+            tx.each_entry_status_between(&after, upto.as_ref(), f)
+        })?;
+        match upto {
+            Some(upto) => after = upto,
+            None => return Ok(changes),
+        }
+    }
+}
 
+/// Compares the list as of `now` over `entries` (ordered by regime, then code) with the recorded
+/// statuses of the same codes, handed over by `statuses` in the same order, and records the
+/// differences.
+fn compare(
+    tx: &Tx<'_>,
+    timeline: &Timeline<'_>,
+    now: DateTime<Utc>,
+    observed_at: &str,
+    entries: &[StoredEntry],
+    statuses: impl FnOnce(
+        &mut dyn FnMut(EntryStatus) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>,
+) -> Result<usize, StoreError> {
     // The list as of today in each regime's time zone, in (regime, code) order.
     let mut selected: Vec<(NaiveDate, Selected<'_>)> = Vec::new();
     let mut start = 0;
@@ -96,7 +143,7 @@ fn pass(tx: &Tx<'_>, now: DateTime<Utc>, only_dirty: bool) -> Result<usize, Stor
     }
     let mut diffs: Vec<Diff> = Vec::new();
     let mut i = 0;
-    tx.each_entry_status(only_dirty, |st| {
+    statuses(&mut |st| {
         let recorded = (st.regime.as_str(), st.code.as_str());
         while i < selected.len() && key(&selected[i].1) < recorded {
             diffs.push(Diff::New(i));
@@ -149,7 +196,7 @@ fn pass(tx: &Tx<'_>, now: DateTime<Utc>, only_dirty: bool) -> Result<usize, Stor
                     })),
                     after: Some(after_json(s, *as_of)),
                     evidence: url.as_deref().map_or(Evidence::None, Evidence::Url),
-                    observed_at: &observed_at,
+                    observed_at,
                 })?;
                 changes += 1;
                 let status = Some((s.status.as_str(), s.status_by.as_str(), s.until));

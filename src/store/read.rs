@@ -246,6 +246,35 @@ fn stored_entries(
     .collect()
 }
 
+/// The entries of the codes after `after` up to `upto` (inclusive; to the last code when `None`),
+/// in (regime, code) order: the full status pass reads the list a slice at a time.
+pub(super) fn entries_between(
+    conn: &Connection,
+    after: &(String, String),
+    upto: Option<&(String, String)>,
+) -> Result<Vec<StoredEntry>, StoreError> {
+    const COLUMNS: &str = "announcement, regime, code, description, item_type, hs_codes, clause";
+    match upto {
+        Some(upto) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM entry
+                 WHERE (regime, code) > (?1, ?2) AND (regime, code) <= (?3, ?4)
+                 ORDER BY regime, code, announcement"
+            ))?;
+            stored_entries(
+                stmt.query_map(params![after.0, after.1, upto.0, upto.1], entry_from_row)?,
+            )
+        }
+        None => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM entry WHERE (regime, code) > (?1, ?2)
+                 ORDER BY regime, code, announcement"
+            ))?;
+            stored_entries(stmt.query_map(params![after.0, after.1], entry_from_row)?)
+        }
+    }
+}
+
 /// (`CROSS JOIN` keeps the few dirty codes outside: without statistics the planner walked every
 /// entry and probed the dirty set instead.)
 pub(super) fn dirty_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {

@@ -348,8 +348,58 @@ impl Tx<'_> {
         read::announcement_heads(&self.tx)
     }
 
-    pub fn all_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
-        read::all_entries(&self.tx)
+    /// The listed code `n` codes after `after` in (regime, code) order (`n` = 1: the next one),
+    /// or `None` when fewer remain: where a slice of the list ends.
+    pub fn code_after(
+        &self,
+        after: &(String, String),
+        n: usize,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .one(
+                "SELECT DISTINCT regime, code FROM entry WHERE (regime, code) > (?1, ?2)
+                 ORDER BY regime, code LIMIT 1 OFFSET ?3",
+                params![after.0, after.1, n.saturating_sub(1) as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The entries of the codes after `after` up to `upto` (to the end when `None`).
+    pub fn entries_between(
+        &self,
+        after: &(String, String),
+        upto: Option<&(String, String)>,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        read::entries_between(&self.tx, after, upto)
+    }
+
+    /// The recorded statuses of the codes after `after` up to `upto` (to the end when `None`), in
+    /// (regime, code) order, one at a time.
+    pub fn each_entry_status_between(
+        &self,
+        after: &(String, String),
+        upto: Option<&(String, String)>,
+        f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        const COLUMNS: &str = "regime, code, status, status_by, until";
+        match upto {
+            Some(upto) => {
+                let mut stmt = self.tx.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM entry_status
+                     WHERE (regime, code) > (?1, ?2) AND (regime, code) <= (?3, ?4)
+                     ORDER BY regime, code"
+                ))?;
+                each_status(stmt.query(params![after.0, after.1, upto.0, upto.1])?, f)
+            }
+            None => {
+                let mut stmt = self.tx.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM entry_status WHERE (regime, code) > (?1, ?2)
+                     ORDER BY regime, code"
+                ))?;
+                each_status(stmt.query(params![after.0, after.1])?, f)
+            }
+        }
     }
 
     /// Every recorded status (or only those of the dirty codes) in (regime, code) order, one at a
@@ -357,7 +407,7 @@ impl Tx<'_> {
     pub fn each_entry_status(
         &self,
         only_dirty: bool,
-        mut f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
+        f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.tx.prepare_cached(if only_dirty {
             "SELECT s.regime, s.code, s.status, s.status_by, s.until
@@ -366,17 +416,7 @@ impl Tx<'_> {
         } else {
             "SELECT regime, code, status, status_by, until FROM entry_status ORDER BY regime, code"
         })?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            f(read::EntryStatus {
-                regime: r.get(0)?,
-                code: r.get(1)?,
-                status: r.get(2)?,
-                status_by: r.get(3)?,
-                until: r.get::<_, Option<String>>(4)?.and_then(|d| d.parse().ok()),
-            })?;
-        }
-        Ok(())
+        each_status(stmt.query([])?, f)
     }
 
     /// The last version of an announcement's text, if it has one.
@@ -781,4 +821,21 @@ impl Tx<'_> {
         let after = if error.is_some() { before + 1 } else { 0 };
         Ok((before, after))
     }
+}
+
+/// Hands each row of a `regime, code, status, status_by, until` query to `f`.
+fn each_status(
+    mut rows: rusqlite::Rows<'_>,
+    mut f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    while let Some(r) = rows.next()? {
+        f(read::EntryStatus {
+            regime: r.get(0)?,
+            code: r.get(1)?,
+            status: r.get(2)?,
+            status_by: r.get(3)?,
+            until: r.get::<_, Option<String>>(4)?.and_then(|d| d.parse().ok()),
+        })?;
+    }
+    Ok(())
 }
