@@ -81,7 +81,7 @@ fn pass(
     if only_dirty {
         let entries = tx.dirty_entries()?;
         return compare(tx, &timeline, now, &observed_at, &entries, |f| {
-            tx.each_entry_status(true, f)
+            tx.each_dirty_entry_status(f)
         });
     }
     let mut changes = 0;

@@ -402,20 +402,17 @@ impl Tx<'_> {
         }
     }
 
-    /// Every recorded status (or only those of the dirty codes) in (regime, code) order, one at a
-    /// time: the status pass walks them beside the rebuilt list instead of holding both in memory.
-    pub fn each_entry_status(
+    /// The recorded statuses of the dirty codes in (regime, code) order, one at a time: the
+    /// status pass walks them beside the rebuilt list instead of holding both in memory.
+    pub fn each_dirty_entry_status(
         &self,
-        only_dirty: bool,
         f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self.tx.prepare_cached(if only_dirty {
+        let mut stmt = self.tx.prepare_cached(
             "SELECT s.regime, s.code, s.status, s.status_by, s.until
              FROM status_dirty d CROSS JOIN entry_status s ON s.regime = d.regime AND s.code = d.code
-             ORDER BY s.regime, s.code"
-        } else {
-            "SELECT regime, code, status, status_by, until FROM entry_status ORDER BY regime, code"
-        })?;
+             ORDER BY s.regime, s.code",
+        )?;
         each_status(stmt.query([])?, f)
     }
 
