@@ -1094,6 +1094,49 @@ mod tests {
         assert_eq!(read_here, changes(false));
     }
 
+    // A 304 confirms the current version (its sighting alone moves) and clears the error the
+    // page's last check left.
+    #[test]
+    fn a_304_after_a_failure_confirms_the_version_and_clears_the_error() {
+        let url = Url::parse("https://www.mofcom.gov.cn/art/62.html").unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.transaction().unwrap();
+        observe_in(&tx, "mofcom", &Reader::Mofcom, observation(&url, true)).unwrap();
+        let failed_at = "2025-10-10T08:00:00Z";
+        tx.record_problem(
+            "mofcom",
+            Some(url.as_str()),
+            "fetch",
+            "timed out",
+            failed_at,
+        )
+        .unwrap();
+        let again = Observation {
+            url: url.clone(),
+            fetched: Ok(Fetched::NotModified),
+            packed: None,
+            annexes: Vec::new(),
+            read: None,
+            now: "2025-10-11T08:00:00Z".into(),
+        };
+        let result = observe_in(&tx, "mofcom", &Reader::Mofcom, again);
+        assert!(matches!(
+            result,
+            Ok(PageResult::Unchanged { fetched: false })
+        ));
+        tx.commit().unwrap();
+        let (error, snapshot): (Option<String>, i64) = store
+            .conn()
+            .query_row("SELECT last_error, snapshot FROM page", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(error, None);
+        let seen = store.snapshot_seen(snapshot).unwrap().unwrap();
+        assert_eq!(seen.0, "2025-10-09T08:00:00Z");
+        assert_eq!(seen.1, "2025-10-11T08:00:00Z");
+    }
+
     /// The demo's articles (every announcement it replays), as (URL, bytes), in date order.
     fn demo_articles() -> Vec<(Url, Vec<u8>)> {
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

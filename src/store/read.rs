@@ -613,14 +613,14 @@ impl Store {
     }
 
     /// When a stored page version was first and last seen (fetched, or confirmed by a 304). A
-    /// page's current version is confirmed on the page row; the snapshot catches up when the
-    /// page moves off it.
+    /// page's current version is confirmed in `sighting`; the snapshot catches up when the page
+    /// moves off it.
     pub fn snapshot_seen(&self, id: i64) -> Result<Option<(String, String)>, StoreError> {
         Ok(self
             .conn()
             .query_row(
                 "SELECT s.first_seen, max(s.last_seen, coalesce(
-                        (SELECT max(p.confirmed) FROM page p WHERE p.snapshot = s.id), s.last_seen))
+                        (SELECT at FROM sighting WHERE snapshot = s.id), s.last_seen))
                  FROM snapshot s WHERE s.id = ?1",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),

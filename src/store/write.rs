@@ -58,7 +58,6 @@ pub struct PageState {
     snapshot: Option<i64>,
     etag: Option<String>,
     last_modified: Option<String>,
-    confirmed: Option<String>,
 }
 
 /// The links an index page version lists, and its next page.
@@ -118,8 +117,8 @@ impl Tx<'_> {
         self.tx.prepare_cached(sql)?.query_row(params, f)
     }
 
-    /// Records a fetched page. Identical bytes only confirm the current version (the page's
-    /// `confirmed`); new bytes become a new snapshot (or revive an older identical one when a
+    /// Records a fetched page. Identical bytes only confirm the current version (its
+    /// `sighting`); new bytes become a new snapshot (or revive an older identical one when a
     /// page flips back), and the version the page moves off keeps when it was last confirmed.
     pub fn record_page(
         &self,
@@ -139,12 +138,7 @@ impl Tx<'_> {
             Some((id, ref current_sha)) if *current_sha == sha => (id, false),
             _ => {
                 if let Some((old, _)) = current {
-                    self.run(
-                        "UPDATE snapshot SET last_seen = max(last_seen,
-                            coalesce((SELECT confirmed FROM page WHERE url = ?1), last_seen))
-                         WHERE id = ?2",
-                        params![url, old],
-                    )?;
+                    self.leave_snapshot(old)?;
                 }
                 let existing: Option<i64> = self
                     .one(
@@ -192,28 +186,50 @@ impl Tx<'_> {
             }
         };
         self.run(
-            "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_checked, last_error, confirmed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?7)
+            "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)
              ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,
                 snapshot = excluded.snapshot, etag = excluded.etag,
-                last_modified = excluded.last_modified, last_checked = excluded.last_checked,
-                last_error = NULL, confirmed = excluded.confirmed",
+                last_modified = excluded.last_modified, last_error = NULL",
             params![
                 url,
                 source,
                 role.as_str(),
                 snapshot,
                 version.etag,
-                version.last_modified,
-                now
+                version.last_modified
             ],
         )?;
+        self.sighted(snapshot, now)?;
         Ok(RecordedPage {
             snapshot,
             sha256: sha,
             new_version,
             dictionary,
         })
+    }
+
+    /// Remembers that a page's current version was found current at `now`.
+    fn sighted(&self, snapshot: i64, now: &str) -> Result<(), StoreError> {
+        self.run(
+            "INSERT INTO sighting (snapshot, at) VALUES (?1, ?2)
+             ON CONFLICT (snapshot) DO UPDATE SET at = excluded.at",
+            params![snapshot, now],
+        )?;
+        Ok(())
+    }
+
+    /// A page moves off a version: the version keeps its last sighting on its own row (as
+    /// `last_seen`), and `sighting` keeps one row per page.
+    fn leave_snapshot(&self, snapshot: i64) -> Result<(), StoreError> {
+        self.run(
+            "UPDATE snapshot SET last_seen = max(last_seen,
+                coalesce((SELECT at FROM sighting WHERE snapshot = ?1), last_seen))
+             WHERE id = ?1",
+            [snapshot],
+        )?;
+        self.run("DELETE FROM sighting WHERE snapshot = ?1", [snapshot])?;
+        Ok(())
     }
 
     /// The snapshot id and SHA-256 of the page's believed version.
@@ -230,14 +246,13 @@ impl Tx<'_> {
     pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         Ok(self
             .one(
-                "SELECT snapshot, etag, last_modified, confirmed FROM page WHERE url = ?1",
+                "SELECT snapshot, etag, last_modified FROM page WHERE url = ?1",
                 [url],
                 |r| {
                     Ok(PageState {
                         snapshot: r.get(0)?,
                         etag: r.get(1)?,
                         last_modified: r.get(2)?,
-                        confirmed: r.get(3)?,
                     })
                 },
             )
@@ -250,14 +265,14 @@ impl Tx<'_> {
     /// of treating a broken page as current.
     pub fn restore_page(&self, url: &str, prior: Option<&PageState>) -> Result<(), StoreError> {
         match prior {
+            // The version put back keeps the sighting it had (the page left it for the rejected
+            // one, which folded that sighting into the version's `last_seen`).
             Some(p) => self.run(
-                "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3, confirmed = ?4
-                 WHERE url = ?5",
-                params![p.snapshot, p.etag, p.last_modified, p.confirmed, url],
+                "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3 WHERE url = ?4",
+                params![p.snapshot, p.etag, p.last_modified, url],
             )?,
             None => self.run(
-                "UPDATE page SET snapshot = NULL, etag = NULL, last_modified = NULL,
-                    confirmed = NULL WHERE url = ?1",
+                "UPDATE page SET snapshot = NULL, etag = NULL, last_modified = NULL WHERE url = ?1",
                 [url],
             )?,
         };
@@ -267,14 +282,24 @@ impl Tx<'_> {
     /// A 304: the current version was seen again. Returns its snapshot, or `None` if the page
     /// has no stored version (the server answered 304 to validators we never sent).
     pub fn record_not_modified(&self, url: &str, now: &str) -> Result<Option<i64>, StoreError> {
-        Ok(self
+        let current: Option<(i64, bool)> = self
             .one(
-                "UPDATE page SET last_checked = ?1, confirmed = ?1, last_error = NULL
-                 WHERE url = ?2 AND snapshot IS NOT NULL RETURNING snapshot",
-                params![now, url],
-                |r| r.get(0),
+                "SELECT snapshot, last_error IS NOT NULL FROM page
+                 WHERE url = ?1 AND snapshot IS NOT NULL",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?)
+            .optional()?;
+        let Some((snapshot, failed_before)) = current else {
+            return Ok(None);
+        };
+        // The page row is written only when there is something to clear: most 304s write a
+        // sighting and nothing else.
+        if failed_before {
+            self.run("UPDATE page SET last_error = NULL WHERE url = ?1", [url])?;
+        }
+        self.sighted(snapshot, now)?;
+        Ok(Some(snapshot))
     }
 
     /// The links read earlier from this version of an index page by the same reader, if any.
@@ -320,8 +345,8 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         if let Some(url) = url {
             self.run(
-                "UPDATE page SET last_error = ?1, last_checked = ?2 WHERE url = ?3",
-                params![message, now, url],
+                "UPDATE page SET last_error = ?1 WHERE url = ?2",
+                params![message, url],
             )?;
         }
         self.run(
