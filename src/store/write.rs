@@ -265,8 +265,8 @@ impl Tx<'_> {
     /// of treating a broken page as current.
     pub fn restore_page(&self, url: &str, prior: Option<&PageState>) -> Result<(), StoreError> {
         match prior {
-            // The version put back keeps the sighting it had (the page left it for the rejected
-            // one, which folded that sighting into the version's `last_seen`).
+            // The version put back keeps its last sighting: leaving it for the rejected one folded
+            // the sighting into its `last_seen`, and the next 304 records a new one.
             Some(p) => self.run(
                 "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3 WHERE url = ?4",
                 params![p.snapshot, p.etag, p.last_modified, url],
