@@ -36,17 +36,9 @@ regime = "bench"
 url = "http://127.0.0.1:{port}/index.html"
 schedule = "0 * * * *"
 robots_txt = false
-[source.generic]
-links = "ul.ann-list a"
-title = "h1.title"
-key = 'No\\. (?P<year>\\d{{4}})-(?P<number>\\d+)'
-authority = "BENCH"
-date = "span.date"
-body = "main#content"
-rows = "tr.entry"
-code = "td.code"
-description = "td.desc"
 """
+# The benchmark source's reader, shared with compare.sh.
+GENERIC = open(os.path.join(REPO, "bench", "generic-source.toml")).read()
 
 NGINX = """worker_processes 1;
 pid {w}/nginx.pid;
@@ -102,7 +94,7 @@ def main():
         names = {b: f"{i}-{os.path.basename(b)}" for i, b in enumerate(a.bins)}
         for b, name in names.items():  # each binary's store after the first check, to copy from
             os.makedirs(f"{w}/{name}")
-            open(f"{w}/{name}/schedule.toml", "w").write(CONFIG.format(db=f"{w}/{name}/r.db", port=a.port))
+            open(f"{w}/{name}/schedule.toml", "w").write(CONFIG.format(db=f"{w}/{name}/r.db", port=a.port) + GENERIC)
             run([b, "--config", f"{w}/{name}/schedule.toml", "-q", "check", "--all"])
             shutil.copyfile(f"{w}/{name}/r.db", f"{w}/{name}/after-first.db")
         url = f"http://127.0.0.1:{a.port}/index.html"

@@ -141,16 +141,7 @@ regime = "bench"
 url = "$SITE/index.html"
 schedule = "0 * * * *"
 robots_txt = false
-[source.generic]
-links = "ul.ann-list a"
-title = "h1.title"
-key = 'No\\. (?P<year>\\d{4})-(?P<number>\\d+)'
-authority = "BENCH"
-date = "span.date"
-body = "main#content"
-rows = "tr.entry"
-code = "td.code"
-description = "td.desc"
+$(cat "$REPO/bench/generic-source.toml")
 TOML
   phases regwatch "$dir" regwatch_extra "$REGWATCH" --config "$dir/schedule.toml" -q check --all --format json
 }
