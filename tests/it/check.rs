@@ -87,18 +87,24 @@ fn unchanged_recheck_is_answered_with_304s_and_records_nothing() {
     assert_eq!(versions, 9);
 }
 
+/// The demo's snapshots in `dir`, with a later capture (2025-10-20) in which No. 55's
+/// micropowder threshold is corrected from 50 to 40 µm; returns the article's path on its site.
+fn no_55_corrected_on_10_20(dir: &std::path::Path) -> &'static str {
+    copy_tree(&repo_snapshots(), dir);
+    let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_9a41c0d7e25b4f3a8c6d1e0f2b3a4c55.html";
+    let original = std::fs::read_to_string(dir.join("mofcom/2025-10-09").join(rel)).unwrap();
+    let edited = original.replace("平均粒径不大于50微米", "平均粒径不大于40微米");
+    assert_ne!(original, edited);
+    let later = dir.join("mofcom/2025-10-20").join(rel);
+    std::fs::create_dir_all(later.parent().unwrap()).unwrap();
+    std::fs::write(&later, edited).unwrap();
+    rel
+}
+
 #[test]
 fn a_changed_page_records_a_modification_with_a_redline() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_tree(&repo_snapshots(), tmp.path());
-    // A later capture in which No. 55's micropowder threshold is corrected from 50 to 40 µm.
-    let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_9a41c0d7e25b4f3a8c6d1e0f2b3a4c55.html";
-    let original = std::fs::read_to_string(tmp.path().join("mofcom/2025-10-09").join(rel)).unwrap();
-    let edited = original.replace("平均粒径不大于50微米", "平均粒径不大于40微米");
-    assert_ne!(original, edited);
-    let dir = tmp.path().join("mofcom/2025-10-20").join(rel);
-    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-    std::fs::write(&dir, edited).unwrap();
+    no_55_corrected_on_10_20(tmp.path());
 
     let site = Site::start(tmp.path());
     let ws = Workspace::new(&site, "");
@@ -194,13 +200,7 @@ fn a_changed_page_records_a_modification_with_a_redline() {
 #[test]
 fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_tree(&repo_snapshots(), tmp.path());
-    let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_9a41c0d7e25b4f3a8c6d1e0f2b3a4c55.html";
-    let original = std::fs::read_to_string(tmp.path().join("mofcom/2025-10-09").join(rel)).unwrap();
-    let dir = tmp.path().join("mofcom/2025-10-20").join(rel);
-    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-    std::fs::write(&dir, original.replace("50微米", "40微米")).unwrap();
-    let url = format!("https://{rel}");
+    let url = format!("https://{}", no_55_corrected_on_10_20(tmp.path()));
 
     let site = Site::start(tmp.path());
     let ws = Workspace::new(&site, "");
