@@ -34,12 +34,32 @@ impl DbHandle {
         R: Send + 'static,
         F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
     {
+        self.submit(f)?.wait().await
+    }
+
+    /// Queues `f` on the database thread now and returns its result to await later. Jobs run
+    /// in the order they were queued: one queued behind a job whose result is awaited runs
+    /// while the caller works with that result.
+    pub fn submit<R, F>(&self, f: F) -> Result<Pending<R>, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move |store| {
                 let _ = tx.send(f(store));
             }))
             .map_err(|_| StoreError::ThreadGone)?;
-        rx.await.map_err(|_| StoreError::ThreadGone)?
+        Ok(Pending(rx))
+    }
+}
+
+/// The result of a job queued with [`DbHandle::submit`].
+pub struct Pending<R>(tokio::sync::oneshot::Receiver<Result<R, StoreError>>);
+
+impl<R> Pending<R> {
+    pub async fn wait(self) -> Result<R, StoreError> {
+        self.0.await.map_err(|_| StoreError::ThreadGone)?
     }
 }

@@ -480,6 +480,23 @@ impl Store {
         page_body(self.conn(), url)
     }
 
+    /// ETag / Last-Modified of one of a source's pages, as [`Store::validators`] has them.
+    pub fn page_validators(&self, source: &str, url: &str) -> Result<Validators, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT etag, last_modified FROM page
+             WHERE url = ?1 AND source = ?2 AND snapshot IS NOT NULL",
+        )?;
+        Ok(stmt
+            .query_row([url, source], |r| {
+                Ok(Validators {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                })
+            })
+            .optional()?
+            .unwrap_or_default())
+    }
+
     /// ETag / Last-Modified per URL of a source, for conditional GETs.
     pub fn validators(&self, source: &str) -> Result<HashMap<String, Validators>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
