@@ -664,25 +664,9 @@ impl Tx<'_> {
         if dirty {
             self.mark_dirty(&a.key)?;
         }
-        self.run("DELETE FROM entry WHERE announcement = ?1", [&a.key])?;
+        self.put_entries(a)?;
         self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
         {
-            let mut insert = self.tx.prepare_cached(
-                "INSERT OR IGNORE INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for (i, e) in a.entries.iter().enumerate() {
-                insert.execute(params![
-                    a.key,
-                    e.regime,
-                    e.code,
-                    i as i64,
-                    e.description,
-                    e.item_type.as_str(),
-                    serde_json::to_string(&e.hs_codes)?,
-                    e.clause
-                ])?;
-            }
             let mut insert = self.tx.prepare_cached(
                 "INSERT INTO relation (announcement, position, kind, target, from_date, until_date, scope)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -703,6 +687,53 @@ impl Tx<'_> {
             self.mark_dirty(&a.key)?;
         }
         self.add_url(&a.key, url, now)
+    }
+
+    /// An announcement's entries as `a` lists them (the first of duplicate codes), writing only
+    /// the rows that differ. Deleting and inserting them all touched, for every code it lists,
+    /// a leaf of the `entry_by_code` index scattered across the file: most of the pages an
+    /// amended announcement wrote, when one entry of seven had moved.
+    fn put_entries(&self, a: &Announcement) -> Result<(), StoreError> {
+        let stored: std::collections::HashSet<(String, String)> = self
+            .tx
+            .prepare_cached("SELECT regime, code FROM entry WHERE announcement = ?1")?
+            .query_map([&a.key], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut upsert = self.tx.prepare_cached(
+            "INSERT INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (announcement, regime, code) DO UPDATE SET
+                position = excluded.position, description = excluded.description,
+                item_type = excluded.item_type, hs_codes = excluded.hs_codes, clause = excluded.clause
+             WHERE (position, description, item_type, hs_codes, clause)
+                IS NOT (excluded.position, excluded.description, excluded.item_type,
+                        excluded.hs_codes, excluded.clause)",
+        )?;
+        let mut listed = std::collections::HashSet::new();
+        for (i, e) in a.entries.iter().enumerate() {
+            if !listed.insert((e.regime.as_str(), e.code.as_str())) {
+                continue;
+            }
+            upsert.execute(params![
+                a.key,
+                e.regime,
+                e.code,
+                i as i64,
+                e.description,
+                e.item_type.as_str(),
+                serde_json::to_string(&e.hs_codes)?,
+                e.clause
+            ])?;
+        }
+        for (regime, code) in &stored {
+            if !listed.contains(&(regime.as_str(), code.as_str())) {
+                self.run(
+                    "DELETE FROM entry WHERE announcement = ?1 AND regime = ?2 AND code = ?3",
+                    params![a.key, regime, code],
+                )?;
+            }
+        }
+        Ok(())
     }
 
     fn mark_dirty(&self, key: &str) -> Result<(), StoreError> {
@@ -860,4 +891,98 @@ fn each_status(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Announcement, ControlEntry, ItemType};
+    use crate::store::Store;
+
+    fn no_62(entries: &[(&str, &str)]) -> Announcement {
+        Announcement {
+            key: "MOFCOM-2025-62".into(),
+            authorities: vec!["MOFCOM".into()],
+            year: 2025,
+            number: 62,
+            title: "Announcement No. 62".into(),
+            issued: None,
+            effective: vec![],
+            entries: entries
+                .iter()
+                .map(|(code, description)| ControlEntry {
+                    regime: "cn-dual-use".into(),
+                    code: code.to_string(),
+                    description: description.to_string(),
+                    item_type: ItemType::Technology,
+                    hs_codes: vec![],
+                    clause: None,
+                })
+                .collect(),
+            relations: vec![],
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_amended_announcement_rewrites_only_the_entries_that_moved() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.transaction().unwrap();
+        tx.tx
+            .execute_batch(
+                "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
+                                       first_seen, last_seen)
+                 VALUES (1, 'u', 'a', 'u', 200, '[]', x'', 0, 't', 't'),
+                        (2, 'u', 'b', 'u', 200, '[]', x'', 0, 't', 't');",
+            )
+            .unwrap();
+        let first = no_62(&[
+            ("1E902.a", "mining"),
+            ("1E902.b", "smelting"),
+            ("1E902.c", "magnets"),
+            ("1E902.a", "listed twice: the first stands"),
+        ]);
+        tx.put_announcement(&first, 1, "u", "t").unwrap();
+        tx.tx
+            .execute_batch(
+                "CREATE TEMP TABLE written (op TEXT, code TEXT);
+                 CREATE TEMP TRIGGER i AFTER INSERT ON entry
+                     BEGIN INSERT INTO written VALUES ('insert', new.code); END;
+                 CREATE TEMP TRIGGER u AFTER UPDATE ON entry
+                     BEGIN INSERT INTO written VALUES ('update', new.code); END;
+                 CREATE TEMP TRIGGER d AFTER DELETE ON entry
+                     BEGIN INSERT INTO written VALUES ('delete', old.code); END;",
+            )
+            .unwrap();
+        // b amended, c dropped, d added; a as it was.
+        let second = no_62(&[
+            ("1E902.a", "mining"),
+            ("1E902.b", "smelting and separation"),
+            ("1E902.d", "recycling"),
+        ]);
+        tx.put_announcement(&second, 2, "u", "t").unwrap();
+        let rows = |sql: &str| -> Vec<(String, String)> {
+            let mut stmt = tx.tx.prepare(sql).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            rows("SELECT op, code FROM written ORDER BY code"),
+            [
+                pair("update", "1E902.b"),
+                pair("delete", "1E902.c"),
+                pair("insert", "1E902.d")
+            ]
+        );
+        assert_eq!(
+            rows("SELECT code, position || ' ' || description FROM entry ORDER BY code"),
+            [
+                pair("1E902.a", "0 mining"),
+                pair("1E902.b", "1 smelting and separation"),
+                pair("1E902.d", "2 recycling")
+            ]
+        );
+    }
 }
