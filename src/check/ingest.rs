@@ -80,26 +80,29 @@ pub fn apply(
         .chain(a.entries.iter())
         .map(|e| (e.regime.clone(), e.code.clone()))
         .collect();
-    let mut listed = BTreeSet::new();
+    let mut elsewhere = BTreeSet::new();
     for regime in codes.iter().map(|(r, _)| r).collect::<BTreeSet<_>>() {
         let in_regime = codes.iter().filter(|(r, _)| r == regime);
-        for code in tx.listed_codes(regime, in_regime.map(|(_, c)| c.as_str()))? {
-            listed.insert((regime.clone(), code));
+        for code in tx.codes_listed_elsewhere(regime, in_regime.map(|(_, c)| c.as_str()), &a.key)? {
+            elsewhere.insert((regime.clone(), code));
         }
     }
-    // A code no announcement listed had no entry before, and has this page's (its first row:
-    // `put_announcement` keeps the first of duplicates) after.
-    let current = |code: &(String, String), before: bool| match (listed.contains(code), before) {
-        (true, _) => tx.current_entry(&code.0, &code.1),
-        (false, true) => Ok(None),
-        (false, false) => Ok(a
-            .entries
+    // A code no other announcement lists has, in the list, this announcement's entry: the
+    // stored version's before, this page's after (its first row: `put_announcement` keeps the
+    // first of duplicates), or none. Only the others need the list looked up.
+    let own = |entries: &[ControlEntry], code: &(String, String)| {
+        entries
             .iter()
             .find(|e| e.regime == code.0 && e.code == code.1)
             .map(|e| StoredEntry {
                 entry: e.clone(),
                 announcement: a.key.clone(),
-            })),
+            })
+    };
+    let current = |code: &(String, String), before: bool| match (elsewhere.contains(code), before) {
+        (true, _) => tx.current_entry(&code.0, &code.1),
+        (false, true) => Ok(previous.as_ref().and_then(|p| own(&p.entries, code))),
+        (false, false) => Ok(own(&a.entries, code)),
     };
     let before = codes
         .iter()

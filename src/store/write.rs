@@ -613,20 +613,21 @@ impl Tx<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
-    /// Which of `codes` any announcement of `regime` lists: one query for a page's codes, so
-    /// that codes seen for the first time (every code, on a first check) need no lookup of the
-    /// entry they replace.
-    pub fn listed_codes<'c>(
+    /// Which of `codes` an announcement of `regime` other than `except` lists: one query for a
+    /// page's codes, so that codes no other announcement lists (every code, on a first check;
+    /// most, when an announcement is amended) need no lookup of the entry the list holds.
+    pub fn codes_listed_elsewhere<'c>(
         &self,
         regime: &str,
         codes: impl IntoIterator<Item = &'c str>,
+        except: &str,
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let codes = serde_json::to_string(&codes.into_iter().collect::<Vec<_>>())?;
         let mut stmt = self.tx.prepare_cached(
             "SELECT DISTINCT code FROM entry
-             WHERE regime = ?1 AND code IN (SELECT value FROM json_each(?2))",
+             WHERE regime = ?1 AND code IN (SELECT value FROM json_each(?2)) AND announcement <> ?3",
         )?;
-        let rows = stmt.query_map(params![regime, codes], |r| r.get(0))?;
+        let rows = stmt.query_map(params![regime, codes, except], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
