@@ -128,6 +128,11 @@ def main():
                 times.setdefault((phase, "minclient"), []).append(run([MINCLIENT, url, "10", f"{w}/etags.json"]))
         for (phase, name), v in times.items():
             print(f"{phase:6} {name:24} median {statistics.median(v):7.1f} ms  min {min(v):7.1f}  n={len(v)}")
+        # The ratios the README quotes: each build's median over the minimal client's, per phase.
+        for phase in ("first", "second", "third"):
+            ceiling = statistics.median(times[(phase, "minclient")])
+            for name in names.values():
+                print(f"{phase:6} {name:24} {statistics.median(times[(phase, name)]) / ceiling:5.2f}x the minimal client")
     finally:
         subprocess.run(["nginx", "-c", f"{w}/nginx.conf", "-s", "stop"], stderr=subprocess.DEVNULL)
         shutil.rmtree(w, ignore_errors=True)
