@@ -761,12 +761,13 @@ impl Tx<'_> {
         )
     }
 
-    /// The entries listing the dirty codes, ordered as [`Tx::all_entries`].
     /// The announcements the dirty codes' statuses depend on (`read::dirty_heads`).
     pub fn dirty_heads(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
         read::dirty_heads(&self.tx)
     }
 
+    /// The entries listing the dirty codes, in (regime, code) order, as
+    /// [`Tx::entries_between`] gives a slice of the list.
     pub fn dirty_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
         read::dirty_entries(&self.tx)
     }
