@@ -40,7 +40,10 @@ fn jitter(id: &str, at: DateTime<Utc>, jitter_secs: u64) -> chrono::Duration {
     }
     let h = crate::store::sha256_hex(format!("{id}@{}", at.timestamp()).as_bytes());
     let n = u64::from_str_radix(&h[..12], 16).unwrap_or(0);
-    chrono::Duration::seconds((n % (jitter_secs + 1)) as i64)
+    // The configured range (0..=86,400) is checked at load; the saturating add and the cap keep
+    // this total even without it.
+    let secs = n % jitter_secs.saturating_add(1);
+    chrono::Duration::seconds(secs.min(86_400) as i64)
 }
 
 fn schedule_of(config: &Config, job: Job) -> (&CronSchedule, TimeZone, &str, u64) {

@@ -17,5 +17,6 @@ pub mod fetch;
 pub mod model;
 pub mod notify;
 pub mod report;
+pub mod safe_text;
 pub mod schedule;
 pub mod store;

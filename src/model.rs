@@ -32,6 +32,28 @@ impl Announcement {
         citation(&self.authorities, self.year, self.number)
     }
 
+    /// Removes control characters from every string read off the page (see
+    /// [`crate::safe_text`]): extraction is where hostile text is first stopped.
+    pub fn scrub_controls(&mut self) {
+        use crate::safe_text::scrub;
+        self.authorities.iter_mut().for_each(scrub);
+        scrub(&mut self.title);
+        scrub(&mut self.text);
+        for e in &mut self.effective {
+            e.scope.iter_mut().for_each(scrub);
+        }
+        for e in &mut self.entries {
+            scrub(&mut e.code);
+            scrub(&mut e.description);
+            e.hs_codes.iter_mut().for_each(scrub);
+            e.clause.iter_mut().for_each(scrub);
+        }
+        for r in &mut self.relations {
+            scrub(&mut r.target);
+            r.scope.iter_mut().for_each(scrub);
+        }
+    }
+
     /// The first date from which the announcement (or any clause of it) applies.
     pub fn first_effective(&self) -> Option<NaiveDate> {
         self.effective.iter().map(|e| e.date).min()

@@ -286,8 +286,24 @@ impl Checker {
                 .index_links(source, &reader, &url, recorded.wait().await?)
                 .await?
             {
-                Ok((found, more, result)) => {
+                Ok((mut found, more, result)) => {
                     count(&mut outcome, &result);
+                    if found.len() > source.max_links {
+                        // A page listing 200,000 links is broken or hostile; reading them all
+                        // would hammer the site for hours. The first ones are read, and the
+                        // source reports why the rest were not.
+                        let reason = format!(
+                            "the index page lists {} announcement links; only the first {} were read (max_links)",
+                            found.len(),
+                            source.max_links
+                        );
+                        found.truncate(source.max_links);
+                        self.problem(source, &url, "extract", &reason).await?;
+                        outcome.failures.push(PageFailure {
+                            url: url.to_string(),
+                            reason,
+                        });
+                    }
                     for l in found {
                         if seen.insert(l.clone()) {
                             links.push(l);
@@ -774,6 +790,9 @@ impl Checker {
         url: &Url,
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
+        if !source.allows(url) {
+            return Err(FetchError::NotAllowed { url: url.clone() });
+        }
         if source.robots_txt && !self.robots_allow(url).await? {
             return Err(FetchError::Robots { url: url.clone() });
         }
@@ -781,7 +800,9 @@ impl Checker {
             .fetcher
             .fetch(url, validators, &|u: &Url| source.allows(u))
             .await?;
+        // Each hop was checked before it was requested; this guards the mirror's mapping back.
         if let Fetched::Page(resp) = &fetched
+            && resp.final_url != *url
             && !source.allows(&resp.final_url)
         {
             return Err(FetchError::OffSite {

@@ -37,6 +37,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     if !matches!(args.format, Format::Text | Format::Json) {
         return Err(usage("check prints text or json"));
     }
+    if ctx.config.sources.is_empty() {
+        // "0 of 0 sources checked" and exit 0 would let a broken deployment look healthy.
+        return Err(usage(
+            "nothing to check: the configuration has no [[source]] tables",
+        ));
+    }
     // The HTTP client loads the system's trust roots, a few milliseconds of parsing: do it beside
     // taking the lock and opening the store rather than after.
     let fetcher = {

@@ -26,7 +26,7 @@ pub fn run(args: &Args, db: Option<&Path>) -> Result<Exit> {
         .unwrap_or_else(|| tmp.path().join("demo.db"));
     let mut out = std::io::stdout().lock();
     let rt = runtime()?;
-    match rt.block_on(demo::run(&snapshots, &db_path, &mut out)) {
+    match rt.block_on(demo::run(&snapshots, &db_path, db.is_some(), &mut out)) {
         Err(e)
             if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>

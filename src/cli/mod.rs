@@ -301,9 +301,11 @@ pub fn parse_instant(s: &str, end_of_day: bool) -> Result<String> {
         })
 }
 
-/// Writes to stdout; a closed pipe (`regwatch changes | head`) is not an error.
+/// Writes to stdout; a closed pipe (`regwatch changes | head`) is not an error. Control
+/// characters never reach the terminal, whatever rendered the text.
 pub fn print(s: &str) -> Result<()> {
     use std::io::Write;
+    let s = crate::safe_text::strip_controls(s);
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

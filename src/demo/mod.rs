@@ -39,7 +39,8 @@ fn check_time(date: NaiveDate) -> chrono::DateTime<Utc> {
     Utc.from_utc_datetime(&t)
 }
 
-pub async fn run(snapshots: &Path, db_path: &Path, out: &mut dyn Write) -> Result<()> {
+/// `kept`: whether `db_path` outlives the demo (the user named it with `--db`).
+pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Write) -> Result<()> {
     let site = Arc::new(SnapshotSite::load(snapshots)?);
     let (addr, server) = server::serve(site.clone()).await?;
     let mut config = Config::parse(DEFAULT_CONFIG, "schedule.toml (embedded)")?;
@@ -106,11 +107,19 @@ pub async fn run(snapshots: &Path, db_path: &Path, out: &mut dyn Write) -> Resul
         }
         i += 1;
     }
-    writeln!(
-        out,
-        "Done. Explore it: regwatch --db {} list --as-of 2026-01-01 · changes --format md · announcements",
-        db_path.display()
-    )?;
+    if kept {
+        writeln!(
+            out,
+            "Done. Explore it: regwatch --db {} list --as-of 2026-01-01 · changes --format md · announcements",
+            db_path.display()
+        )?;
+    } else {
+        // The temporary database goes when the demo ends: a hint naming it would not work.
+        writeln!(
+            out,
+            "Done. The database was temporary; to keep one to explore: regwatch --db demo.db demo, then regwatch --db demo.db list --as-of 2026-01-01"
+        )?;
+    }
     drop(checker);
     drop(db);
     let _ = db_thread.join();

@@ -94,6 +94,10 @@ pub enum ExtractError {
         "no document number (…公告YYYY年第N号) found; not an announcement, or its layout changed"
     )]
     NoDocumentNumber,
+    #[error(
+        "elements nest more than {limit} deep; not read (a broken or hostile page: parsing it would take minutes)"
+    )]
+    TooDeep { limit: usize },
     #[error("not an HTML page (Content-Type {0})")]
     NotHtml(String),
     #[error(
@@ -131,6 +135,8 @@ pub(crate) fn link_target(base: &Url, a: scraper::ElementRef<'_>) -> Option<Url>
         return None;
     }
     url.set_fragment(None);
+    // A scraped `http://user:pass@host/…` must not make us send (and keep) someone's password.
+    crate::fetch::strip_userinfo(&mut url);
     Some(url)
 }
 
@@ -146,7 +152,13 @@ pub(crate) fn html(page: &Page<'_>) -> Result<String, ExtractError> {
             return Err(ExtractError::NotHtml(mime));
         }
     }
-    Ok(charset::decode(page.body, page.content_type).text)
+    let text = charset::decode(page.body, page.content_type).text;
+    if text::nesting_depth(&text, text::MAX_NESTING) > text::MAX_NESTING {
+        return Err(ExtractError::TooDeep {
+            limit: text::MAX_NESTING,
+        });
+    }
+    Ok(text)
 }
 
 /// Announcement links on a source's index page, and the next index page when the source is
@@ -156,28 +168,34 @@ pub fn index(
     page: &Page<'_>,
 ) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
     let html = html(page)?;
-    match reader {
-        Reader::Mofcom => mofcom::index(page.url, &html).map(|links| (links, None)),
-        Reader::Generic { spec, .. } => generic::index(spec, page.url, &html),
+    let (mut links, next) = match reader {
+        Reader::Mofcom => mofcom::index(page.url, &html).map(|links| (links, None))?,
+        Reader::Generic { spec, .. } => generic::index(spec, page.url, &html)?,
         // A watched page is its own "announcement".
-        Reader::Page { .. } => Ok((
+        Reader::Page { .. } => (
             vec![IndexLink {
                 url: page.url.clone(),
                 title: String::new(),
             }],
             None,
-        )),
+        ),
+    };
+    for l in &mut links {
+        crate::safe_text::scrub(&mut l.title);
     }
+    Ok((links, next))
 }
 
 /// The announcement on an article page.
 pub fn announcement(reader: &Reader, page: &Page<'_>) -> Result<Announcement, ExtractError> {
     let html = html(page)?;
-    match reader {
-        Reader::Mofcom => mofcom::announcement(&html),
-        Reader::Generic { spec, regime } => generic::announcement(spec, regime, page.url, &html),
-        Reader::Page { spec, source } => Ok(page::announcement(spec, source, &html)),
-    }
+    let mut a = match reader {
+        Reader::Mofcom => mofcom::announcement(&html)?,
+        Reader::Generic { spec, regime } => generic::announcement(spec, regime, page.url, &html)?,
+        Reader::Page { spec, source } => page::announcement(spec, source, &html),
+    };
+    a.scrub_controls();
+    Ok(a)
 }
 
 /// Annexes an article links to (附件: HTML pages, PDFs and other documents).
@@ -209,6 +227,8 @@ pub fn announcement_with_annexes(
             Err(e) => unread.push((annex.url.clone(), e)),
         }
     }
+    // PDF annexes bring text that did not pass the HTML walk.
+    a.scrub_controls();
     Ok(Extracted {
         announcement: a,
         unread,

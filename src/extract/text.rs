@@ -52,34 +52,63 @@ pub fn document_lines(doc: &Html) -> Vec<String> {
     }
 }
 
-fn walk(el: ElementRef<'_>, out: &mut String) {
-    // Iterative over children, recursive over elements: depth is bounded by html5ever's tree
-    // builder, which caps nesting, so hostile input cannot blow the stack here.
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => out.push_str(&t.replace(['\n', '\r', '\t'], " ")),
-            Node::Element(e) => {
-                let name = e.name();
-                if SKIP.contains(&name) {
+/// Depth-first over `root`'s subtree with an explicit open/close traversal rather than recursion:
+/// html5ever does not cap nesting, and a page of 100,000 nested elements must be that page's
+/// problem, not a stack overflow that aborts the whole run.
+fn walk(root: ElementRef<'_>, out: &mut String) {
+    use ego_tree::iter::Edge;
+    // The node of a skipped subtree (script, style…) being passed over, if any.
+    let mut skipping = None;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skipping.is_some() || node.id() == root.id() {
                     continue;
                 }
-                let Some(child_el) = ElementRef::wrap(child) else {
-                    continue;
-                };
-                let block = BLOCK.contains(&name);
-                if block {
-                    out.push('\n');
-                }
-                walk(child_el, out);
-                match name {
-                    "td" | "th" => out.push('\t'),
-                    _ if block => out.push('\n'),
+                match node.value() {
+                    Node::Text(t) => push_text(out, t),
+                    Node::Element(e) => {
+                        let name = e.name();
+                        if SKIP.contains(&name) {
+                            skipping = Some(node.id());
+                        } else if BLOCK.contains(&name) {
+                            out.push('\n');
+                        }
+                    }
                     _ => {}
                 }
             }
-            _ => {}
+            Edge::Close(node) => {
+                if let Some(id) = skipping {
+                    if id == node.id() {
+                        skipping = None;
+                    }
+                    continue;
+                }
+                if node.id() == root.id() {
+                    continue;
+                }
+                if let Node::Element(e) = node.value() {
+                    match e.name() {
+                        "td" | "th" => out.push('\t'),
+                        name if BLOCK.contains(&name) => out.push('\n'),
+                        _ => {}
+                    }
+                }
+            }
         }
     }
+}
+
+/// Appends a text node's characters: line breaks and tabs become spaces (layout comes from the
+/// elements), and other control characters are dropped, so an ESC or BEL in a page never reaches
+/// a terminal, a feed or a spreadsheet through extracted text.
+fn push_text(out: &mut String, text: &str) {
+    out.extend(text.chars().filter_map(|c| match c {
+        '\n' | '\r' | '\t' => Some(' '),
+        c if c.is_control() => None,
+        c => Some(c),
+    }));
 }
 
 fn collapse_spaces(s: &str) -> String {
@@ -110,6 +139,117 @@ fn collapse_spaces(s: &str) -> String {
     }
     out.trim_matches(|c: char| c == ' ' || c == '\t')
         .to_string()
+}
+
+/// How deep elements may nest in a page we parse. Real pages nest a few dozen levels; the HTML
+/// tree builder's scope checks cost time proportional to the depth for each element, so 100,000
+/// nested `<div>`s take 20 s of CPU to parse (quadratic), and a page may hold millions.
+pub const MAX_NESTING: usize = 4_096;
+
+/// Elements that never hold content.
+const VOID: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input",
+    "keygen", "link", "meta", "param", "source", "track", "wbr",
+];
+/// Elements whose end tag may be left out: a new one closes an open one of the same name, so a
+/// page of unclosed `<p>`s or `<li>`s is not mistaken for a deep one.
+const OPTIONAL_END: &[&str] = &[
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt", "rp", "rtc",
+    "colgroup", "caption", "thead", "tbody", "tfoot", "html", "head", "body",
+];
+/// Elements whose content is text up to their end tag.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+];
+
+/// How far down the open elements an end tag (or an implied one) is matched: misnesting in real
+/// pages is shallow, and a bounded search keeps the scan linear.
+const MATCH_WINDOW: usize = 32;
+
+/// An estimate of how deep the elements of `html` nest, stopping once it passes `limit`: one
+/// linear pass over the tags, before the (quadratic on deep input) tree builder sees them.
+///
+/// It models the tree builder loosely: an end tag closes the nearest open element of its name
+/// (within [`MATCH_WINDOW`]), a stray one closes nothing (`<div></x>` repeated nests the `<div>`s
+/// all the same); `<p>`, `<li>`, `<td>`… close an open one of their own name, as their
+/// optional end tags imply.
+pub fn nesting_depth(html: &str, limit: usize) -> usize {
+    let b = html.as_bytes();
+    let (mut i, mut max) = (0usize, 0usize);
+    let mut open: Vec<&[u8]> = Vec::new();
+    let find = |from: usize, needle: &[u8]| -> Option<usize> {
+        b.get(from..)?
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+            .map(|p| from + p)
+    };
+    let close = |open: &mut Vec<&[u8]>, name: &[u8]| {
+        if let Some(pos) = open
+            .iter()
+            .rev()
+            .take(MATCH_WINDOW)
+            .position(|n| n.eq_ignore_ascii_case(name))
+        {
+            open.truncate(open.len() - 1 - pos);
+        }
+    };
+    while let Some(lt) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+        i += lt + 1;
+        match b.get(i) {
+            Some(b'!') if b[i..].starts_with(b"!--") => {
+                i = find(i + 3, b"-->").map_or(b.len(), |e| e + 3);
+            }
+            Some(b'!' | b'?') => i = find(i, b">").map_or(b.len(), |e| e + 1),
+            Some(b'/') => close(&mut open, tag_name(&b[i + 1..])),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let start = i;
+                let name = tag_name(&b[start..]);
+                i += name.len();
+                // The end of the tag, past quoted attribute values that may hold `>`.
+                let mut quote = None;
+                while let Some(&c) = b.get(i) {
+                    match (quote, c) {
+                        (None, b'"' | b'\'') => quote = Some(c),
+                        (Some(q), c) if c == q => quote = None,
+                        (None, b'>') => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                if listed(RAW_TEXT, name) {
+                    let mut end = Vec::with_capacity(name.len() + 2);
+                    end.extend_from_slice(b"</");
+                    end.extend_from_slice(name);
+                    i = find(i, &end).unwrap_or(b.len());
+                } else if !listed(VOID, name) {
+                    if listed(OPTIONAL_END, name) {
+                        close(&mut open, name);
+                    }
+                    open.push(name);
+                    max = max.max(open.len());
+                    if max > limit {
+                        return max;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    max
+}
+
+fn tag_name(b: &[u8]) -> &[u8] {
+    let end = b
+        .iter()
+        .position(|c| c.is_ascii_whitespace() || matches!(c, b'/' | b'>'))
+        .unwrap_or(b.len());
+    &b[..end]
+}
+
+fn listed(names: &[&str], name: &[u8]) -> bool {
+    names
+        .iter()
+        .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Folds full-width ASCII (digits, Latin letters, `．`) and the ideographic space to ASCII, and the
@@ -296,6 +436,45 @@ mod tests {
         assert_eq!(normalise("公告2025年第62號"), "公告2025年第62号");
         assert_eq!(normalise("暫停實施"), "暂停实施");
         assert_eq!(normalise("（管制编码）"), "（管制编码）");
+    }
+
+    #[test]
+    fn nesting_is_estimated_without_parsing() {
+        assert_eq!(
+            nesting_depth("<div><p>a<p>b<br><img src='>'></div>", 100),
+            2
+        );
+        // Unclosed inline elements close with their block; stray end tags close nothing.
+        let sloppy = "<table><tr><td><font>a<tr><td><font>b</table>".repeat(5_000);
+        assert!(nesting_depth(&sloppy, 4_096) < 10);
+        let stray = "<div></x>".repeat(5_000);
+        assert!(nesting_depth(&stray, 4_096) > 4_096);
+        assert_eq!(
+            nesting_depth("<ul><li>a<li>b</ul><div><div></div></div>", 100),
+            2
+        );
+        // Tags inside comments and scripts are not tags.
+        let script = "<script>for(;;)'<div><div><div>'</script><!-- <div><div> -->";
+        assert_eq!(nesting_depth(script, 100), 0);
+        let deep = "<div>".repeat(10_000);
+        assert_eq!(nesting_depth(&deep, 4_096), 4_097);
+        let deep = "<div/>".repeat(10_000);
+        assert!(nesting_depth(&deep, 4_096) > 4_096);
+    }
+
+    #[test]
+    fn the_text_walk_does_not_recurse() {
+        // Beyond what a recursive walk survives on a 2 MB thread stack.
+        // `<b>` nests without the tree builder's quadratic scope checks, so 200,000 levels parse
+        // quickly; the walk must still get through them.
+        let deep = format!("<body>{}稀土", "<b>".repeat(200_000));
+        let lines = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || document_lines(&Html::parse_document(&deep)))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(lines, vec!["稀土"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! fetch: one HTTP client for the whole run, polite per host, conditional GETs, size caps and
 //! retries for transient errors only. Returns raw bytes; decoding is the extractor's business.
 
+pub mod origin;
 pub mod politeness;
 pub mod robots;
 
@@ -65,6 +66,12 @@ pub enum FetchError {
     TooLarge { url: Url, limit: u64 },
     #[error("{url} redirected to {to}, outside the source's allowed hosts")]
     OffSite { url: Url, to: Url },
+    #[error("{url} is outside the source's allowed hosts; not fetched")]
+    NotAllowed { url: Url },
+    /// A redirect that can never be followed: to another scheme, unparsable, or one too many.
+    /// Permanent: asking again gets the same answer.
+    #[error("fetching {url}: {reason}")]
+    Redirect { url: Url, reason: String },
     #[error("fetching {url}: {reason}")]
     Other { url: Url, reason: String },
     #[error(
@@ -84,6 +91,8 @@ impl FetchError {
             FetchError::Other { .. } | FetchError::RobotsUnreachable { .. } => true,
             FetchError::TooLarge { .. }
             | FetchError::OffSite { .. }
+            | FetchError::NotAllowed { .. }
+            | FetchError::Redirect { .. }
             | FetchError::Robots { .. } => false,
         }
     }
@@ -184,15 +193,15 @@ impl Fetcher {
             let Some(location) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()) else {
                 break (resp, status);
             };
-            let next =
-                self.redirect_target(&current, location)
-                    .map_err(|reason| FetchError::Other {
-                        url: url.clone(),
-                        reason,
-                    })?;
+            let next = self.redirect_target(&current, location).map_err(|reason| {
+                FetchError::Redirect {
+                    url: url.clone(),
+                    reason,
+                }
+            })?;
             hops += 1;
             if hops > self.max_redirects {
-                return Err(FetchError::Other {
+                return Err(FetchError::Redirect {
                     url: url.clone(),
                     reason: format!(
                         "more than {} redirects (last to {next})",
@@ -201,7 +210,7 @@ impl Fetcher {
                 });
             }
             if !matches!(next.scheme(), "http" | "https") {
-                return Err(FetchError::Other {
+                return Err(FetchError::Redirect {
                     url: url.clone(),
                     reason: format!("redirect to a non-HTTP URL ({next}) refused"),
                 });
@@ -271,9 +280,11 @@ impl Fetcher {
     /// Where a `Location` points, as a real URL: relative to the page that redirected, and, with
     /// a mirror, mapped back from the mirror's address.
     fn redirect_target(&self, current: &Url, location: &str) -> Result<Url, String> {
-        let target = current
+        let mut target = current
             .join(location.trim())
             .map_err(|e| format!("unusable redirect to {location:?}: {e}"))?;
+        // Credentials in a Location would be sent as Basic auth and kept with the URL.
+        strip_userinfo(&mut target);
         Ok(match &self.mirror {
             Some(m) if target.as_str().starts_with(m.as_str()) => self.real_url(current, &target),
             _ => target,
@@ -290,6 +301,14 @@ impl Fetcher {
             .strip_prefix(mirror.as_str())
             .and_then(|rest| Url::parse(&format!("{}://{rest}", requested.scheme())).ok())
             .unwrap_or_else(|| requested.clone())
+    }
+}
+
+/// Drops `user:password@` from a URL a page gave us: never sent, stored or printed.
+pub fn strip_userinfo(url: &mut Url) {
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
     }
 }
 

@@ -78,5 +78,5 @@ pub fn feed(report: &ChangeReport<'_>, self_url: Option<&str>) -> String {
     // `Feed`'s Display writes the XML declaration itself.
     let mut out = feed.to_string();
     out.push('\n');
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }

@@ -1,18 +1,46 @@
-//! CSV renderers, for spreadsheets (RFC 4180 quoting).
+//! CSV renderers, for spreadsheets (RFC 4180 quoting, a UTF-8 byte order mark so that Excel
+//! reads the Chinese text as UTF-8, and cells that a spreadsheet would run as formulas defused).
 
 use crate::diff::list::ListedEntry;
 
+/// Excel, LibreOffice and Google Sheets read a UTF-8 file as UTF-8 when it starts with this.
+pub const BOM: &str = "\u{feff}";
+
 fn field(s: &str) -> String {
+    let s = defuse(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
     }
+}
+
+/// A cell starting with `=`, `+`, `-`, `@`, tab or carriage return is run as a formula by
+/// spreadsheets (`=HYPERLINK(…)`, `+cmd|' /C calc'!A0`); a leading `'` makes it text, as OWASP
+/// and the spreadsheets' own CSV export do. A plain number (`-2`, `+3.5`) stays a number.
+fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_number(s) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+fn is_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let mut parts = digits.splitn(2, '.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `list --format csv`: one row per code, customs codes space-separated.
 pub fn list(entries: &[ListedEntry]) -> String {
-    let mut out = String::from(
+    let mut out = String::from(BOM);
+    out.push_str(
         "regime,code,description,item_type,hs_codes,status,effective_from,until,announcement,status_by,url\n",
     );
     for e in entries {
@@ -32,7 +60,7 @@ pub fn list(entries: &[ListedEntry]) -> String {
         out.push_str(&row.join(","));
         out.push('\n');
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -44,5 +72,22 @@ mod tests {
         assert_eq!(field("1E902.a"), "1E902.a");
         assert_eq!(field("a, b"), "\"a, b\"");
         assert_eq!(field("say \"x\""), "\"say \"\"x\"\"\"");
+    }
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        assert_eq!(
+            field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        assert_eq!(field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("-1+1"), "'-1+1");
+        assert_eq!(field("\tx"), "'\tx");
+        assert_eq!(field("\rx"), "\"'\rx\"");
+        assert_eq!(field("-2"), "-2");
+        assert_eq!(field("+3.5"), "+3.5");
+        assert_eq!(field("1E902.a"), "1E902.a");
+        assert_eq!(field("稀土"), "稀土");
     }
 }

@@ -21,7 +21,7 @@ pub fn esc(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// A URL for an `href`: only http(s), escaped; anything else is not linked.
@@ -57,7 +57,7 @@ pub fn changes(report: &ChangeReport<'_>, title: &str, currency: &[Currency]) ->
     );
     out.push_str(&body(report, currency));
     out.push_str("</body>\n</html>\n");
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// The report without the document around it.
@@ -117,7 +117,7 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
         }
         out.push_str("</table>\n");
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// The redline of a modified entry's fields, under its sentence.

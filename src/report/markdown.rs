@@ -61,7 +61,7 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         }
         out.push_str("```\n");
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// `list --format md`: a table a lawyer can paste into a memo.
@@ -84,7 +84,7 @@ pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
             esc(&short_citation(&e.announcement))
         );
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// `compare --format md`.
@@ -110,7 +110,7 @@ pub fn compare(deltas: &[ListDelta<'_>], from: NaiveDate, to: NaiveDate) -> Stri
             esc(&short_citation(&e.status_by))
         );
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// `upcoming --format md`.
@@ -127,7 +127,7 @@ pub fn upcoming(events: &[Event], today: NaiveDate, until: NaiveDate) -> String 
             esc(&text::event_words(ev))
         );
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// "How current this is", as a Markdown list.
@@ -139,5 +139,5 @@ pub fn currency(currency: &[crate::report::Currency]) -> String {
     for c in currency {
         let _ = writeln!(out, "- {}", esc(&c.line()));
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }

@@ -23,7 +23,7 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         group(&mut out, g);
         out.push('\n');
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 fn group(out: &mut String, g: &Group<'_>) {
@@ -195,7 +195,7 @@ pub fn summary(s: &CheckSummary) -> String {
         s.sources.len(),
         s.checked_at
     );
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
@@ -211,7 +211,7 @@ pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
             short_citation(&e.announcement)
         );
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// "in-force until 2026-11-10" style status words.
@@ -231,7 +231,7 @@ pub fn compare(deltas: &[ListDelta<'_>], from: NaiveDate, to: NaiveDate) -> Stri
     for d in deltas {
         let _ = writeln!(out, "  {}", delta_line(&d.delta, d.before, d.after));
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 fn delta_line(delta: &Delta, before: Option<&ListedEntry>, after: Option<&ListedEntry>) -> String {
@@ -290,7 +290,7 @@ pub fn upcoming(events: &[Event], today: NaiveDate, until: NaiveDate) -> String 
         }
         let _ = writeln!(out, "  {}", event_words(ev));
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// What happens to an entry on an event's date, in words.
@@ -355,7 +355,7 @@ pub fn announcements(list: &[KnownAnnouncement]) -> String {
             let _ = writeln!(out, "  {u}");
         }
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// `regwatch diff`: the text of one announcement between two versions, passage by passage.
@@ -388,7 +388,7 @@ pub fn text_diff(a: &KnownAnnouncement, from: &TextVersion, to: &TextVersion) ->
             let _ = writeln!(out, "{mark} {}", text.replace('\t', " | "));
         }
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// "How current this is" for the foot of a report: every source's last successful check, and
@@ -401,5 +401,5 @@ pub fn currency(currency: &[crate::report::Currency]) -> String {
     for c in currency {
         let _ = writeln!(out, "  {}", c.line());
     }
-    out
+    crate::safe_text::strip_controls(&out).into_owned()
 }

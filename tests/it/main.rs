@@ -8,6 +8,7 @@ mod daemon;
 mod extract;
 mod faults;
 mod generic;
+mod hostile;
 mod list;
 mod notify;
 mod politeness;

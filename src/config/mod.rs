@@ -3,7 +3,6 @@
 //! Values that can be wrong (URLs, cron expressions, time zones, profiles) are validated while
 //! deserialising, so the TOML parser reports them with the file, line, column and key.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -13,8 +12,10 @@ use url::Url;
 
 use crate::extract::Profile;
 
+mod validate;
+
 /// The shipped configuration, embedded so `regwatch demo` runs from any directory.
-pub const DEFAULT_CONFIG: &str = include_str!("../schedule.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../schedule.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -253,9 +254,14 @@ pub struct SourceConfig {
     pub schedule: CronSchedule,
     #[serde(default = "default_timezone")]
     pub timezone: TimeZone,
-    /// Hosts whose links may be followed; the index page's host when empty.
+    /// Where links and redirects may be followed besides the index page's own origin: `host`
+    /// (http/https on the default ports), `host:port` or `scheme://host[:port]`.
     #[serde(default)]
-    pub allowed_hosts: Vec<String>,
+    pub allowed_hosts: Vec<crate::fetch::origin::AllowedHost>,
+    /// At most this many announcement links are read from one index page; more is reported as
+    /// a problem (a hostile or broken page), and the first ones are read.
+    #[serde(default = "default_max_links")]
+    pub max_links: usize,
     /// `regwatch run` starts each scheduled check up to this many seconds late, so that many
     /// installations do not hit a ministry at the same second.
     #[serde(default)]
@@ -274,6 +280,10 @@ pub struct SourceConfig {
 
 fn yes() -> bool {
     true
+}
+
+fn default_max_links() -> usize {
+    1_000
 }
 
 impl SourceConfig {
@@ -302,19 +312,14 @@ impl SourceConfig {
         self.generic.as_ref().map_or(1, |g| g.max_pages.max(1))
     }
 
+    /// Whether a link or redirect to `url` may be followed: the index page's origin (and, when
+    /// it is on a default port, its host over http or https), or an `allowed_hosts` value.
     pub fn allows(&self, url: &Url) -> bool {
-        let Some(host) = url.host_str() else {
-            return false;
-        };
-        if !matches!(url.scheme(), "http" | "https") {
-            return false;
-        }
-        if self.allowed_hosts.is_empty() {
-            return Some(host) == self.url.0.host_str();
-        }
-        self.allowed_hosts
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(host))
+        use crate::fetch::origin::AllowedHost;
+        let index = &self.url.0;
+        AllowedHost::origin_of(index).is_some_and(|o| o.allows(url))
+            || AllowedHost::host_of(index).is_some_and(|h| h.allows(url))
+            || self.allowed_hosts.iter().any(|h| h.allows(url))
     }
 }
 
@@ -439,126 +444,6 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self, text: &str, origin: &str) -> Result<(), ConfigError> {
-        let invalid = |needle: &str, message: String| ConfigError::Invalid {
-            origin: match line_of(text, needle) {
-                Some(line) => format!("{origin}:{line}"),
-                None => origin.to_string(),
-            },
-            message,
-        };
-        let mut seen = HashSet::new();
-        for s in &self.sources {
-            let at = |m: String| ConfigError::Invalid {
-                origin: match line_of_key(text, "id", &s.id.0) {
-                    Some(line) => format!("{origin}:{line}"),
-                    None => origin.to_string(),
-                },
-                message: m,
-            };
-            match (s.profile, &s.generic, &s.page) {
-                (Profile::Generic, None, _) => {
-                    return Err(at(format!(
-                        "source {:?}: profile \"generic\" needs a [source.generic] table of selectors",
-                        s.id.0
-                    )));
-                }
-                (Profile::Generic, Some(g), _) => {
-                    g.validate()
-                        .map_err(|m| at(format!("source {:?}: {m}", s.id.0)))?;
-                    if s.regime.as_deref().is_none_or(str::is_empty) {
-                        return Err(at(format!(
-                            "source {:?}: key `regime` is required for generic sources (e.g. \"cn-dual-use\")",
-                            s.id.0
-                        )));
-                    }
-                }
-                (p, Some(_), _) if p != Profile::Generic => {
-                    return Err(at(format!(
-                        "source {:?}: [source.generic] is only read with profile = \"generic\"",
-                        s.id.0
-                    )));
-                }
-                (p, _, Some(_)) if p != Profile::Page => {
-                    return Err(at(format!(
-                        "source {:?}: [source.page] is only read with profile = \"page\"",
-                        s.id.0
-                    )));
-                }
-                _ => {}
-            }
-            if !seen.insert(&s.id) {
-                return Err(ConfigError::Invalid {
-                    origin: match line_of_key(text, "id", &s.id.0) {
-                        Some(line) => format!("{origin}:{line}"),
-                        None => origin.to_string(),
-                    },
-                    message: format!("key `id`: source id {:?} is used twice", s.id.0),
-                });
-            }
-        }
-        if self.politeness.concurrency == 0 || self.politeness.per_host_concurrency == 0 {
-            return Err(invalid(
-                "concurrency",
-                "key `politeness.concurrency` / `per_host_concurrency`: must be at least 1"
-                    .to_string(),
-            ));
-        }
-        let mut names = HashSet::new();
-        for d in &self.digests {
-            let at = |m: String| ConfigError::Invalid {
-                origin: match line_of_key(text, "name", &d.name.0) {
-                    Some(line) => format!("{origin}:{line}"),
-                    None => origin.to_string(),
-                },
-                message: m,
-            };
-            if !names.insert(&d.name) {
-                return Err(at(format!(
-                    "key `name`: digest name {:?} is used twice",
-                    d.name.0
-                )));
-            }
-            if d.to.is_empty() {
-                return Err(at(format!(
-                    "key `to`: digest {:?} has no recipients",
-                    d.name.0
-                )));
-            }
-            if let Some(s) = d.sources.iter().find(|s| self.source(&s.0).is_none()) {
-                return Err(at(format!(
-                    "key `sources`: digest {:?} names source {:?}, which is not configured",
-                    d.name.0, s.0
-                )));
-            }
-            if let Some(k) = d.kinds.iter().find(|k| !CHANGE_KINDS.contains(&k.as_str())) {
-                return Err(at(format!(
-                    "key `kinds`: unknown change kind {k:?} (one of {})",
-                    CHANGE_KINDS.join(", ")
-                )));
-            }
-        }
-        if !self.digests.is_empty() && self.smtp.is_none() {
-            return Err(invalid(
-                "[[digest]]",
-                "digests are configured but there is no [smtp] section".to_string(),
-            ));
-        }
-        if self.status.failing_after == 0 {
-            return Err(invalid(
-                "failing_after",
-                "key `status.failing_after`: must be at least 1".to_string(),
-            ));
-        }
-        if self.http.timeout_secs == 0 {
-            return Err(invalid(
-                "timeout_secs",
-                "key `http.timeout_secs`: must be at least 1".to_string(),
-            ));
-        }
-        Ok(())
-    }
-
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id.0 == id)
     }
@@ -566,28 +451,6 @@ impl Config {
     pub fn digest(&self, name: &str) -> Option<&DigestConfig> {
         self.digests.iter().find(|d| d.name.0 == name)
     }
-}
-
-/// 1-based line of the last `key = "value"` line.
-fn line_of_key(text: &str, key: &str, value: &str) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            l.split_once('=').is_some_and(|(k, v)| {
-                k.trim() == key && v.trim().trim_matches(['"', '\'']) == value
-            })
-        })
-        .map(|(i, _)| i + 1)
-        .last()
-}
-
-/// 1-based line of the last line containing `needle`, for errors found after parsing.
-fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i + 1)
-        .last()
 }
 
 #[cfg(test)]
