@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::clock::{Clock, format_time};
 use crate::config::{Config, SourceConfig};
-use crate::extract::{self, Page, Reader};
+use crate::extract::{self, Page, Reader, cms};
 use crate::fetch::robots::Robots;
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::{DbHandle, Pending};
@@ -80,7 +80,14 @@ pub struct Checker {
     pub robots: Arc<tokio::sync::Mutex<HashMap<String, Result<Robots, String>>>>,
     /// Told as pages are found and done (a progress bar on a terminal); nothing by default.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Read at least this many pages of a paginated column list (`check --backfill N`); a
+    /// source's first check reads them all, an ordinary one the first and as many more as
+    /// hold only announcements not seen before.
+    pub backfill: u32,
 }
+
+/// Pages of one column list read in one check, at most (15 items each): 2,300 items of 政策发布.
+const MAX_LIST_PAGES: u32 = 500;
 
 /// Receives a check's progress. Implementations must be cheap: they run on the fetch path.
 pub trait Progress: Send + Sync {
@@ -101,6 +108,7 @@ impl Checker {
             stop: Stop::default(),
             robots: Arc::default(),
             progress: None,
+            backfill: 0,
         }
     }
 }
@@ -268,9 +276,32 @@ impl Checker {
             links.push(index_url.clone());
         }
         // The index, and for a paginated source its next pages, up to `max_pages`.
-        let mut next = (!matches!(reader, Reader::Page { .. })).then(|| index_url.clone());
+        // Several starting pages when the URL names the year (`{YYYY}`): this year's, and in
+        // January last year's too.
+        let today = crate::model::legal_date(self.clock.now(), extract::mofcom::REGIME);
+        let mut starts = source.index_urls(today).into_iter();
+        let mut next = if matches!(reader, Reader::Page { .. }) {
+            None
+        } else {
+            starts.next()
+        };
         let mut visited: Vec<Url> = Vec::new();
         let mut seen: std::collections::HashSet<Url> = links.iter().cloned().collect();
+        // Whether this source has never been read whole: its first check reads every page of
+        // a paginated column list.
+        let first_check = {
+            let id = id.clone();
+            self.db
+                .call(move |s| {
+                    Ok(s.source_statuses()?
+                        .into_iter()
+                        .find(|st| st.id == id)
+                        .and_then(|st| st.last_success)
+                        .is_none())
+                })
+                .await?
+        };
+        let mut known: Option<Arc<HashMap<String, Validators>>> = None;
         while let Some(url) = next.take() {
             visited.push(url.clone());
             let v = {
@@ -278,7 +309,7 @@ impl Checker {
                 self.db.call(move |s| s.page_validators(&id, &url)).await?
             };
             let recorded = self.record_index(source, &reader, &url, &v).await?;
-            if all_validators.is_none() {
+            if all_validators.is_none() && known.is_none() {
                 let id = id.clone();
                 all_validators = Some(self.db.submit(move |s| s.validators(&id))?);
             }
@@ -304,32 +335,63 @@ impl Checker {
                             reason,
                         });
                     }
+                    let mut unseen = 0;
+                    let listed = found.len();
                     for l in found {
                         if seen.insert(l.clone()) {
                             links.push(l);
+                            unseen += 1;
                         }
                     }
-                    next = more.filter(|u| {
-                        !visited.contains(u)
-                            && source.allows(u)
-                            && visited.len() < source.max_index_pages()
-                    });
+                    next = match more {
+                        Some(u) if visited.contains(&u) || !source.allows(&u) => None,
+                        // A column shell's own list call: always read.
+                        Some(u) if cms::is_unit_call(&u) && cms::page_of(&u) == 1 => Some(u),
+                        Some(u) if cms::is_unit_call(&u) => {
+                            let page = cms::page_of(&u);
+                            // Announcements not seen before on this page: there may be more on
+                            // the next (more than a page appeared since the last check).
+                            let all_new = if listed == 0 || first_check {
+                                false
+                            } else {
+                                if known.is_none()
+                                    && let Some(pending) = all_validators.take()
+                                {
+                                    known = Some(Arc::new(pending.wait().await?));
+                                }
+                                let known = known.as_deref();
+                                links[links.len() - unseen..]
+                                    .iter()
+                                    .all(|l| known.is_none_or(|k| !k.contains_key(l.as_str())))
+                                    && unseen == listed
+                            };
+                            let wanted = first_check || page <= self.backfill.max(1) || all_new;
+                            (wanted && page <= MAX_LIST_PAGES).then_some(u)
+                        }
+                        Some(u) => (visited.len() < source.max_index_pages()).then_some(u),
+                        None => None,
+                    };
+                    if next.is_none() {
+                        next = starts.next();
+                    }
                 }
                 Err(reason) => {
                     outcome.failures.push(PageFailure {
                         url: url.to_string(),
                         reason: reason.clone(),
                     });
-                    if visited.len() == 1 {
+                    if visited.len() == 1 && starts.len() == 0 {
                         return self.finish(outcome, Some(reason)).await;
                     }
                     // A later index page failed: the links found so far are still read.
+                    next = starts.next();
                 }
             }
         }
-        let validators = match all_validators {
-            Some(v) => Arc::new(v.wait().await?),
-            None => {
+        let validators = match (known, all_validators) {
+            (Some(k), _) => k,
+            (None, Some(v)) => Arc::new(v.wait().await?),
+            (None, None) => {
                 let id = id.clone();
                 Arc::new(self.db.call(move |s| s.validators(&id)).await?)
             }
@@ -562,12 +624,15 @@ impl Checker {
                 ok
             })
             .collect();
-        if allowed.is_empty() {
+        let next = read.next.as_deref().and_then(|n| Url::parse(n).ok());
+        // A column shell lists nothing itself (its list is the call in `next`), and a page of a
+        // column's list may hold no announcement among its notices and news; a static index
+        // that lists nothing has lost its layout.
+        if allowed.is_empty() && next.is_none() && !cms::is_unit_call(url) {
             let reason = extract::ExtractError::EmptyIndex.to_string();
             self.problem(source, url, "extract", &reason).await?;
             return Ok(Err(reason));
         }
-        let next = read.next.as_deref().and_then(|n| Url::parse(n).ok());
         Ok(Ok((allowed, next, result)))
     }
 
@@ -894,6 +959,14 @@ fn record_response(
     now: &str,
 ) -> Result<crate::store::RecordedPage, StoreError> {
     let v = validators_of(resp);
+    // A list API's answer differs on every call (its `traceId`); the list it carries is what
+    // makes it a new version or not.
+    let content_key = match role {
+        PageRole::Index if url.contains(crate::extract::cms::UNIT_PATH) => {
+            crate::extract::cms::content_key(&resp.body)
+        }
+        _ => None,
+    };
     tx.record_page(
         source,
         url,
@@ -906,6 +979,7 @@ fn record_response(
             etag: v.etag.as_deref(),
             last_modified: v.last_modified.as_deref(),
             packed,
+            content_key: content_key.as_deref(),
         },
         now,
     )

@@ -24,6 +24,10 @@ pub struct Args {
     /// Exit with code 1 when changes were recorded.
     #[arg(long)]
     fail_on_change: bool,
+    /// Read the first N pages of paginated column lists (a first check reads them all; an
+    /// ordinary one the first, and more only while they list nothing seen before).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=500))]
+    backfill: Option<u32>,
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
@@ -88,6 +92,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         db,
         ctx.clock.clone(),
     );
+    checker.backfill = args.backfill.unwrap_or(0);
     // A progress bar for a person at a terminal; nothing under cron, in pipes, or with -q.
     let bar = (ctx.interactive && !ids.is_empty()).then(|| Arc::new(Bar::new()));
     if let Some(b) = &bar {

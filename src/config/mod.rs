@@ -312,6 +312,25 @@ impl SourceConfig {
         self.generic.as_ref().map_or(1, |g| g.max_pages.max(1))
     }
 
+    /// The index pages to read on `today` (a Beijing date): the configured URL, or for a URL
+    /// holding `{YYYY}` this year's column and, in January, last year's as well.
+    pub fn index_urls(&self, today: chrono::NaiveDate) -> Vec<Url> {
+        use chrono::Datelike;
+        const YEAR: &str = "%7BYYYY%7D";
+        let url = self.url.0.as_str();
+        if !url.contains(YEAR) {
+            return vec![self.url.0.clone()];
+        }
+        let mut years = vec![today.year()];
+        if today.month() == 1 {
+            years.push(today.year() - 1);
+        }
+        years
+            .into_iter()
+            .filter_map(|y| Url::parse(&url.replace(YEAR, &y.to_string())).ok())
+            .collect()
+    }
+
     /// Whether a link or redirect to `url` may be followed: the index page's origin (and, when
     /// it is on a default port, its host over http or https), or an `allowed_hosts` value.
     pub fn allows(&self, url: &Url) -> bool {

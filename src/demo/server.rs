@@ -123,10 +123,34 @@ pub async fn serve(site: Arc<SnapshotSite>) -> Result<(SocketAddr, tokio::task::
     Ok((addr, task))
 }
 
+/// Where a call of MOFCOM's list API is kept: `{host}/{unit path}/{pageId}/{pageNo}.json`. The
+/// mirror layout puts the host first (`{mirror}/{host}/{path}?{query}`).
+fn unit_file(uri: &Uri) -> Option<String> {
+    let path = uri.path().trim_start_matches('/');
+    let (host, rest) = path.split_once('/')?;
+    if format!("/{rest}") != crate::extract::cms::UNIT_PATH {
+        return None;
+    }
+    let url = url::Url::parse(&format!("http://{host}/{rest}?{}", uri.query()?)).ok()?;
+    let page_id = url
+        .query_pairs()
+        .find(|(k, _)| k == "pageId")?
+        .1
+        .into_owned();
+    if !page_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let page = crate::extract::cms::page_of(&url);
+    Some(format!("{host}/{rest}/{page_id}/{page}.json"))
+}
+
 async fn handle(State(site): State<Arc<SnapshotSite>>, uri: Uri, headers: HeaderMap) -> Response {
-    site.requests.fetch_add(1, Ordering::Relaxed);
+    let n = site.requests.fetch_add(1, Ordering::Relaxed);
     let rel = uri.path().trim_start_matches('/');
-    let rel = if rel.ends_with('/') || rel.is_empty() {
+    let unit = unit_file(&uri);
+    let rel = if let Some(file) = &unit {
+        file.clone()
+    } else if rel.ends_with('/') || rel.is_empty() {
         format!("{rel}index.html")
     } else {
         rel.to_string()
@@ -140,6 +164,22 @@ async fn handle(State(site): State<Arc<SnapshotSite>>, uri: Uri, headers: Header
     let Ok(body) = tokio::fs::read(&path).await else {
         return status(StatusCode::INTERNAL_SERVER_ERROR);
     };
+    if unit.is_some() {
+        // Like the live API: a fresh `traceId` in every answer, no validators, so the bytes
+        // differ on every call while the list does not.
+        let text = String::from_utf8_lossy(&body).replace(
+            "\"traceId\":\"\"",
+            &format!(
+                "\"traceId\":\"{:032x}\"",
+                u128::from(n) * 0x9e37_79b9_7f4a_7c15 + 1
+            ),
+        );
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/json; charset=UTF-8")
+            .body(Body::from(text))
+            .expect("static response");
+    }
     let etag = format!("\"{}\"", &crate::store::sha256_hex(&body)[..16]);
     let last_modified = capture
         .date

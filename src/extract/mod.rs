@@ -3,6 +3,7 @@
 
 pub mod annex;
 pub mod charset;
+pub mod cms;
 pub mod generic;
 pub mod mofcom;
 pub mod page;
@@ -58,7 +59,8 @@ impl Reader {
     pub fn index_key(&self) -> String {
         let version = env!("CARGO_PKG_VERSION");
         match self {
-            Reader::Mofcom => format!("{version} mofcom"),
+            // "cms": column shells are followed to their list API (a store from before read the shell)
+            Reader::Mofcom => format!("{version} mofcom cms"),
             Reader::Generic { spec, .. } => format!(
                 "{version} generic {:?} {:?}",
                 spec.links.text,
@@ -98,6 +100,8 @@ pub enum ExtractError {
         "elements nest more than {limit} deep; not read (a broken or hostile page: parsing it would take minutes)"
     )]
     TooDeep { limit: usize },
+    #[error("column list: {0}")]
+    ListApi(String),
     #[error("not an HTML page (Content-Type {0})")]
     NotHtml(String),
     #[error(
@@ -167,9 +171,18 @@ pub fn index(
     reader: &Reader,
     page: &Page<'_>,
 ) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
+    if let Reader::Mofcom = reader
+        && (cms::is_unit_call(page.url) || page.content_type.is_some_and(|ct| ct.contains("json")))
+    {
+        return mofcom_list(page);
+    }
     let html = html(page)?;
     let (mut links, next) = match reader {
-        Reader::Mofcom => mofcom::index(page.url, &html).map(|links| (links, None))?,
+        // A column shell: its list is one API call away (and its sidebar is not the list).
+        Reader::Mofcom => match cms::shell_call(page.url, &html) {
+            Some(call) => (Vec::new(), Some(call)),
+            None => mofcom::index(page.url, &html).map(|links| (links, None))?,
+        },
         Reader::Generic { spec, .. } => generic::index(spec, page.url, &html)?,
         // A watched page is its own "announcement".
         Reader::Page { .. } => (
@@ -180,6 +193,27 @@ pub fn index(
             None,
         ),
     };
+    for l in &mut links {
+        crate::safe_text::scrub(&mut l.title);
+    }
+    Ok((links, next))
+}
+
+/// One page of a MOFCOM column's list from the unit API: the items that are announcements (their
+/// titles carry a document number; the column also lists notices, rules and news), and the next
+/// page while there is one. A list of items none of which is an announcement is read fine.
+fn mofcom_list(page: &Page<'_>) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
+    let list = cms::read_unit(page.url, page.body)?;
+    let this = list.page_no.unwrap_or_else(|| cms::page_of(page.url));
+    let next = list
+        .pages()
+        .filter(|pages| this < *pages)
+        .map(|_| cms::page_url(page.url, this + 1));
+    let mut links: Vec<IndexLink> = list
+        .items
+        .into_iter()
+        .filter(|l| mofcom::is_announcement_title(&l.title))
+        .collect();
     for l in &mut links {
         crate::safe_text::scrub(&mut l.title);
     }

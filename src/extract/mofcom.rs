@@ -56,8 +56,11 @@ static AUTHORITY: LazyLock<Regex> = LazyLock::new(|| {
         .join("|");
     Regex::new(&names).expect("static regex")
 });
-static HEADER_FIELD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"【\s*(发布单位|发布文号|发文日期)\s*】\s*([^【]*)").unwrap());
+/// The header block's fields: `【发文日期】2025年10月9日`, or `发文日期：2025年10月9日` on some pages.
+static HEADER_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:【\s*(发布单位|发布文号|发文日期)\s*】|(?:^|\s)(发布单位|发布文号|发文日期)\s*[：:])\s*([^【]*)")
+        .unwrap()
+});
 static CN_DATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日").unwrap());
 static TIMESTAMP: LazyLock<Regex> =
@@ -134,13 +137,26 @@ static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// Announcement links on a MOFCOM list page, in page order, without duplicates.
+/// Whether a list item's title is an announcement's: it carries a document number.
+pub fn is_announcement_title(title: &str) -> bool {
+    DOC_NUMBER.is_match(&normalise(title))
+}
+
+/// Announcement links on a MOFCOM list page, in page order, without duplicates. The sidebar of
+/// policy explanations (`aside.jgRBox`, `section.rColumnBox`) cites announcements by number but
+/// is not the list.
 pub fn index(base: &Url, html: &str) -> Result<Vec<IndexLink>, ExtractError> {
     let doc = Html::parse_document(html);
     let anchors = Selector::parse("a[href]").expect("static selector");
+    let sidebar =
+        Selector::parse("aside.jgRBox a[href], .rColumnBox a[href]").expect("static selector");
+    let in_sidebar: std::collections::HashSet<_> = doc.select(&sidebar).map(|a| a.id()).collect();
     let mut links: Vec<IndexLink> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for a in doc.select(&anchors) {
+        if in_sidebar.contains(&a.id()) {
+            continue;
+        }
         let text = normalise(&a.text().collect::<String>());
         let title = a
             .value()
@@ -203,7 +219,18 @@ pub fn annex_links(base: &Url, html: &str) -> Vec<IndexLink> {
             continue;
         };
         let path = url.path().to_ascii_lowercase();
-        let is_document = DOCUMENT.iter().any(|ext| path.ends_with(ext));
+        // The CMS's download gateway (`/api-gateway/jpaas-web-server/front/document/download
+        // ?fileUrl=…&fileName=…`) answers with a redirect to the file.
+        let gateway = path.ends_with("/front/document/download");
+        let file_name = url
+            .query_pairs()
+            .find(|(k, _)| k == "fileName")
+            .map(|(_, v)| v.to_ascii_lowercase())
+            .unwrap_or_default();
+        let is_document = gateway
+            || DOCUMENT
+                .iter()
+                .any(|ext| path.ends_with(ext) || file_name.ends_with(ext));
         let named = label.contains("附件") || title.contains("附件") || in_annex_list;
         let named = named || block.starts_with("附件");
         if !(named || (is_document && marked)) || DOC_NUMBER.is_match(&label) {
@@ -271,11 +298,18 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         authorities.first().map_or("MOFCOM", String::as_str)
     );
 
-    let issued = header.issued.or_else(|| signature_date(&body)).or_else(|| {
-        page.iter()
-            .find_map(|l| TIMESTAMP.captures(l))
-            .and_then(|c| parse_date(&c[1]))
-    });
+    // `PubDate` is when the page was published (Beijing time, minute precision); `MakeTime` is
+    // when it was built, never a publication date.
+    let pub_date = meta_content(&doc, "PubDate").and_then(|d| parse_date(&d));
+    let issued = header
+        .issued
+        .or_else(|| signature_date(&body))
+        .or(pub_date)
+        .or_else(|| {
+            page.iter()
+                .find_map(|l| TIMESTAMP.captures(l))
+                .and_then(|c| parse_date(&c[1]))
+        });
 
     let text = body.join("\n");
     let effective = effective_dates(&text, issued);
@@ -305,6 +339,17 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     })
 }
 
+/// A `<meta name=…>` value, trimmed, when present and not empty.
+fn meta_content(doc: &Html, name: &str) -> Option<String> {
+    let sel = Selector::parse(&format!("meta[name=\"{name}\"]")).ok()?;
+    doc.select(&sel)
+        .next()?
+        .value()
+        .attr("content")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 /// The article body, when the page marks it; chrome around it (navigation, related links) would
 /// otherwise be read as part of the announcement.
 fn content_lines(doc: &Html) -> Option<Vec<String>> {
@@ -316,6 +361,8 @@ fn content_lines(doc: &Html) -> Option<Vec<String>> {
 /// The element holding the article body, when the page marks one that has text.
 fn content_element(doc: &Html) -> Option<scraper::ElementRef<'_>> {
     const CONTAINERS: &[&str] = &[
+        // The live sites' article body (facts: mofcom-site.md §2).
+        "div.art-con[ergodic=article]",
         "#zoom",
         ".art-con",
         ".article-content",
@@ -380,8 +427,19 @@ fn header_fields(lines: &[String]) -> Header {
     let mut h = Header::default();
     for line in lines {
         for c in HEADER_FIELD.captures_iter(line) {
-            let value = c[2].trim().to_string();
-            match &c[1] {
+            let value = c[3].trim().to_string();
+            let field = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
+            // In the colon form the next field may follow on the same line.
+            let value = value
+                .split(['：', ':'])
+                .next()
+                .map(|v| {
+                    v.trim_end_matches(|ch: char| !ch.is_ascii_digit() && ch != '日' && ch != '号')
+                        .to_string()
+                })
+                .filter(|v| !v.is_empty())
+                .unwrap_or(value);
+            match field {
                 "发布文号" if h.doc_number.is_none() && !value.is_empty() => {
                     h.doc_number = Some(value)
                 }
@@ -405,14 +463,20 @@ fn title(doc: &Html, page: &[String]) -> Option<String> {
         // `<title>` carries the site name after a separator.
         t.split(" - ").next().unwrap_or("").trim().to_string()
     };
-    let from_markup = [".art-title", "h1", "h2", ".headline", "title"]
-        .iter()
-        .filter_map(|css| Selector::parse(css).ok())
-        .flat_map(|sel| {
-            doc.select(&sel)
-                .next()
-                .map(|el| tidy(&el.text().collect::<String>()))
-        })
+    // The live sites name the article in `<meta name="ArticleTitle">`; visible titles vary.
+    let from_meta = meta_content(doc, "ArticleTitle").map(|t| tidy(&t));
+    let from_markup = from_meta
+        .into_iter()
+        .chain(
+            [".art-title", "h1", "h2", ".headline", "title"]
+                .iter()
+                .filter_map(|css| Selector::parse(css).ok())
+                .flat_map(|sel| {
+                    doc.select(&sel)
+                        .next()
+                        .map(|el| tidy(&el.text().collect::<String>()))
+                }),
+        )
         .find(|t| DOC_NUMBER.is_match(t));
     let mut t = from_markup.or_else(|| {
         page.iter()

@@ -225,6 +225,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE page DROP COLUMN confirmed;
     ALTER TABLE page DROP COLUMN last_checked;
     "#,
+    // 10: what a version says, apart from its bytes, for pages whose bytes change on every
+    // request with the same content (MOFCOM's list API stamps each answer with a `traceId`): a
+    // new answer with the same key confirms the version instead of storing another.
+    r#"
+    ALTER TABLE snapshot ADD COLUMN content_key TEXT;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -39,6 +39,9 @@ pub struct PageVersion<'a> {
     pub last_modified: Option<&'a str>,
     /// `body` already hashed and compressed where it was fetched, if it was.
     pub packed: Option<&'a Packed>,
+    /// What the page says, when its bytes change with nothing said changing (a list API's
+    /// per-request `traceId`): equal keys are the same version.
+    pub content_key: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,9 +138,12 @@ impl Tx<'_> {
         let current = self.current_version(url)?;
         let mut dictionary = None;
         let (snapshot, new_version) = match current {
-            Some((id, ref current_sha)) if *current_sha == sha => (id, false),
+            Some((id, ref current_sha, _)) if *current_sha == sha => (id, false),
+            Some((id, _, Some(ref key))) if version.content_key == Some(key.as_str()) => {
+                (id, false)
+            }
             _ => {
-                if let Some((old, _)) = current {
+                if let Some((old, _, _)) = current {
                     self.leave_snapshot(old)?;
                 }
                 let existing: Option<i64> = self
@@ -165,8 +171,8 @@ impl Tx<'_> {
                             None => (compress(version.body)?.into(), None),
                         };
                         self.run(
-                            "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                            "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict, content_key)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
                             params![
                                 url,
                                 sha,
@@ -176,7 +182,8 @@ impl Tx<'_> {
                                 compressed,
                                 version.body.len() as i64,
                                 now,
-                                dict
+                                dict,
+                                version.content_key
                             ],
                         )?;
                         self.tx.last_insert_rowid()
@@ -232,12 +239,16 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The snapshot id and SHA-256 of the page's believed version.
-    fn current_version(&self, url: &str) -> Result<Option<(i64, String)>, StoreError> {
+    /// The snapshot id, SHA-256 and content key of the page's believed version.
+    #[allow(clippy::type_complexity)]
+    fn current_version(
+        &self,
+        url: &str,
+    ) -> Result<Option<(i64, String, Option<String>)>, StoreError> {
         Ok(self.one(
-                "SELECT s.id, s.sha256 FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
+                "SELECT s.id, s.sha256, s.content_key FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
                 [url],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?)
     }

@@ -57,19 +57,37 @@ fn unchanged_recheck_is_answered_with_304s_and_records_nothing() {
     site.at("2025-10-09");
     ws.check(OCT);
     let before = site.not_modified();
+    let stored = regwatch::store::Store::open(&ws.db())
+        .unwrap()
+        .snapshot_stats()
+        .unwrap()
+        .0;
     let (code, summary) = ws.check("2025-10-09T04:00:00Z");
     assert_eq!(code, 0);
     assert_eq!(summary["changes"], 0);
+    let mut answered_304 = 0;
     for s in summary["sources"].as_array().unwrap() {
-        assert_eq!(s["fetched"], 0, "{s}");
+        // The policy column's list comes from the CMS API, which sends no validators and a new
+        // `traceId` in every answer: fetched whole, judged unchanged by the list it carries.
+        let api_answers = u64::from(s["id"] == "mofcom-policy");
+        assert_eq!(s["fetched"], api_answers, "{s}");
+        assert_eq!(s["new_versions"], 0, "{s}");
+        // Every other page (the column shell, the articles) answered 304.
         assert_eq!(
             s["not_modified"].as_u64().unwrap(),
             s["links"].as_u64().unwrap() + 1,
             "{s}"
         );
+        answered_304 += s["not_modified"].as_u64().unwrap();
     }
-    // 7 policy-column pages + 2 licensing-bureau pages answered 304.
-    assert_eq!(site.not_modified() - before, 9);
+    assert_eq!(site.not_modified() - before, answered_304);
+    // No new version of anything was stored, the list API's answer included.
+    let after = regwatch::store::Store::open(&ws.db())
+        .unwrap()
+        .snapshot_stats()
+        .unwrap()
+        .0;
+    assert_eq!(after, stored);
     let changes = ws.json(
         OCT,
         &[
@@ -84,7 +102,9 @@ fn unchanged_recheck_is_answered_with_304s_and_records_nothing() {
     // No copy of any page was added (the WAL may hold page updates, not new snapshots).
     let store = regwatch::store::Store::open(&ws.db()).unwrap();
     let (versions, _, _) = store.snapshot_stats().unwrap();
-    assert_eq!(versions, 9);
+    // The column shell, two pages of its list (a first check reads them all), six articles; the
+    // licensing bureau's index and reprint.
+    assert_eq!(versions, 3 + 6 + 2);
 }
 
 /// The demo's snapshots in `dir`, with a later capture (2025-10-20) in which No. 55's
@@ -193,8 +213,9 @@ fn a_changed_page_records_a_modification_with_a_redline() {
     );
     // Both versions are kept as evidence.
     let store = regwatch::store::Store::open(&ws.db()).unwrap();
-    // 9 pages on 10-09, the edit, and the licensing bureau's 10-10 index and reprint.
-    assert_eq!(store.snapshot_stats().unwrap().0, 9 + 1 + 2);
+    // 11 pages on 10-09 (the column shell, two pages of its list, six articles, the licensing
+    // bureau's two), the edit, and the licensing bureau's 10-10 index and reprint.
+    assert_eq!(store.snapshot_stats().unwrap().0, 11 + 1 + 2);
 }
 
 #[test]
@@ -406,7 +427,7 @@ fn a_failing_source_is_reported_once_when_it_fails_and_once_when_it_recovers() {
     std::fs::create_dir_all(later.parent().unwrap()).unwrap();
     std::fs::copy(
         tmp.path()
-            .join("mofcom/2025-10-09/www.mofcom.gov.cn/zwgk/zcfb/index.html"),
+            .join("mofcom/2025-04-04/www.mofcom.gov.cn/zwgk/zcfb/index.html"),
         &later,
     )
     .unwrap();
