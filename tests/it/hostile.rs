@@ -2,12 +2,11 @@
 //! the other sources, the store or the people reading the reports. Every page is generated here,
 //! served from 127.0.0.1.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
+
+use crate::support::{Server, html, redirect};
 use serde_json::Value;
 
 const ARTICLE: &str = "snapshots/mofcom/2025-10-09/www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_7f2b9d4e6a1c3e5b8d0f2a4c6e8b0d62.html";
@@ -17,109 +16,12 @@ fn article() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(ARTICLE)).unwrap()
 }
 
-/// What the server answers: status line, headers, body.
-type Reply = (&'static str, Vec<(String, String)>, Vec<u8>);
-
-fn html(body: impl Into<Vec<u8>>) -> Reply {
-    (
-        "200 OK",
-        vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
-        body.into(),
-    )
-}
-
-fn redirect(to: &str) -> Reply {
-    (
-        "302 Found",
-        vec![("Location".into(), to.into())],
-        Vec::new(),
-    )
-}
-
 fn index_of(links: &[&str]) -> String {
     let items: String = links
         .iter()
         .map(|l| format!("<li><a href=\"{l}\">{TITLE}</a></li>"))
         .collect();
     format!("<html><body><ul>{items}</ul></body></html>")
-}
-
-/// A request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    path: String,
-    head: String,
-}
-
-/// An HTTP/1.1 server on 127.0.0.1 answering each request with `route(path, own address)`,
-/// keeping every request it received.
-struct Server {
-    addr: SocketAddr,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    fn start(route: impl Fn(&str, SocketAddr) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let (route, log) = (Arc::new(route), seen.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (route, log) = (route.clone(), log.clone());
-                std::thread::spawn(move || answer(stream, addr, &*route, &log));
-            }
-        });
-        Server { addr, seen }
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    fn hits(&self, path_start: &str) -> usize {
-        self.seen()
-            .iter()
-            .filter(|s| s.path.starts_with(path_start))
-            .count()
-    }
-}
-
-fn answer(
-    mut s: TcpStream,
-    addr: SocketAddr,
-    route: &(dyn Fn(&str, SocketAddr) -> Reply + Send + Sync),
-    log: &Mutex<Vec<Seen>>,
-) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&buf).to_string();
-    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-    log.lock().unwrap().push(Seen {
-        path: path.clone(),
-        head,
-    });
-    let (status, headers, body) = if path == "/robots.txt" {
-        ("404 Not Found", Vec::new(), Vec::new())
-    } else {
-        route(&path, addr)
-    };
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    let _ = s.write_all(out.as_bytes());
-    let _ = s.write_all(&body);
 }
 
 /// A scratch directory with a config of `sources` (`[[source]]` tables) and the binary.

@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod cms;
 mod crash;
 mod daemon;
 mod extract;

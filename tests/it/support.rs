@@ -1,8 +1,10 @@
 //! Shared helpers: a snapshot server on 127.0.0.1, configs pointing at it, the binary.
 
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 use assert_cmd::Command;
 use regwatch::demo::server::{SnapshotSite, serve};
@@ -264,4 +266,109 @@ timezone = "Europe/Berlin"
 subject_prefix = "[export controls]"
 "#
     )
+}
+
+/// What the server answers: status line, headers, body.
+/// A route answering with this status resets the connection instead.
+pub const RESET: &str = "reset";
+
+pub type Reply = (&'static str, Vec<(String, String)>, Vec<u8>);
+
+pub fn html(body: impl Into<Vec<u8>>) -> Reply {
+    (
+        "200 OK",
+        vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+        body.into(),
+    )
+}
+
+pub fn redirect(to: &str) -> Reply {
+    (
+        "302 Found",
+        vec![("Location".into(), to.into())],
+        Vec::new(),
+    )
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub head: String,
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 answering each request with `route(path, own address)`,
+/// keeping every request it received.
+pub struct Server {
+    pub addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    pub fn start(route: impl Fn(&str, SocketAddr) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (route, log) = (Arc::new(route), seen.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (route, log) = (route.clone(), log.clone());
+                std::thread::spawn(move || answer(stream, addr, &*route, &log));
+            }
+        });
+        Server { addr, seen }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn hits(&self, path_start: &str) -> usize {
+        self.seen()
+            .iter()
+            .filter(|s| s.path.starts_with(path_start))
+            .count()
+    }
+}
+
+fn answer(
+    mut s: TcpStream,
+    addr: SocketAddr,
+    route: &(dyn Fn(&str, SocketAddr) -> Reply + Send + Sync),
+    log: &Mutex<Vec<Seen>>,
+) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+    log.lock().unwrap().push(Seen {
+        path: path.clone(),
+        head,
+    });
+    let (status, headers, body) = if path == "/robots.txt" {
+        ("404 Not Found", Vec::new(), Vec::new())
+    } else {
+        route(&path, addr)
+    };
+    if status == RESET {
+        // A TCP reset instead of an answer: linger zero, then close.
+        let _ = socket2::SockRef::from(&s).set_linger(Some(std::time::Duration::ZERO));
+        return;
+    }
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let _ = s.write_all(out.as_bytes());
+    let _ = s.write_all(&body);
 }
