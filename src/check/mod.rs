@@ -5,6 +5,7 @@
 //! the database thread, where new versions are extracted and diffed. A failing page or source
 //! is recorded with its reason and never stops the others.
 
+pub mod cause;
 pub mod ingest;
 pub mod transitions;
 
@@ -806,7 +807,7 @@ impl Checker {
     /// Whether the host's robots.txt lets regwatch fetch `url`; each host's file is fetched once
     /// per checker. No file (4xx) allows everything. An unreachable one (5xx, network) allows
     /// nothing (RFC 9309), and the reason it was unreachable is the page's error.
-    async fn robots_allow(&self, url: &Url) -> Result<bool, FetchError> {
+    async fn robots_allow(&self, source: &str, url: &Url) -> Result<bool, FetchError> {
         let origin = url.origin().ascii_serialization();
         let mut cache = self.robots.lock().await;
         if !cache.contains_key(&origin) {
@@ -818,7 +819,12 @@ impl Checker {
                     let same_host = move |u: &Url| u.host_str().map(str::to_string) == host;
                     match self
                         .fetcher
-                        .fetch(&robots_url, &Validators::default(), &same_host)
+                        .fetch_for(
+                            Some(source),
+                            &robots_url,
+                            &Validators::default(),
+                            &same_host,
+                        )
                         .await
                     {
                         Ok(Fetched::Page(resp)) => {
@@ -858,12 +864,14 @@ impl Checker {
         if !source.allows(url) {
             return Err(FetchError::NotAllowed { url: url.clone() });
         }
-        if source.robots_txt && !self.robots_allow(url).await? {
+        if source.robots_txt && !self.robots_allow(&source.id.0, url).await? {
             return Err(FetchError::Robots { url: url.clone() });
         }
         let fetched = self
             .fetcher
-            .fetch(url, validators, &|u: &Url| source.allows(u))
+            .fetch_for(Some(&source.id.0), url, validators, &|u: &Url| {
+                source.allows(u)
+            })
             .await?;
         // Each hop was checked before it was requested; this guards the mirror's mapping back.
         if let Fetched::Page(resp) = &fetched

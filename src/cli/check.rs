@@ -51,7 +51,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     // taking the lock and opening the store rather than after.
     let fetcher = {
         let (http, politeness) = (ctx.config.http.clone(), ctx.config.politeness.clone());
-        std::thread::spawn(move || Fetcher::new(&http, &politeness))
+        let sources = ctx.config.sources.clone();
+        std::thread::spawn(move || Fetcher::for_sources(&http, &politeness, &sources))
     };
     let _lock = ctx.lock()?;
     let store = ctx.open_store()?;
@@ -84,7 +85,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let fetcher = fetcher
         .join()
         .map_err(|_| anyhow::anyhow!("building the HTTP client panicked"))?
-        .context("while building the HTTP client")?;
+        .map_err(|e| usage(e.to_string()))?;
     let (db, db_thread) = DbHandle::spawn(store);
     let mut checker = Checker::new(
         Arc::new(ctx.config.clone()),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tokio::sync::Notify;
 
 use super::{Ctx, Exit, runtime, usage};
@@ -32,8 +32,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let mut checker = Checker::new(
         Arc::new(ctx.config.clone()),
         Arc::new(
-            Fetcher::new(&ctx.config.http, &ctx.config.politeness)
-                .context("while building the HTTP client")?,
+            Fetcher::for_sources(
+                &ctx.config.http,
+                &ctx.config.politeness,
+                &ctx.config.sources,
+            )
+            .map_err(|e| super::usage(e.to_string()))?,
         ),
         db,
         ctx.clock.clone(),

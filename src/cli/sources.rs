@@ -48,6 +48,11 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             "last_success": st.and_then(|st| st.last_success.clone()),
             "last_failure": st.and_then(|st| st.last_failure.clone()),
             "last_error": st.filter(|st| st.consecutive_failures > 0).and_then(|st| st.last_error.clone()),
+            // What kind of failure it is: unreachable from this network, the page changed, …
+            "failure_kind": st
+                .filter(|st| st.consecutive_failures > 0)
+                .and_then(|st| st.last_error.as_deref())
+                .map(|e| crate::check::cause::Cause::of(e).as_str()),
             "consecutive_failures": st.map_or(0, |st| st.consecutive_failures),
             "announcements": announcements,
             "entries": entries,
@@ -94,11 +99,17 @@ fn text(rows: &[serde_json::Value]) -> String {
         let failures = r["consecutive_failures"].as_i64().unwrap_or(0);
         let last_failure = f(r, "last_failure");
         if failures > 0 {
+            let error = f(r, "last_error");
             let _ = writeln!(
                 out,
                 "  FAILING       {failures} consecutive failure{} (last {last_failure}): {}",
                 if failures == 1 { "" } else { "s" },
-                f(r, "last_error")
+                error
+            );
+            let _ = writeln!(
+                out,
+                "  why           {}",
+                crate::check::cause::Cause::of(&error).describe()
             );
         } else if !last_failure.is_empty() {
             let _ = writeln!(out, "  last failure  {last_failure}");

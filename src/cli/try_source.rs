@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
 use url::Url;
 
@@ -41,7 +41,12 @@ async fn get(
     url: &Url,
 ) -> Result<(Vec<u8>, Option<String>, Url), String> {
     match fetcher
-        .fetch(url, &Validators::default(), &|u: &Url| source.allows(u))
+        .fetch_for(
+            Some(&source.id.0),
+            url,
+            &Validators::default(),
+            &|u: &Url| source.allows(u),
+        )
         .await
     {
         Ok(Fetched::Page(resp)) => {
@@ -81,11 +86,21 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         (None, None) => return Err(usage("name a source id, or give --url")),
     };
     let fetcher = Arc::new(
-        Fetcher::new(&ctx.config.http, &ctx.config.politeness)
-            .context("while building the HTTP client")?,
+        Fetcher::for_sources(
+            &ctx.config.http,
+            &ctx.config.politeness,
+            std::slice::from_ref(&source),
+        )
+        .map_err(|e| usage(e.to_string()))?,
     );
     let rt = runtime()?;
-    let report = rt.block_on(try_source(&fetcher, &source, args.limit));
+    // `{YYYY}` in a column URL is this year's column.
+    let index_url = source
+        .index_urls(ctx.today(None))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| source.url.0.clone());
+    let report = rt.block_on(try_source(&fetcher, &source, index_url, args.limit));
     let failed = report["problems"].as_array().is_some_and(|p| !p.is_empty());
     print(&match args.format {
         Format::Json => {
@@ -102,11 +117,15 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     })
 }
 
-async fn try_source(fetcher: &Fetcher, source: &SourceConfig, limit: usize) -> serde_json::Value {
+async fn try_source(
+    fetcher: &Fetcher,
+    source: &SourceConfig,
+    index_url: Url,
+    limit: usize,
+) -> serde_json::Value {
     let reader = source.reader();
     let mut problems: Vec<String> = Vec::new();
     let mut selectors = Vec::new();
-    let index_url = source.url.0.clone();
     let mut links: Vec<extract::IndexLink> = Vec::new();
     if source.profile == Profile::Page {
         links.push(extract::IndexLink {
@@ -114,30 +133,46 @@ async fn try_source(fetcher: &Fetcher, source: &SourceConfig, limit: usize) -> s
             title: String::new(),
         });
     } else {
-        match get(fetcher, source, &index_url).await {
-            Err(e) => problems.push(format!("index {index_url}: {e}")),
-            Ok((body, ct, final_url)) => {
-                let page = Page {
-                    url: &final_url,
-                    body: &body,
-                    content_type: ct.as_deref(),
-                };
-                if let (Reader::Generic { spec, .. }, Ok(html)) = (&reader, extract::html(&page)) {
-                    selectors.extend(diagnosed(
-                        "index",
-                        extract::generic::diagnose(spec, &html, true),
-                    ));
-                }
-                match extract::index(&reader, &page) {
-                    Ok((found, next)) => {
-                        links = found;
-                        if let Some(n) = next {
-                            selectors.push(
-                                json!({"page": "index", "name": "next page", "url": n.as_str()}),
-                            );
-                        }
+        // A column shell names its list call: follow it once (page 1).
+        let mut to_read = Some(index_url.clone());
+        while let Some(index_url) = to_read.take() {
+            match get(fetcher, source, &index_url).await {
+                Err(e) => problems.push(format!("index {index_url}: {e}")),
+                Ok((body, ct, final_url)) => {
+                    let page = Page {
+                        url: &final_url,
+                        body: &body,
+                        content_type: ct.as_deref(),
+                    };
+                    if let (Reader::Generic { spec, .. }, Ok(html)) =
+                        (&reader, extract::html(&page))
+                    {
+                        selectors.extend(diagnosed(
+                            "index",
+                            extract::generic::diagnose(spec, &html, true),
+                        ));
                     }
-                    Err(e) => problems.push(format!("index {index_url}: {e}")),
+                    match extract::index(&reader, &page) {
+                        Ok((found, next)) => {
+                            links = found;
+                            match next {
+                            Some(n)
+                                if extract::cms::is_unit_call(&n)
+                                    && extract::cms::page_of(&n) == 1 =>
+                            {
+                                selectors.push(
+                                    json!({"page": "index", "name": "column list API", "url": n.as_str()}),
+                                );
+                                to_read = Some(n);
+                            }
+                            Some(n) => selectors.push(
+                                json!({"page": "index", "name": "next page", "url": n.as_str()}),
+                            ),
+                            None => {}
+                        }
+                        }
+                        Err(e) => problems.push(format!("index {index_url}: {e}")),
+                    }
                 }
             }
         }

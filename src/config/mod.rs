@@ -202,6 +202,33 @@ pub struct HttpConfig {
     /// Fetch every URL from a local mirror laid out as `{mirror}/{host}/{path}` instead of the
     /// network, keeping the real URLs in the store (`regwatch demo` replays `snapshots/` this way).
     pub mirror: Option<HttpUrl>,
+    /// Fetch through this proxy (`http://`, `https://`, `socks5://`, `socks5h://`): for networks
+    /// from which a ministry's site is unreachable. Sources may set their own.
+    #[serde(deserialize_with = "proxy_url")]
+    pub proxy: Option<String>,
+    /// Extra CA certificates (PEM) to trust besides the system's, for government hosts whose
+    /// chains a strict client rejects. Relative to the config file. Never a switch that turns
+    /// verification off.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// A proxy URL: `http`, `https`, `socks5` or `socks5h`, with a host; `""` means none (directly).
+fn proxy_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let Some(s) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if s.is_empty() {
+        return Ok(Some(s));
+    }
+    let url = Url::parse(&s)
+        .map_err(|e| serde::de::Error::custom(format!("invalid proxy {s:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") || url.host_str().is_none()
+    {
+        return Err(serde::de::Error::custom(format!(
+            "invalid proxy {s:?}: use http://, https://, socks5:// or socks5h:// with a host"
+        )));
+    }
+    Ok(Some(s))
 }
 
 impl Default for HttpConfig {
@@ -218,6 +245,8 @@ impl Default for HttpConfig {
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
             mirror: None,
+            proxy: None,
+            ca_file: None,
         }
     }
 }
@@ -262,6 +291,11 @@ pub struct SourceConfig {
     /// a problem (a hostile or broken page), and the first ones are read.
     #[serde(default = "default_max_links")]
     pub max_links: usize,
+    /// This source's proxy, instead of `http.proxy` (`""`: fetch directly).
+    #[serde(default, deserialize_with = "proxy_url")]
+    pub proxy: Option<String>,
+    /// This source's extra CA certificates, instead of `http.ca_file`.
+    pub ca_file: Option<PathBuf>,
     /// `regwatch run` starts each scheduled check up to this many seconds late, so that many
     /// installations do not hit a ministry at the same second.
     #[serde(default)]
@@ -445,10 +479,21 @@ impl Config {
             source,
         })?;
         let mut config = Config::parse(&text, &path.display().to_string())?;
-        if config.store.path.is_relative()
-            && let Some(dir) = path.parent()
-        {
-            config.store.path = dir.join(&config.store.path);
+        if let Some(dir) = path.parent() {
+            let rel = |p: &mut PathBuf| {
+                if p.is_relative() {
+                    *p = dir.join(&*p);
+                }
+            };
+            rel(&mut config.store.path);
+            if let Some(p) = config.http.ca_file.as_mut() {
+                rel(p);
+            }
+            for s in &mut config.sources {
+                if let Some(p) = s.ca_file.as_mut() {
+                    rel(p);
+                }
+            }
         }
         Ok(config)
     }

@@ -51,7 +51,11 @@ pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Wri
     let store = Store::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
     let (db, db_thread) = DbHandle::spawn(store);
     let clock = Clock::fixed(check_time(site.dates()[0]));
-    let fetcher = Arc::new(Fetcher::new(&config.http, &config.politeness)?);
+    let fetcher = Arc::new(Fetcher::for_sources(
+        &config.http,
+        &config.politeness,
+        &config.sources,
+    )?);
     let checker = Checker::new(Arc::new(config), fetcher, db.clone(), clock.clone());
     writeln!(
         out,

@@ -98,8 +98,121 @@ impl FetchError {
     }
 }
 
+/// Why the HTTP client could not be built: a configuration problem (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("key `{key}`: cannot read the CA file {path}: {source}")]
+    CaFile {
+        key: String,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("key `{key}`: {path} holds no PEM certificate ({reason})")]
+    CaPem {
+        key: String,
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("key `{key}`: proxy {url}: {source}")]
+    Proxy {
+        key: String,
+        url: String,
+        source: reqwest::Error,
+    },
+    #[error("building the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// How a source reaches its hosts: through which proxy (none: directly) and trusting which
+/// extra CA certificates besides the system's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Route {
+    pub proxy: Option<String>,
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The keys these came from, for errors.
+    proxy_key: String,
+    ca_key: String,
+}
+
+impl Route {
+    /// The global route (`http.proxy`, `http.ca_file`).
+    pub fn global(http: &HttpConfig) -> Route {
+        Route {
+            proxy: http.proxy.clone().filter(|p| !p.is_empty()),
+            ca_file: http.ca_file.clone(),
+            proxy_key: "http.proxy".into(),
+            ca_key: "http.ca_file".into(),
+        }
+    }
+
+    /// A source's route: its own `proxy` / `ca_file` where set (`proxy = ""`: directly), the
+    /// global ones otherwise.
+    pub fn of(http: &HttpConfig, source: &crate::config::SourceConfig) -> Route {
+        let mut r = Route::global(http);
+        if let Some(p) = &source.proxy {
+            r.proxy = Some(p.clone()).filter(|p| !p.is_empty());
+            r.proxy_key = format!("source {:?}: proxy", source.id.0);
+        }
+        if let Some(ca) = &source.ca_file {
+            r.ca_file = Some(ca.clone());
+            r.ca_key = format!("source {:?}: ca_file", source.id.0);
+        }
+        r
+    }
+
+    fn same_client(&self, other: &Route) -> bool {
+        self.proxy == other.proxy && self.ca_file == other.ca_file
+    }
+}
+
+fn client(http: &HttpConfig, route: &Route) -> Result<reqwest::Client, SetupError> {
+    let mut b = reqwest::Client::builder()
+        .user_agent(&http.user_agent)
+        .timeout(Duration::from_secs(http.timeout_secs))
+        .connect_timeout(Duration::from_secs(http.connect_timeout_secs))
+        // Redirects are followed by hand, hop by hop, so that each target is checked against
+        // the source's allowed hosts *before* it is requested.
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(p) = &route.proxy {
+        // http://, https://, socks5:// (names resolved here) or socks5h:// (by the proxy).
+        let proxy = reqwest::Proxy::all(p).map_err(|source| SetupError::Proxy {
+            key: route.proxy_key.clone(),
+            url: p.clone(),
+            source,
+        })?;
+        b = b.no_proxy().proxy(proxy);
+    }
+    if let Some(path) = &route.ca_file {
+        let pem = std::fs::read(path).map_err(|source| SetupError::CaFile {
+            key: route.ca_key.clone(),
+            path: path.clone(),
+            source,
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                if c.is_empty() {
+                    Err("no BEGIN CERTIFICATE block".to_string())
+                } else {
+                    Ok(c)
+                }
+            })
+            .map_err(|reason| SetupError::CaPem {
+                key: route.ca_key.clone(),
+                path: path.clone(),
+                reason,
+            })?;
+        // Added to the system's roots, never instead of verification.
+        b = b.tls_certs_merge(certs);
+    }
+    Ok(b.build()?)
+}
+
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// One client per distinct route; the first is the global one.
+    clients: Vec<(Route, reqwest::Client)>,
+    /// Source id → its client, where it is not the global one.
+    routes: std::collections::HashMap<String, usize>,
     politeness: Politeness,
     mirror: Option<Url>,
     max_body: u64,
@@ -107,17 +220,37 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(http: &HttpConfig, polite: &PolitenessConfig) -> Result<Fetcher, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .user_agent(&http.user_agent)
-            .timeout(Duration::from_secs(http.timeout_secs))
-            .connect_timeout(Duration::from_secs(http.connect_timeout_secs))
-            // Redirects are followed by hand, hop by hop, so that each target is checked against
-            // the source's allowed hosts *before* it is requested.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+    /// A fetcher on the global route only.
+    pub fn new(http: &HttpConfig, polite: &PolitenessConfig) -> Result<Fetcher, SetupError> {
+        Fetcher::for_sources(http, polite, &[])
+    }
+
+    /// A fetcher with a client for each distinct route the sources take (their proxy and CA
+    /// certificates), so that a source behind a proxy is fetched through it.
+    pub fn for_sources(
+        http: &HttpConfig,
+        polite: &PolitenessConfig,
+        sources: &[crate::config::SourceConfig],
+    ) -> Result<Fetcher, SetupError> {
+        let global = Route::global(http);
+        let mut clients = vec![(global.clone(), client(http, &global)?)];
+        let mut routes = std::collections::HashMap::new();
+        for s in sources {
+            let route = Route::of(http, s);
+            let i = match clients.iter().position(|(r, _)| r.same_client(&route)) {
+                Some(i) => i,
+                None => {
+                    clients.push((route.clone(), client(http, &route)?));
+                    clients.len() - 1
+                }
+            };
+            if i != 0 {
+                routes.insert(s.id.0.clone(), i);
+            }
+        }
         Ok(Fetcher {
-            client,
+            clients,
+            routes,
             politeness: Politeness::new(
                 polite.concurrency,
                 polite.per_host_concurrency,
@@ -140,12 +273,28 @@ impl Fetcher {
         validators: &Validators,
         allowed: &(dyn Fn(&Url) -> bool + Sync),
     ) -> Result<Fetched, FetchError> {
+        self.fetch_for(None, url, validators, allowed).await
+    }
+
+    /// [`Fetcher::fetch`] on `source`'s route (its proxy and CA certificates).
+    pub async fn fetch_for(
+        &self,
+        source: Option<&str>,
+        url: &Url,
+        validators: &Validators,
+        allowed: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Result<Fetched, FetchError> {
+        let client = &self.clients[source
+            .and_then(|s| self.routes.get(s))
+            .copied()
+            .unwrap_or(0)]
+        .1;
         let host = url.host_str().unwrap_or("").to_string();
         let mut attempt = 0;
         loop {
             let result = {
                 let _permit = self.politeness.acquire(&host).await;
-                self.fetch_once(url, validators, allowed).await
+                self.fetch_once(client, url, validators, allowed).await
             };
             match result {
                 Err(e) if e.is_transient() && attempt < RETRIES => {
@@ -171,6 +320,7 @@ impl Fetcher {
 
     async fn fetch_once(
         &self,
+        client: &reqwest::Client,
         url: &Url,
         validators: &Validators,
         allowed: &(dyn Fn(&Url) -> bool + Sync),
@@ -178,7 +328,7 @@ impl Fetcher {
         let mut current = url.clone();
         let mut hops = 0;
         let (mut resp, status) = loop {
-            let mut req = self.client.get(self.transport_url(&current));
+            let mut req = client.get(self.transport_url(&current));
             if let Some(etag) = &validators.etag {
                 req = req.header(IF_NONE_MATCH, etag);
             }
