@@ -149,7 +149,35 @@ def merged(*lists):
     return sorted(items, key=lambda i: i[2], reverse=True)
 
 
+def live_markup(path):
+    """An article page as www serves it (§2): `meta[name=ArticleTitle]`, `PubDate` (Beijing time,
+    minute precision) and `MakeTime` (when the page was built: not a publication date), the body
+    in `div.art-con[ergodic=article]` with the header block in `div.art-con-gonggao`. Idempotent."""
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    if 'name="ArticleTitle"' in page:
+        return
+    title = re.search(r"<title>(.*?)( - 中华人民共和国商务部)?</title>", page).group(1)
+    pub = re.search(r"<span>(\d{4}-\d{2}-\d{2} \d{2}:\d{2})</span>", page).group(1)
+    built = pub[:8] + "%02d" % min(28, int(pub[8:10]) + 1) + " 09:12:33"
+    metas = (f'<meta name="SiteName" content="中华人民共和国商务部">\n'
+             f'<meta name="ColumnName" content="政策发布">\n'
+             f'<meta name="ArticleTitle" content="{title}">\n'
+             f'<meta name="PubDate" content="{pub}">\n'
+             f'<meta name="ContentSource" content="安全与管制局">\n'
+             f'<meta name="MakeTime" content="{built}">\n')
+    page = page.replace('<meta charset="utf-8">\n', '<meta charset="utf-8">\n' + metas, 1)
+    page = page.replace('<div class="art-con" id="zoom">', '<div class="art-con art-con-bottonmLine" ergodic="article">', 1)
+    header = re.search(r"(<p>【发布单位】.*?</p>\n<p>【发布文号】.*?</p>\n<p>【发文日期】.*?</p>\n)", page)
+    if header:
+        page = page.replace(header.group(1), '<div class="art-con-gonggao">\n' + header.group(1) + "</div>\n", 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
+
+
 def main():
+    for k, (href, _, _) in ANN.items():
+        live_markup(f"{ROOT}/{CAPTURED[k]}/www.mofcom.gov.cn{href}")
     for d in DATES:
         for stale in [f"{ROOT}/{d}/www.mofcom.gov.cn/zwgk/zcfb/index.html"]:
             if os.path.exists(stale) and d != DATES[0]:
@@ -182,5 +210,30 @@ def main():
            lambda d: news("zhxx", "qa", 4, d))
 
 
+def charsetless_headers():
+    """The CMS sites send `Content-Type: text/html` with no charset (§1.5, §3): every page of
+    www and aqygzj in a capture is listed so in its headers.toml (the body says UTF-8 in <meta>)."""
+    for d in DATES:
+        base = f"{ROOT}/{d}"
+        entries = []
+        for host in ["www.mofcom.gov.cn", "aqygzj.mofcom.gov.cn"]:
+            for dirpath, _, files in os.walk(f"{base}/{host}"):
+                for name in files:
+                    if name.endswith(".html"):
+                        rel = os.path.relpath(os.path.join(dirpath, name), base)
+                        entries.append(rel)
+        path = f"{base}/headers.toml"
+        text = open(path, encoding="utf-8").read() if os.path.exists(path) else (
+            "# Response headers as the site served them, per path, where they differ from\n"
+            "# `text/html; charset=utf-8`.\n")
+        marker = "\n# The CMS sites (www, aqygzj) send no charset.\n"
+        text = text.split(marker)[0].rstrip("\n") + "\n" + marker
+        for rel in sorted(entries):
+            text += f'\n["{rel}"]\ncontent-type = "text/html"\n'
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
 if __name__ == "__main__":
     main()
+    charsetless_headers()

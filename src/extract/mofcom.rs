@@ -1245,6 +1245,52 @@ fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
 mod tests {
     use super::*;
 
+    /// An article as www serves it: the title only in `meta[name=ArticleTitle]` (the heading
+    /// names the column), the publication time in `PubDate`, a later `MakeTime`, the body in
+    /// `div.art-con[ergodic=article]` and no signature date.
+    const LIVE: &str = r#"<html><head><meta name="ArticleTitle" content="商务部公告2026年第3号 关于对部分物项实施出口管制的决定">
+<meta name="PubDate" content="2026-01-05 17:40"><meta name="MakeTime" content="2026-01-20 09:00:00"></head><body>
+<h2>政策发布</h2><div class="art-con art-con-bottonmLine" ergodic="article">
+<p>一、以下物项未经许可，不得出口：</p><p>1C999.a 示例材料。</p></div>
+<section class="article-tool">分享到</section></body></html>"#;
+
+    #[test]
+    fn live_articles_read_title_and_date_from_their_meta() {
+        let a = announcement(LIVE).unwrap();
+        assert_eq!(a.key, "MOFCOM-2026-3");
+        assert_eq!(
+            a.title,
+            "商务部公告2026年第3号 关于对部分物项实施出口管制的决定"
+        );
+        assert_eq!(
+            a.issued,
+            NaiveDate::from_ymd_opt(2026, 1, 5),
+            "PubDate, not MakeTime"
+        );
+        assert_eq!(a.entries[0].code, "1C999.a");
+    }
+
+    #[test]
+    fn header_fields_in_the_colon_form() {
+        let page = LIVE.replace(
+            "<p>一、",
+            "<p>发布文号：商务部公告2026年第3号</p><p>发文日期：2026年1月6日</p><p>一、",
+        );
+        let a = announcement(&page).unwrap();
+        assert_eq!(a.issued, NaiveDate::from_ymd_opt(2026, 1, 6));
+    }
+
+    #[test]
+    fn the_sidebar_is_not_the_list() {
+        let base = Url::parse("https://www.mofcom.gov.cn/zcfb/blgg/gg/2025/index.html").unwrap();
+        let page = r#"<body><aside class="jgRBox"><section class="rColumnBox"><ul>
+<li><a href="/zcjd/art/2025/art_1.html">商务部公告2025年第62号政策解读</a></li></ul></section></aside>
+<ul><li><a href="/zcfb/blgg/gg/2025/art/2025/art_2.html">商务部公告2025年第61号 关于…</a></li></ul></body>"#;
+        let links = index(&base, page).unwrap();
+        assert_eq!(links.len(), 1);
+        assert!(links[0].url.path().ends_with("art_2.html"));
+    }
+
     #[test]
     fn codes_with_noise() {
         assert_eq!(code_at("1E902.a 稀土"), Some(("1E902.a".into(), 7)));

@@ -252,10 +252,17 @@ fn hostile_site() -> (tempfile::TempDir, Site) {
     copy_tree(&repo_snapshots(), tmp.path());
     let rel = "www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_7f2b9d4e6a1c3e5b8d0f2a4c6e8b0d62.html";
     let path = tmp.path().join("mofcom/2025-10-09").join(rel);
-    let page = std::fs::read_to_string(&path).unwrap().replace(
-        "<h1>商务部公告2025年第62号 关于对稀土相关技术实施出口管制的决定</h1>",
-        "<h1>商务部公告2025年第62号 关于对稀土相关技术实施出口管制的决定&lt;script&gt;alert(1)&lt;/script&gt;</h1>",
-    );
+    // The visible heading and `meta[name=ArticleTitle]`, which the title is read from.
+    let page = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "<h1>商务部公告2025年第62号 关于对稀土相关技术实施出口管制的决定</h1>",
+            "<h1>商务部公告2025年第62号 关于对稀土相关技术实施出口管制的决定&lt;script&gt;alert(1)&lt;/script&gt;</h1>",
+        )
+        .replace(
+            "content=\"商务部公告2025年第62号 关于对稀土相关技术实施出口管制的决定\"",
+            "content=\"商务部公告2025年第62号 关于对稀土相关技术实施出口管制的决定&lt;script&gt;alert(1)&lt;/script&gt;\"",
+        );
     assert!(page.contains("&lt;script&gt;"));
     std::fs::write(&path, page).unwrap();
     let site = Site::start(tmp.path());
