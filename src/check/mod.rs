@@ -809,8 +809,11 @@ impl Checker {
     /// nothing (RFC 9309), and the reason it was unreachable is the page's error.
     async fn robots_allow(&self, source: &str, url: &Url) -> Result<bool, FetchError> {
         let origin = url.origin().ascii_serialization();
+        // Per route: a host reached through another proxy or trusting other CAs may answer
+        // otherwise (or not at all).
+        let key = format!("{}|{origin}", self.fetcher.route_index(Some(source)));
         let mut cache = self.robots.lock().await;
-        if !cache.contains_key(&origin) {
+        if !cache.contains_key(&key) {
             let rules = match Url::parse(&format!("{origin}/robots.txt")) {
                 Err(_) => Ok(Robots::allow_all()),
                 Ok(robots_url) => {
@@ -838,13 +841,13 @@ impl Checker {
                     }
                 }
             };
-            cache.insert(origin.clone(), rules);
+            cache.insert(key.clone(), rules);
         }
         let path = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         };
-        match cache.get(&origin) {
+        match cache.get(&key) {
             Some(Ok(r)) => Ok(r.allows(&path)),
             Some(Err(reason)) => Err(FetchError::RobotsUnreachable {
                 url: url.clone(),

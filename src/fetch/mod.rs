@@ -4,6 +4,7 @@
 pub mod origin;
 pub mod politeness;
 pub mod robots;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -68,6 +69,17 @@ pub enum FetchError {
     OffSite { url: Url, to: Url },
     #[error("{url} is outside the source's allowed hosts; not fetched")]
     NotAllowed { url: Url },
+    /// The server's certificate chain was not trusted. Permanent until someone decides to
+    /// trust its issuer (`ca_file`); verification is never turned off.
+    #[error(
+        "the TLS certificate of {url} was not trusted ({reason}){}; if you trust that issuer, add its CA certificate (PEM) with the source's ca_file or http.ca_file",
+        issuer.as_ref().map(|i| format!("; it is issued by {i}")).unwrap_or_default()
+    )]
+    Certificate {
+        url: Url,
+        reason: String,
+        issuer: Option<String>,
+    },
     /// A redirect that can never be followed: to another scheme, unparsable, or one too many.
     /// Permanent: asking again gets the same answer.
     #[error("fetching {url}: {reason}")]
@@ -92,6 +104,7 @@ impl FetchError {
             FetchError::TooLarge { .. }
             | FetchError::OffSite { .. }
             | FetchError::NotAllowed { .. }
+            | FetchError::Certificate { .. }
             | FetchError::Redirect { .. }
             | FetchError::Robots { .. } => false,
         }
@@ -276,6 +289,15 @@ impl Fetcher {
         self.fetch_for(None, url, validators, allowed).await
     }
 
+    /// Which client (route) `source` takes: sources on one route share what they learn of a
+    /// host (its robots.txt); on another route the host may answer otherwise.
+    pub fn route_index(&self, source: Option<&str>) -> usize {
+        source
+            .and_then(|s| self.routes.get(s))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// [`Fetcher::fetch`] on `source`'s route (its proxy and CA certificates).
     pub async fn fetch_for(
         &self,
@@ -284,17 +306,25 @@ impl Fetcher {
         validators: &Validators,
         allowed: &(dyn Fn(&Url) -> bool + Sync),
     ) -> Result<Fetched, FetchError> {
-        let client = &self.clients[source
+        let (route, client) = &self.clients[source
             .and_then(|s| self.routes.get(s))
             .copied()
-            .unwrap_or(0)]
-        .1;
+            .unwrap_or(0)];
         let host = url.host_str().unwrap_or("").to_string();
         let mut attempt = 0;
         loop {
             let result = {
                 let _permit = self.politeness.acquire(&host).await;
                 self.fetch_once(client, url, validators, allowed).await
+            };
+            let result = match result {
+                Err(FetchError::Connect { url, reason })
+                | Err(FetchError::Other { url, reason })
+                    if is_certificate_error(&reason) =>
+                {
+                    Err(self.certificate_error(route, url, reason).await)
+                }
+                other => other,
             };
             match result {
                 Err(e) if e.is_transient() && attempt < RETRIES => {
@@ -414,6 +444,34 @@ impl Fetcher {
         }))
     }
 
+    /// A refused certificate chain, with the issuer of the certificate the server presents
+    /// (read in a second handshake that stops at the certificate) so the operator knows which CA
+    /// to add. Not probed through a proxy: the name would be the proxy's business.
+    async fn certificate_error(&self, route: &Route, url: Url, reason: String) -> FetchError {
+        let transport = self.transport_url(&url);
+        let issuer = match (
+            &route.proxy,
+            transport.host_str(),
+            transport.port_or_known_default(),
+        ) {
+            (None, Some(host), Some(port)) if transport.scheme() == "https" => {
+                let host = host.to_string();
+                tokio::task::spawn_blocking(move || {
+                    tls::presented_issuer(&host, port, Duration::from_secs(10))
+                })
+                .await
+                .ok()
+                .flatten()
+            }
+            _ => None,
+        };
+        FetchError::Certificate {
+            url,
+            reason,
+            issuer,
+        }
+    }
+
     /// With a mirror, `https://host/path?q` is fetched from `{mirror}/host/path?q`.
     fn transport_url(&self, url: &Url) -> Url {
         let Some(mirror) = &self.mirror else {
@@ -452,6 +510,12 @@ impl Fetcher {
             .and_then(|rest| Url::parse(&format!("{}://{rest}", requested.scheme())).ok())
             .unwrap_or_else(|| requested.clone())
     }
+}
+
+/// Whether a transport error is a refused certificate (rustls: "invalid peer certificate").
+fn is_certificate_error(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("certificate") || r.contains("unknownissuer")
 }
 
 /// Drops `user:password@` from a URL a page gave us: never sent, stored or printed.

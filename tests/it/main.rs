@@ -13,4 +13,5 @@ mod hostile;
 mod list;
 mod notify;
 mod politeness;
+mod reach;
 mod support;
