@@ -19,7 +19,9 @@ pub const PAGE_SIZE: u32 = 15;
 pub fn shell_call(base: &Url, html: &str) -> Option<Url> {
     let doc = Html::parse_document(html);
     let scripts = Selector::parse("script[url][querydata]").expect("static selector");
-    let script = doc.select(&scripts).next()?;
+    let Some(script) = doc.select(&scripts).next() else {
+        return known_site_call(base, &doc);
+    };
     let endpoint = script.value().attr("url")?.trim();
     let query = script.value().attr("querydata")?;
     let data: serde_json::Map<String, Value> =
@@ -44,6 +46,43 @@ pub fn shell_call(base: &Url, html: &str) -> Option<Url> {
             pairs.append_pair("pageId", &col);
         }
     }
+    Some(url)
+}
+
+/// The sites' constants, recorded by scrapers that ran live (facts §1.4, §3): host, webId,
+/// tplSetId, tagId of their paginated columns.
+const KNOWN_SITES: &[(&str, &str, &str, &str)] = &[
+    (
+        "www.mofcom.gov.cn",
+        "8f43c7ad3afc411fb56f281724b73708",
+        "52551ea0e2c14bca8c84792f7aa37ead",
+        "分页列表",
+    ),
+    (
+        "aqygzj.mofcom.gov.cn",
+        "b28941ad4e064442856787562c9a4961",
+        "DDBav9QvwJVbs9iznQVmO",
+        "信息列表",
+    ),
+];
+
+/// A shell whose script element lost its `queryData` (a template change) still names its column
+/// in `<meta name="ColId">`: on a site whose constants are known, that is enough for the call.
+fn known_site_call(base: &Url, doc: &Html) -> Option<Url> {
+    let page_id = meta(doc, "ColId")?;
+    let host = base.host_str()?;
+    let (_, known_web, tpl, tag) = KNOWN_SITES.iter().find(|(h, ..)| *h == host)?;
+    let web = meta(doc, "WebId").unwrap_or_else(|| known_web.to_string());
+    let mut url = base.join(UNIT_PATH).ok()?;
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("webId", &web)
+        .append_pair("tplSetId", tpl)
+        .append_pair("pageType", "column")
+        .append_pair("tagId", tag)
+        .append_pair("editType", "null")
+        .append_pair("pageId", &page_id)
+        .append_pair("parseType", "bulidstatic");
     Some(url)
 }
 
@@ -260,6 +299,14 @@ mod tests {
             )
             .is_none()
         );
+        // Without the script's queryData, the column id and the site's known constants do.
+        let bare = r#"<html><head><meta name="ColId" content="fc8bdff48fa345a48b651c1285b70b8f"></head><body></body></html>"#;
+        let call = shell_call(&base(), bare).unwrap();
+        let has = |k: &str, v: &str| call.query_pairs().any(|(a, b)| a == k && b == v);
+        assert!(has("pageId", "fc8bdff48fa345a48b651c1285b70b8f"));
+        assert!(has("tplSetId", "52551ea0e2c14bca8c84792f7aa37ead"));
+        let elsewhere = Url::parse("https://example.gov/list/index.html").unwrap();
+        assert!(shell_call(&elsewhere, bare).is_none());
     }
 
     fn answer(html: &str, trace: &str) -> Vec<u8> {
