@@ -7,7 +7,7 @@ use scraper::{Html, Selector};
 use serde_json::Value;
 use url::Url;
 
-use super::{ExtractError, IndexLink};
+use super::{ExtractError, IndexLink, meta_content};
 
 /// The unit API's path on every JPaaS host.
 pub const UNIT_PATH: &str = "/api-gateway/jpaas-publish-server/front/page/build/unit";
@@ -41,7 +41,7 @@ pub fn shell_call(base: &Url, html: &str) -> Option<Url> {
         }
         // The column id is also in `<meta name="ColId">`; some shells leave it out of queryData.
         if !data.contains_key("pageId")
-            && let Some(col) = meta(&doc, "ColId")
+            && let Some(col) = meta_content(&doc, "ColId")
         {
             pairs.append_pair("pageId", &col);
         }
@@ -69,10 +69,10 @@ const KNOWN_SITES: &[(&str, &str, &str, &str)] = &[
 /// A shell whose script element lost its `queryData` (a template change) still names its column
 /// in `<meta name="ColId">`: on a site whose constants are known, that is enough for the call.
 fn known_site_call(base: &Url, doc: &Html) -> Option<Url> {
-    let page_id = meta(doc, "ColId")?;
+    let page_id = meta_content(doc, "ColId")?;
     let host = base.host_str()?;
     let (_, known_web, tpl, tag) = KNOWN_SITES.iter().find(|(h, ..)| *h == host)?;
-    let web = meta(doc, "WebId").unwrap_or_else(|| known_web.to_string());
+    let web = meta_content(doc, "WebId").unwrap_or_else(|| known_web.to_string());
     let mut url = base.join(UNIT_PATH).ok()?;
     url.query_pairs_mut()
         .clear()
@@ -84,16 +84,6 @@ fn known_site_call(base: &Url, doc: &Html) -> Option<Url> {
         .append_pair("pageId", &page_id)
         .append_pair("parseType", "bulidstatic");
     Some(url)
-}
-
-fn meta(doc: &Html, name: &str) -> Option<String> {
-    let sel = Selector::parse(&format!("meta[name=\"{name}\"]")).ok()?;
-    doc.select(&sel)
-        .next()?
-        .value()
-        .attr("content")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 /// Whether `url` is a call of the unit API (page 1 when it carries no `paramJson`).

@@ -144,6 +144,17 @@ pub(crate) fn link_target(base: &Url, a: scraper::ElementRef<'_>) -> Option<Url>
     Some(url)
 }
 
+/// A `<meta name=…>` value, trimmed, when present and not empty.
+pub(crate) fn meta_content(doc: &scraper::Html, name: &str) -> Option<String> {
+    let sel = scraper::Selector::parse(&format!("meta[name=\"{name}\"]")).ok()?;
+    doc.select(&sel)
+        .next()?
+        .value()
+        .attr("content")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 pub(crate) fn html(page: &Page<'_>) -> Result<String, ExtractError> {
     if let Some(ct) = page.content_type {
         let mime = ct

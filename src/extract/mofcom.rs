@@ -12,7 +12,7 @@ use scraper::{Html, Selector};
 use url::Url;
 
 use super::text::{document_lines, element_lines, normalise, parse_date, parse_number};
-use super::{ExtractError, IndexLink};
+use super::{ExtractError, IndexLink, meta_content};
 use crate::model::{Announcement, ControlEntry, Effective, ItemType, Relation, RelationKind};
 
 /// The control list MOFCOM's announcements amend.
@@ -337,17 +337,6 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         relations,
         text,
     })
-}
-
-/// A `<meta name=…>` value, trimmed, when present and not empty.
-fn meta_content(doc: &Html, name: &str) -> Option<String> {
-    let sel = Selector::parse(&format!("meta[name=\"{name}\"]")).ok()?;
-    doc.select(&sel)
-        .next()?
-        .value()
-        .attr("content")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 /// The article body, when the page marks it; chrome around it (navigation, related links) would

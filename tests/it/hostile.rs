@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 
-use crate::support::{Server, html, redirect};
+use crate::support::{Server, html, outcome, redirect};
 use serde_json::Value;
 
 const ARTICLE: &str = "snapshots/mofcom/2025-10-09/www.mofcom.gov.cn/zwgk/zcfb/art/2025/art_7f2b9d4e6a1c3e5b8d0f2a4c6e8b0d62.html";
@@ -82,15 +82,6 @@ fn source(id: &str, url: &str, extra: &str) -> String {
     format!(
         "\n[[source]]\nid = \"{id}\"\nprofile = \"mofcom\"\nurl = \"{url}\"\nschedule = \"0 * * * *\"\n{extra}\n"
     )
-}
-
-fn outcome<'a>(summary: &'a Value, id: &str) -> &'a Value {
-    summary["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no source {id} in {summary:#}"))
 }
 
 /// The article inside `depth` nested `<div>`s.

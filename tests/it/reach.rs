@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::support::{Server, html};
+use crate::support::{Server, html, outcome};
 
 const HOST: &str = "ministry.invalid";
 
@@ -132,15 +132,7 @@ fn a_site_unreachable_from_here_is_read_through_a_proxy() {
     let out = cmd(&["check", "--all", "--format", "json"]);
     assert_eq!(out.status.code(), Some(3));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let of = |id: &str| {
-        summary["sources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let of = |id: &str| outcome(&summary, id).clone();
     // Through the global HTTP proxy: requests in absolute form, for the ministry's host.
     assert_eq!(of("via-http-proxy")["ok"], true, "{summary:#}");
     assert!(
@@ -301,15 +293,7 @@ fn an_untrusted_chain_names_its_issuer_and_a_ca_file_makes_it_trusted() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let of = |id: &str| {
-        summary["sources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let of = |id: &str| outcome(&summary, id).clone();
     let strict = of("strict");
     let error = strict["error"].as_str().unwrap();
     assert!(

@@ -372,3 +372,13 @@ fn answer(
     let _ = s.write_all(out.as_bytes());
     let _ = s.write_all(&body);
 }
+
+/// One source's outcome in a `check --format json` summary.
+pub fn outcome<'a>(summary: &'a Value, id: &str) -> &'a Value {
+    summary["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no source {id} in {summary:#}"))
+}
