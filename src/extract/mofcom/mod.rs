@@ -1,0 +1,358 @@
+//! The MOFCOM profile: index (list) pages and announcement articles of China's Ministry of Commerce.
+//!
+//! Written from the publishing patterns (header block, document numbers, two numbering eras,
+//! control codes leading or trailing an item, customs codes after `参考…：`), not from particular
+//! announcements. Works on normalised lines of text so that markup changes matter little.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use scraper::{Html, Selector};
+use url::Url;
+
+use super::text::{document_lines, element_lines, normalise, parse_date, parse_number};
+use super::{ExtractError, IndexLink, meta_content};
+use crate::model::{Announcement, ControlEntry, Effective, ItemType, Relation, RelationKind};
+
+mod dates;
+mod entries;
+mod header;
+mod measures;
+mod relations;
+
+use dates::*;
+use entries::*;
+use header::*;
+use measures::*;
+use relations::*;
+
+/// The control list MOFCOM's announcements amend.
+pub const REGIME: &str = "cn-dual-use";
+/// Whether a list item's title is an announcement's: it carries a document number.
+pub fn is_announcement_title(title: &str) -> bool {
+    DOC_NUMBER.is_match(&normalise(title))
+}
+
+/// Announcement links on a MOFCOM list page, in page order, without duplicates. The sidebar of
+/// policy explanations (`aside.jgRBox`, `section.rColumnBox`) cites announcements by number but
+/// is not the list.
+pub fn index(base: &Url, html: &str) -> Result<Vec<IndexLink>, ExtractError> {
+    let doc = Html::parse_document(html);
+    let anchors = Selector::parse("a[href]").expect("static selector");
+    let sidebar =
+        Selector::parse("aside.jgRBox a[href], .rColumnBox a[href]").expect("static selector");
+    let in_sidebar: std::collections::HashSet<_> = doc.select(&sidebar).map(|a| a.id()).collect();
+    let mut links: Vec<IndexLink> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for a in doc.select(&anchors) {
+        if in_sidebar.contains(&a.id()) {
+            continue;
+        }
+        let text = normalise(&a.text().collect::<String>());
+        let title = a
+            .value()
+            .attr("title")
+            .map(normalise)
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or(text);
+        let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+        // List items are announcements; navigation and footer links are not.
+        if !DOC_NUMBER.is_match(&title) {
+            continue;
+        }
+        let Some(url) = super::link_target(base, a) else {
+            continue;
+        };
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        links.push(IndexLink { url, title });
+    }
+    if links.is_empty() {
+        return Err(ExtractError::EmptyIndex);
+    }
+    Ok(links)
+}
+
+/// Documents an article links as its annexes (附件): links in the article body whose text says
+/// 附件 or that point at a document file. Links to other announcements are not annexes.
+pub fn annex_links(base: &Url, html: &str) -> Vec<IndexLink> {
+    const DOCUMENT: &[&str] = &[
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar",
+    ];
+    let doc = Html::parse_document(html);
+    let anchors = Selector::parse("a[href]").expect("static selector");
+    // Without a marked article body, only links that say 附件 are trusted: the rest of such a page
+    // is navigation and footers.
+    let container = content_element(&doc);
+    let marked = container.is_some();
+    let scope = container.unwrap_or_else(|| doc.root_element());
+    let mut out: Vec<IndexLink> = Vec::new();
+    // `附件：1. <a>…</a>` then `2. <a>…</a>`: once the annex list has begun, its later links are
+    // annexes even when only the first says so.
+    let mut in_annex_list = false;
+    for a in scope.select(&anchors) {
+        let text = normalise(&a.text().collect::<String>());
+        let title = a.value().attr("title").map(normalise).unwrap_or_default();
+        let block = a
+            .parent()
+            .and_then(scraper::ElementRef::wrap)
+            .map(|p| normalise(&p.text().collect::<String>()))
+            .unwrap_or_default();
+        in_annex_list |= marked && (block.contains("附件") || title.contains("附件"));
+        let label = if text.trim().is_empty() {
+            title.clone()
+        } else {
+            text
+        };
+        let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+        let Some(url) = super::link_target(base, a).filter(|u| u != base) else {
+            continue;
+        };
+        let path = url.path().to_ascii_lowercase();
+        // The CMS's download gateway (`/api-gateway/jpaas-web-server/front/document/download
+        // ?fileUrl=…&fileName=…`) answers with a redirect to the file.
+        let gateway = path.ends_with("/front/document/download");
+        let file_name = url
+            .query_pairs()
+            .find(|(k, _)| k == "fileName")
+            .map(|(_, v)| v.to_ascii_lowercase())
+            .unwrap_or_default();
+        let is_document = gateway
+            || DOCUMENT
+                .iter()
+                .any(|ext| path.ends_with(ext) || file_name.ends_with(ext));
+        let named = label.contains("附件") || title.contains("附件") || in_annex_list;
+        let named = named || block.starts_with("附件");
+        if !(named || (is_document && marked)) || DOC_NUMBER.is_match(&label) {
+            continue;
+        }
+        if !out.iter().any(|l| l.url == url) {
+            out.push(IndexLink { url, title: label });
+        }
+    }
+    out
+}
+
+/// Adds what an annex lists to its announcement: entries (merged by code) and text.
+pub fn merge_annex(a: &mut Announcement, n: usize, lines: &[String]) {
+    let lines: Vec<String> = lines.iter().map(|l| normalise(l)).collect();
+    let mut found = coded_entries(&lines);
+    if found.is_empty() && a.year <= 2024 {
+        found = positional_entries(&lines, &format!("{}-annex{n}", a.key));
+    }
+    for mut e in found {
+        // Headings inside an annex are not the announcement's clauses.
+        e.clause = None;
+        match a
+            .entries
+            .iter_mut()
+            .find(|x| x.regime == e.regime && x.code == e.code)
+        {
+            Some(existing) => push_hs(existing, e.hs_codes),
+            None => a.entries.push(e),
+        }
+    }
+    a.text.push_str(&format!("\n\n附件{n}\n"));
+    a.text.push_str(&lines.join("\n"));
+}
+
+/// One announcement article.
+pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
+    let doc = Html::parse_document(html);
+    let page: Vec<String> = document_lines(&doc).iter().map(|l| normalise(l)).collect();
+    let body = content_lines(&doc).unwrap_or_else(|| article_lines(&page));
+
+    let header = header_fields(&page);
+    let title = title(&doc, &page).unwrap_or_default();
+    let number_source = header
+        .doc_number
+        .iter()
+        .chain(std::iter::once(&title))
+        .chain(page.iter().take(40))
+        .find_map(|s| {
+            DOC_NUMBER
+                .captures(s)
+                .map(|c| c.get(0).unwrap().as_str().to_string())
+        })
+        .ok_or(ExtractError::NoDocumentNumber)?;
+    let caps = DOC_NUMBER
+        .captures(&number_source)
+        .ok_or(ExtractError::NoDocumentNumber)?;
+    let authorities = authorities(&caps[1]);
+    let year: i32 = caps[2]
+        .parse()
+        .map_err(|_| ExtractError::NoDocumentNumber)?;
+    let number = parse_number(&caps[3]).ok_or(ExtractError::NoDocumentNumber)?;
+    let key = format!(
+        "{}-{year}-{number}",
+        authorities.first().map_or("MOFCOM", String::as_str)
+    );
+
+    // `PubDate` is when the page was published (Beijing time, minute precision); `MakeTime` is
+    // when it was built, never a publication date.
+    let pub_date = meta_content(&doc, "PubDate").and_then(|d| parse_date(&d));
+    let issued = header
+        .issued
+        .or_else(|| signature_date(&body))
+        .or(pub_date)
+        .or_else(|| {
+            page.iter()
+                .find_map(|l| TIMESTAMP.captures(l))
+                .and_then(|c| parse_date(&c[1]))
+        });
+
+    let text = body.join("\n");
+    let effective = effective_dates(&text, issued);
+    let relations = relations(&text, issued, &effective, &key);
+    let mut entries = coded_entries(&body);
+    // Before the unified list (December 2024) announcements had no control codes.
+    if entries.is_empty() && year <= 2024 {
+        entries = positional_entries(&body, &key);
+    }
+    entries.extend(measures(&body, &key));
+
+    Ok(Announcement {
+        key,
+        authorities,
+        year,
+        number,
+        title: if title.is_empty() {
+            number_source
+        } else {
+            title
+        },
+        issued,
+        effective,
+        entries,
+        relations,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An article as www serves it: the title only in `meta[name=ArticleTitle]` (the heading
+    /// names the column), the publication time in `PubDate`, a later `MakeTime`, the body in
+    /// `div.art-con[ergodic=article]` and no signature date.
+    const LIVE: &str = r#"<html><head><meta name="ArticleTitle" content="商务部公告2026年第3号 关于对部分物项实施出口管制的决定">
+<meta name="PubDate" content="2026-01-05 17:40"><meta name="MakeTime" content="2026-01-20 09:00:00"></head><body>
+<h2>政策发布</h2><div class="art-con art-con-bottonmLine" ergodic="article">
+<p>一、以下物项未经许可，不得出口：</p><p>1C999.a 示例材料。</p></div>
+<section class="article-tool">分享到</section></body></html>"#;
+
+    #[test]
+    fn live_articles_read_title_and_date_from_their_meta() {
+        let a = announcement(LIVE).unwrap();
+        assert_eq!(a.key, "MOFCOM-2026-3");
+        assert_eq!(
+            a.title,
+            "商务部公告2026年第3号 关于对部分物项实施出口管制的决定"
+        );
+        assert_eq!(
+            a.issued,
+            NaiveDate::from_ymd_opt(2026, 1, 5),
+            "PubDate, not MakeTime"
+        );
+        assert_eq!(a.entries[0].code, "1C999.a");
+    }
+
+    #[test]
+    fn header_fields_in_the_colon_form() {
+        let page = LIVE.replace(
+            "<p>一、",
+            "<p>发布文号：商务部公告2026年第3号</p><p>发文日期：2026年1月6日</p><p>一、",
+        );
+        let a = announcement(&page).unwrap();
+        assert_eq!(a.issued, NaiveDate::from_ymd_opt(2026, 1, 6));
+    }
+
+    #[test]
+    fn the_sidebar_is_not_the_list() {
+        let base = Url::parse("https://www.mofcom.gov.cn/zcfb/blgg/gg/2025/index.html").unwrap();
+        let page = r#"<body><aside class="jgRBox"><section class="rColumnBox"><ul>
+<li><a href="/zcjd/art/2025/art_1.html">商务部公告2025年第62号政策解读</a></li></ul></section></aside>
+<ul><li><a href="/zcfb/blgg/gg/2025/art/2025/art_2.html">商务部公告2025年第61号 关于…</a></li></ul></body>"#;
+        let links = index(&base, page).unwrap();
+        assert_eq!(links.len(), 1);
+        assert!(links[0].url.path().ends_with("art_2.html"));
+    }
+
+    #[test]
+    fn codes_with_noise() {
+        assert_eq!(code_at("1E902.a 稀土"), Some(("1E902.a".into(), 7)));
+        assert_eq!(
+            code_at("3B90 1.a 设备").map(|c| c.0),
+            Some("3B901.a".into())
+        );
+        assert_eq!(
+            code_at("3C901.a.1 磷酸铁锂").map(|c| c.0),
+            Some("3C901.a.1".into())
+        );
+        assert_eq!(code_at("2E902 工艺技术").map(|c| c.0), Some("2E902".into()));
+        assert_eq!(code_at("3A001项所管制物项"), None);
+        assert_eq!(code_at("2025年"), None);
+        assert_eq!(code_at("1E9021"), None);
+        assert_eq!(code_at(""), None);
+    }
+
+    #[test]
+    fn customs_code_lists() {
+        assert_eq!(
+            customs_codes("（参考海关商品编号：2846901940、2846901993、3824999922）"),
+            vec!["2846901940", "2846901993", "3824999922"]
+        );
+        assert_eq!(customs_codes("参考税则号列：285 39030"), vec!["28539030"]);
+        assert_eq!(customs_codes("参考税则号列：——"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn suspension_targets_and_period() {
+        let issued = NaiveDate::from_ymd_opt(2025, 11, 7);
+        let text = "自即日起至2026年11月10日，暂停实施商务部 海关总署公告2025年第55号、56号、57号、58号及商务部公告2025年第61号、62号。";
+        let r = relations(text, issued, &[], "MOFCOM-2025-70");
+        let targets: Vec<&str> = r.iter().map(|r| r.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            [
+                "MOFCOM-2025-55",
+                "MOFCOM-2025-56",
+                "MOFCOM-2025-57",
+                "MOFCOM-2025-58",
+                "MOFCOM-2025-61",
+                "MOFCOM-2025-62"
+            ]
+        );
+        assert!(r.iter().all(|r| r.kind == RelationKind::Suspends
+            && r.from == issued
+            && r.until == NaiveDate::from_ymd_opt(2026, 11, 10)));
+    }
+
+    #[test]
+    fn clause_level_suspension() {
+        let r = relations(
+            "商务部公告2025年第61号第二款暂停实施。",
+            NaiveDate::from_ymd_opt(2025, 11, 7),
+            &[],
+            "MOFCOM-2025-70",
+        );
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].scope.as_deref(), Some("第二款"));
+    }
+
+    #[test]
+    fn effective_dates_with_scopes() {
+        let issued = NaiveDate::from_ymd_opt(2025, 10, 9);
+        let e = effective_dates(
+            "本公告第一条第（一）项、第（二）项自2025年12月1日起实施，其他规定自公布之日起实施。",
+            issued,
+        );
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].date, issued.unwrap());
+        assert_eq!(e[1].date, NaiveDate::from_ymd_opt(2025, 12, 1).unwrap());
+        assert!(e[1].scope.as_deref().unwrap().contains("第一条"));
+    }
+}
