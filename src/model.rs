@@ -21,9 +21,31 @@ pub struct Announcement {
     pub effective: Vec<Effective>,
     pub entries: Vec<ControlEntry>,
     pub relations: Vec<Relation>,
+    /// What the reader is unsure of, said rather than guessed silently: a relation without dates
+    /// beside a dated one, a suspension with no end, an end computed from a duration…
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doubts: Vec<Doubt>,
     /// The announcement's plain text, one block element per line.
     #[serde(skip)]
     pub text: String,
+}
+
+/// A machine-checked reason to look again at what was read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Doubt {
+    /// A stable kind, e.g. `relation-without-dates`, `suspension-without-end`.
+    pub kind: String,
+    /// In words, citing what the text says.
+    pub detail: String,
+}
+
+impl Doubt {
+    pub fn new(kind: &str, detail: impl Into<String>) -> Doubt {
+        Doubt {
+            kind: kind.to_string(),
+            detail: detail.into(),
+        }
+    }
 }
 
 impl Announcement {
@@ -51,6 +73,9 @@ impl Announcement {
         for r in &mut self.relations {
             scrub(&mut r.target);
             r.scope.iter_mut().for_each(scrub);
+        }
+        for d in &mut self.doubts {
+            scrub(&mut d.detail);
         }
     }
 

@@ -386,6 +386,7 @@ pub fn announcement(
         effective,
         entries,
         relations: Vec::new(),
+        doubts: Vec::new(),
         text: lines.join("\n"),
     })
 }

@@ -93,6 +93,7 @@ pub fn announcement(spec: &PageSpec, source: &str, html: &str) -> Announcement {
         effective: Vec::new(),
         entries: Vec::new(),
         relations: Vec::new(),
+        doubts: Vec::new(),
         text: watched_text(spec, html),
     }
 }

@@ -932,6 +932,7 @@ mod tests {
                 })
                 .collect(),
             relations: vec![],
+            doubts: vec![],
             text: String::new(),
         }
     }

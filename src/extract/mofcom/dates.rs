@@ -2,9 +2,10 @@
 
 use super::*;
 
+/// `自2031年4月10日起施行`, also with a time of day (`自2031年4月10日12时01分起实施`).
 pub(super) static EFFECTIVE_ON: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"自\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*起\s*(?:正式)?(?:施行|实施|执行|生效)",
+        r"自\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:(\d{1,2})\s*[时点:：]\s*(?:(\d{1,2})\s*分?)?)?\s*起\s*(?:正式)?(?:施行|实施|执行|生效)",
     )
     .unwrap()
 });
@@ -23,16 +24,33 @@ pub(super) fn sentences(text: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
-pub(super) fn effective_dates(text: &str, issued: Option<NaiveDate>) -> Vec<Effective> {
+pub(super) fn effective_dates(
+    text: &str,
+    issued: Option<NaiveDate>,
+    doubts: &mut Vec<Doubt>,
+) -> Vec<Effective> {
     let mut out: Vec<Effective> = Vec::new();
     for sentence in sentences(text) {
-        // A period in a suspension is the relation's, not the announcement's.
+        // A period in a suspension is the relation's, not the announcement's; so is a date in
+        // the announcement's own restated title.
         if sentence.contains("暂停") {
+            continue;
+        }
+        // `自即日起` for the announcement as a whole: the issue date.
+        if sentence.contains("自即日起")
+            && (sentence.contains("施行") || sentence.contains("实施") || sentence.contains("生效"))
+            && !sentence.contains("废止")
+            && let Some(date) = issued
+        {
+            let e = Effective { date, scope: None };
+            if !out.contains(&e) {
+                out.push(e);
+            }
             continue;
         }
         for clause in sentence.split(['，', ',']) {
             let (date, at) = if let Some(c) = EFFECTIVE_ON.captures(clause) {
-                (parse_date(&c[1]), c.get(0).unwrap().start())
+                (date_and_time(&c, doubts), c.get(0).unwrap().start())
             } else if let Some(m) = EFFECTIVE_ON_ISSUE.find(clause) {
                 (issued, m.start())
             } else {

@@ -13,7 +13,9 @@ use url::Url;
 
 use super::text::{document_lines, element_lines, normalise, parse_date, parse_number};
 use super::{ExtractError, IndexLink, meta_content};
-use crate::model::{Announcement, ControlEntry, Effective, ItemType, Relation, RelationKind};
+use crate::model::{
+    Announcement, ControlEntry, Doubt, Effective, ItemType, Relation, RelationKind,
+};
 
 mod dates;
 mod entries;
@@ -204,8 +206,18 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         });
 
     let text = body.join("\n");
-    let effective = effective_dates(&text, issued);
-    let relations = relations(&text, issued, &effective, &key);
+    let mut doubts = Vec::new();
+    let effective = effective_dates(&text, issued, &mut doubts);
+    if effective.is_empty()
+        && let Some(issued) = issued
+    {
+        doubts.push(Doubt::new(
+            "effective-not-stated",
+            format!("the text states no date of effect; the issue date {issued} is taken"),
+        ));
+    }
+    let (relations, relation_doubts) = relations(&text, issued, &effective, &key);
+    doubts.extend(relation_doubts);
     let mut entries = coded_entries(&body);
     // Before the unified list (December 2024) announcements had no control codes.
     if entries.is_empty() && year <= 2024 {
@@ -227,6 +239,7 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         effective,
         entries,
         relations,
+        doubts,
         text,
     })
 }
@@ -313,7 +326,7 @@ mod tests {
     fn suspension_targets_and_period() {
         let issued = NaiveDate::from_ymd_opt(2025, 11, 7);
         let text = "自即日起至2026年11月10日，暂停实施商务部 海关总署公告2025年第55号、56号、57号、58号及商务部公告2025年第61号、62号。";
-        let r = relations(text, issued, &[], "MOFCOM-2025-70");
+        let (r, _) = relations(text, issued, &[], "MOFCOM-2025-70");
         let targets: Vec<&str> = r.iter().map(|r| r.target.as_str()).collect();
         assert_eq!(
             targets,
@@ -333,7 +346,7 @@ mod tests {
 
     #[test]
     fn clause_level_suspension() {
-        let r = relations(
+        let (r, _) = relations(
             "商务部公告2025年第61号第二款暂停实施。",
             NaiveDate::from_ymd_opt(2025, 11, 7),
             &[],
@@ -349,10 +362,129 @@ mod tests {
         let e = effective_dates(
             "本公告第一条第（一）项、第（二）项自2025年12月1日起实施，其他规定自公布之日起实施。",
             issued,
+            &mut Vec::new(),
         );
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].date, issued.unwrap());
         assert_eq!(e[1].date, NaiveDate::from_ymd_opt(2025, 12, 1).unwrap());
         assert!(e[1].scope.as_deref().unwrap().contains("第一条"));
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    fn kinds(doubts: &[Doubt]) -> Vec<&str> {
+        doubts.iter().map(|d| d.kind.as_str()).collect()
+    }
+
+    /// patterns.md 1: the title restated in traditional script names the targets without dates;
+    /// only the operative sentence is a relation.
+    #[test]
+    fn a_restated_title_is_not_a_second_relation() {
+        let text = "商務部、海關總署公告2031年第9號 公布暫停實施商務部 海關總署公告2031年第3號、4號的決定\n\
+                    经批准，自即日起至2032年3月1日，商务部 海关总署公告2031年第3号、4号暂停实施。";
+        let text = crate::extract::text::normalise(text);
+        let (r, doubts) = relations(&text, day(2031, 11, 7), &[], "MOFCOM-2031-9");
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!(
+            r.iter()
+                .all(|r| r.from == day(2031, 11, 7) && r.until == day(2032, 3, 1))
+        );
+        assert!(doubts.is_empty(), "{doubts:?}");
+    }
+
+    /// Where an undated statement of a relation survives beside a dated one, the dated one wins
+    /// and the disagreement is said.
+    #[test]
+    fn an_undated_twin_gives_way_and_is_doubted() {
+        let text = "商务部公告2031年第3号暂停实施的有关事项\n自2031年11月10日起至2032年3月1日，商务部公告2031年第3号暂停实施。";
+        let (r, doubts) = relations(text, day(2031, 11, 7), &[], "MOFCOM-2031-9");
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            (r[0].from, r[0].until),
+            (day(2031, 11, 10), day(2032, 3, 1))
+        );
+        assert_eq!(kinds(&doubts), ["relation-without-dates"]);
+    }
+
+    /// patterns.md 9 and 14: a period instead of an end date, two kinds in one sentence.
+    #[test]
+    fn periods_and_two_kinds_in_one_sentence() {
+        let text = "自2031年11月10日起，商务部公告2031年第7号相关措施继续暂停1年，商务部公告2031年第5号和6号相关措施停止执行。";
+        let (r, doubts) = relations(text, day(2031, 11, 5), &[], "MOFCOM-2031-12");
+        let find = |t: &str| r.iter().find(|r| r.target == t).unwrap();
+        let seven = find("MOFCOM-2031-7");
+        assert_eq!(seven.kind, RelationKind::Suspends);
+        assert_eq!(
+            (seven.from, seven.until),
+            (day(2031, 11, 10), day(2032, 11, 9))
+        );
+        for t in ["MOFCOM-2031-5", "MOFCOM-2031-6"] {
+            assert_eq!(find(t).kind, RelationKind::Repeals, "{t}");
+            assert_eq!(find(t).from, day(2031, 11, 10));
+        }
+        assert_eq!(kinds(&doubts), ["end-computed"]);
+        assert!(doubts[0].detail.contains("2032-11-09"), "{doubts:?}");
+
+        let (r, _) = relations(
+            "自即日起，暂停实施商务部公告2031年第8号相关措施90天。",
+            day(2031, 11, 10),
+            &[],
+            "MOFCOM-2031-13",
+        );
+        assert_eq!(r[0].until, day(2032, 2, 7));
+    }
+
+    /// patterns.md 12, 15: a quoted title between the target and its clause; a repeal in the
+    /// effective-date clause.
+    #[test]
+    fn quoted_titles_and_repeals_in_the_effective_clause() {
+        let (r, _) = relations(
+            "自即日起，商务部公告2031年第8号（「关于对部分物项实施出口管制的公告」）第二款暂停实施，暂停期限至2032年1月1日。",
+            day(2031, 6, 1),
+            &[],
+            "MOFCOM-2031-20",
+        );
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].target, "MOFCOM-2031-8");
+        assert_eq!(r[0].scope.as_deref(), Some("第二款"));
+        assert_eq!(r[0].until, day(2032, 1, 1));
+
+        let text = "本公告自2031年9月1日起正式实施，商务部公告2030年第27号和第28号同时废止。";
+        let mut doubts = Vec::new();
+        let e = effective_dates(text, day(2031, 8, 1), &mut doubts);
+        let (r, _) = relations(text, day(2031, 8, 1), &e, "MOFCOM-2031-30");
+        assert_eq!(r.len(), 2);
+        assert!(
+            r.iter()
+                .all(|r| r.kind == RelationKind::Repeals && r.from == day(2031, 9, 1))
+        );
+    }
+
+    /// patterns.md 7: a time of day; the list changes on the next whole day, and says so.
+    #[test]
+    fn a_time_of_day_moves_the_list_to_the_next_day() {
+        let mut doubts = Vec::new();
+        let e = effective_dates(
+            "本公告自2031年4月10日12时01分起实施。",
+            day(2031, 4, 4),
+            &mut doubts,
+        );
+        assert_eq!(e[0].date, day(2031, 4, 11).unwrap());
+        assert_eq!(kinds(&doubts), ["time-of-day"]);
+    }
+
+    /// A suspension with no end is said, not guessed.
+    #[test]
+    fn a_suspension_without_an_end_is_doubted() {
+        let (r, doubts) = relations(
+            "自即日起，暂停实施商务部公告2031年第8号。",
+            day(2031, 6, 1),
+            &[],
+            "MOFCOM-2031-21",
+        );
+        assert_eq!(r[0].until, None);
+        assert_eq!(kinds(&doubts), ["suspension-without-end"]);
     }
 }
