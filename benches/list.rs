@@ -98,6 +98,7 @@ fn corpus() -> (HashMap<String, KnownAnnouncement>, Vec<StoredEntry>) {
                 urls: vec![format!("https://www.mofcom.gov.cn/art/{n}.html")],
                 first_seen: String::new(),
                 snapshot: 0,
+                doubts: Vec::new(),
             },
         );
     }

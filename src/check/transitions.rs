@@ -194,7 +194,21 @@ fn compare(
                         "status_by": before.status_by,
                         "until": before.until,
                     })),
-                    after: Some(after_json(s, *as_of)),
+                    after: Some({
+                        let mut after = after_json(s, *as_of);
+                        // A suspension that ends on an entry that was not yet in force when it
+                        // began: the entry takes effect now, it is not "in force again".
+                        if before.status == "suspended" && s.status.as_str() == "in-force" {
+                            let start =
+                                timeline.suspension_start(&before.status_by, &e.announcement);
+                            let was = match (s.effective_from, start) {
+                                (Some(from), Some(start)) => from < start,
+                                _ => true,
+                            };
+                            after["was_in_force"] = json!(was);
+                        }
+                        after
+                    }),
                     evidence: url.as_deref().map_or(Evidence::None, Evidence::Url),
                     observed_at,
                 })?;
@@ -214,6 +228,7 @@ fn after_json(sel: &Selected<'_>, as_of: chrono::NaiveDate) -> serde_json::Value
         "status_by": sel.status_by,
         "until": sel.until,
         "as_of": as_of,
+        "effective_from": sel.effective_from,
         "regime": e.entry.regime,
         "code": e.entry.code,
         "description": e.entry.description,

@@ -7,6 +7,7 @@ mod compare;
 mod demo;
 mod diff;
 mod digest;
+mod doubts;
 mod feed;
 mod list;
 mod run;
@@ -97,6 +98,9 @@ pub enum Command {
     Digest(digest::Args),
     /// The announcements known, with dates, relations and URLs.
     Announcements(announcements::Args),
+    /// What regwatch is unsure of in what it read: relations without dates, suspensions without
+    /// an end, targets never seen, ends computed from a period…
+    Doubts(doubts::Args),
     /// Status per source: last success, last error.
     Sources(sources::Args),
     /// Fetch a source once and show what would be extracted; writes nothing.
@@ -257,6 +261,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Feed(args) => feed::run(&ctx, args),
         Command::Digest(args) => digest::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
+        Command::Doubts(args) => doubts::run(&ctx, args),
         Command::Sources(args) => sources::run(&ctx, args),
         Command::Try(args) => try_source::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),

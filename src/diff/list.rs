@@ -305,6 +305,17 @@ impl<'a> Timeline<'a> {
             .collect()
     }
 
+    /// When `by` suspends `target`'s entries: the first day of its suspension (the suspending
+    /// announcement's issue date when the relation names none).
+    pub fn suspension_start(&self, by: &str, target: &str) -> Option<NaiveDate> {
+        let a = self.announcements.get(by)?;
+        a.relations
+            .iter()
+            .filter(|r| r.kind == RelationKind::Suspends && r.target == target)
+            .filter_map(|r| r.from.or(a.issued))
+            .min()
+    }
+
     /// The first URL an announcement was seen at.
     pub fn url_of(&self, key: &str) -> Option<String> {
         self.announcements
@@ -570,6 +581,7 @@ mod tests {
             urls: Vec::new(),
             first_seen: String::new(),
             snapshot: 0,
+            doubts: Vec::new(),
         }
     }
 

@@ -269,7 +269,13 @@ pub fn announcement_with_annexes(
                     mofcom::merge_annex(&mut a, n + 1, &lines)
                 }
             }
-            Err(e) => unread.push((annex.url.clone(), e)),
+            Err(e) => {
+                a.doubts.push(crate::model::Doubt::new(
+                    "annex-not-read",
+                    format!("annex {} ({}): {e}", n + 1, annex.url),
+                ));
+                unread.push((annex.url.clone(), e));
+            }
         }
     }
     // PDF annexes bring text that did not pass the HTML walk.

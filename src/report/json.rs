@@ -69,10 +69,12 @@ pub fn upcoming(events: &[Event]) -> String {
 }
 
 pub fn announcements(list: &[KnownAnnouncement]) -> String {
+    let known = super::doubts::known(list);
     let rows: Vec<Value> = list
         .iter()
         .map(|a| {
             json!({
+                "doubts": super::doubts::of(a, &known),
                 "key": a.key,
                 "authorities": a.authorities,
                 "year": a.year,

@@ -5,6 +5,7 @@
 
 pub mod atom;
 pub mod csv;
+pub mod doubts;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -215,6 +216,9 @@ pub struct Transition {
     pub by: String,
     /// The announcement that set the old one (the suspending one, for a suspension that ended).
     pub before_by: String,
+    /// For a suspension that ended: whether the entry had been in force before it began (else
+    /// it takes effect now, for the first time). True when not recorded.
+    pub was_in_force: bool,
 }
 
 pub fn status_transition(c: &ChangeRecord) -> Transition {
@@ -229,6 +233,10 @@ pub fn status_transition(c: &ChangeRecord) -> Transition {
         as_of: field(a, "as_of"),
         by: field(a, "status_by"),
         before_by: field(b, "status_by"),
+        was_in_force: a
+            .and_then(|v| v.get("was_in_force"))
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
     }
 }
 
@@ -329,6 +337,11 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
                 ("not-yet-effective", "in-force") => {
                     format!("Took effect on {}: {code_desc} ({by}).", t.as_of)
                 }
+                ("suspended", "in-force") if !t.was_in_force => format!(
+                    "Took effect on {}: {code_desc} (the suspension by {} has ended; it was not yet in force when the suspension began).",
+                    t.as_of,
+                    short_citation(&t.before_by)
+                ),
                 ("suspended", "in-force") => format!(
                     "In force again from {}: {code_desc} (the suspension by {} has ended).",
                     t.as_of,

@@ -106,8 +106,24 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
                 .map(|e| (e.entry.code, e.entry.description))
                 .unwrap_or_default();
             let until = t.until.map(|u| format!(" until {u}")).unwrap_or_default();
+            // A suspension over on an entry that was never in force: it takes effect now.
+            let note = if t.from == "suspended" && t.to == "in-force" {
+                if t.was_in_force {
+                    format!(
+                        ", in force again: the suspension by {} ended",
+                        short_citation(&t.before_by)
+                    )
+                } else {
+                    format!(
+                        ", takes effect (suspension by {} over; never in force before)",
+                        short_citation(&t.before_by)
+                    )
+                }
+            } else {
+                String::new()
+            };
             format!(
-                "{:<10} {code}  {desc} — {} → {}{until} (as of {}, {})",
+                "{:<10} {code}  {desc} — {} → {}{until} (as of {}, {}{note})",
                 "STATUS",
                 t.from,
                 t.to,
@@ -324,6 +340,7 @@ pub fn event_words(ev: &Event) -> String {
 
 pub fn announcements(list: &[KnownAnnouncement]) -> String {
     let mut out = String::new();
+    let known = super::doubts::known(list);
     for a in list {
         let g = Group {
             announcement: Some(a),
@@ -350,6 +367,9 @@ pub fn announcements(list: &[KnownAnnouncement]) -> String {
                 s.push_str(&format!(" until {u}"));
             }
             let _ = writeln!(out, "{s}");
+        }
+        for d in super::doubts::of(a, &known) {
+            let _ = writeln!(out, "  DOUBT {}: {}", d.kind, d.detail);
         }
         for u in &a.urls {
             let _ = writeln!(out, "  {u}");

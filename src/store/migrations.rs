@@ -231,6 +231,10 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE snapshot ADD COLUMN content_key TEXT;
     "#,
+    // 11: what the reader was unsure of in each announcement (`Announcement::doubts`, JSON).
+    r#"
+    ALTER TABLE announcement ADD COLUMN doubts TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -33,6 +33,8 @@ pub struct KnownAnnouncement {
     pub urls: Vec<String>,
     pub first_seen: String,
     pub snapshot: i64,
+    /// What the reader was unsure of when it read the announcement.
+    pub doubts: Vec<crate::model::Doubt>,
 }
 
 impl KnownAnnouncement {
@@ -385,7 +387,8 @@ fn read_text_versions(
 }
 
 /// An announcement's row without its entries, relations and URLs; `HEAD` lists its columns.
-const HEAD: &str = "key, authorities, year, number, title, issued, effective, first_seen, snapshot";
+const HEAD: &str =
+    "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts";
 
 fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
     Ok(KnownAnnouncement {
@@ -401,6 +404,7 @@ fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
         urls: Vec::new(),
         first_seen: r.get(7)?,
         snapshot: r.get(8)?,
+        doubts: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
     })
 }
 

@@ -652,11 +652,12 @@ impl Tx<'_> {
         now: &str,
     ) -> Result<(), StoreError> {
         self.run(
-            "INSERT INTO announcement (key, authorities, year, number, title, issued, effective, snapshot, first_seen, updated)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+            "INSERT INTO announcement (key, authorities, year, number, title, issued, effective, snapshot, first_seen, updated, doubts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
              ON CONFLICT (key) DO UPDATE SET authorities = excluded.authorities, year = excluded.year,
                 number = excluded.number, title = excluded.title, issued = excluded.issued,
-                effective = excluded.effective, snapshot = excluded.snapshot, updated = excluded.updated",
+                effective = excluded.effective, snapshot = excluded.snapshot, updated = excluded.updated,
+                doubts = excluded.doubts",
             params![
                 a.key,
                 serde_json::to_string(&a.authorities)?,
@@ -666,7 +667,8 @@ impl Tx<'_> {
                 a.issued.map(|d| d.to_string()),
                 serde_json::to_string(&a.effective)?,
                 snapshot,
-                now
+                now,
+                serde_json::to_string(&a.doubts)?
             ],
         )?;
         // The codes this version may move, before and after: its own, and those of the

@@ -242,3 +242,126 @@ fn a_suspension_read_later_the_same_day_moves_the_status_of_what_it_suspends() {
     assert_eq!(moved[0]["after"]["status"], "suspended");
     assert_eq!(moved[0]["after"]["status_by"], "MOFCOM-2025-72");
 }
+
+const P2031_3: (&str, &str, &str) = (
+    "tests/fixtures/mofcom/2031-3-listing.html",
+    "zwgk/zcfb/art/2031/art_3.html",
+    "商务部公告2031年第3号 关于对部分磁性材料实施出口管制的决定",
+);
+const P2031_9: (&str, &str, &str) = (
+    "tests/fixtures/mofcom/2031-9-restated-title-suspension.html",
+    "zwgk/zcfb/art/2031/art_9.html",
+    "商务部 海关总署公告2031年第9号 公布暂停实施2031年第3号公告的决定",
+);
+
+/// patterns.md 1 through the whole pipeline: a suspension whose title is restated in its body
+/// (traditional script, `、` between the authorities, no header block) is one dated relation; the
+/// entry is suspended through the last day, in force the day after, and the suspension is the
+/// suspending announcement's.
+#[test]
+fn a_restated_title_suspension_ends_on_its_date() {
+    let (_tmp, _site, ws) = two_captures(
+        ("2031-06-02", &[P2031_3]),
+        ("2031-11-07", &[P2031_3, P2031_9]),
+    );
+    site.at("2031-11-07");
+    ws.check("2031-11-07T08:00:00Z");
+    let anns = ws.json(
+        "2031-11-07T08:00:00Z",
+        &["announcements", "--format", "json"],
+    );
+    let a9 = anns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == "MOFCOM-2031-9")
+        .unwrap_or_else(|| panic!("{anns:#}"));
+    assert_eq!(a9["issued"], "2031-11-07");
+    let relations = a9["relations"].as_array().unwrap();
+    assert_eq!(relations.len(), 1, "{relations:#?}");
+    assert_eq!(relations[0]["kind"], "suspends");
+    assert_eq!(relations[0]["target"], "MOFCOM-2031-3");
+    assert_eq!(relations[0]["from"], "2031-11-07");
+    assert_eq!(relations[0]["until"], "2032-03-01");
+    assert!(a9["doubts"].as_array().unwrap().is_empty(), "{a9:#}");
+
+    let entry = |as_of: &str| -> Value {
+        let list = ws.json(
+            "2031-11-07T08:00:00Z",
+            &["list", "--as-of", as_of, "--format", "json"],
+        );
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == "1C999.a")
+            .cloned()
+            .unwrap_or_else(|| panic!("{list:#}"))
+    };
+    let during = entry("2032-03-01");
+    assert_eq!(during["status"], "suspended");
+    assert_eq!(during["status_by"], "MOFCOM-2031-9");
+    assert_eq!(during["hs_codes"][0], "8505111000");
+    let after = entry("2032-03-02");
+    assert_eq!(after["status"], "in-force", "{after:#}");
+    assert_eq!(after["status_by"], "MOFCOM-2031-3");
+}
+
+/// The demo as a lawyer reads it: the suspension is No. 70's; 3A001, which No. 70 suspended
+/// before it took effect, takes effect when the suspension ends (it is not "in force again");
+/// the announcements No. 70 names but no page showed are doubts.
+#[test]
+fn the_demo_credits_statuses_and_says_what_it_has_not_seen() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    for (date, now) in [
+        ("2025-04-04", "2025-04-04T02:00:00Z"),
+        ("2025-10-09", "2025-10-09T02:00:00Z"),
+        ("2025-11-07", "2025-11-07T02:00:00Z"),
+    ] {
+        site.at(date);
+        ws.check(now);
+    }
+    let later = "2026-11-11T02:00:00Z";
+    ws.check(later);
+    let list = ws.json(
+        later,
+        &["list", "--as-of", "2026-01-01", "--format", "json"],
+    );
+    let e = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "1E902.a")
+        .unwrap();
+    assert_eq!(e["status"], "suspended");
+    assert_eq!(e["status_by"], "MOFCOM-2025-70");
+    let changes = ws.json(later, &["changes", "--format", "json"]);
+    let moved: Vec<&str> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "status-changed" && c["code"] == "3A001")
+        .map(|c| c["sentence"].as_str().unwrap())
+        .collect();
+    assert!(
+        moved
+            .iter()
+            .any(|s| s.starts_with("Took effect on 2026-11-11: 3A001")
+                && s.contains("not yet in force when the suspension began")),
+        "{moved:#?}"
+    );
+    assert!(
+        !moved.iter().any(|s| s.contains("In force again")),
+        "{moved:#?}"
+    );
+    let doubts = ws.json(later, &["doubts", "--format", "json"]);
+    let unseen: Vec<&str> = doubts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "target-not-seen")
+        .map(|d| d["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(unseen.len(), 2, "{doubts:#}");
+    assert!(unseen[0].contains("MOFCOM-2025-56") && unseen[1].contains("MOFCOM-2025-57"));
+}

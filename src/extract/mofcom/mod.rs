@@ -208,14 +208,6 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     let text = body.join("\n");
     let mut doubts = Vec::new();
     let effective = effective_dates(&text, issued, &mut doubts);
-    if effective.is_empty()
-        && let Some(issued) = issued
-    {
-        doubts.push(Doubt::new(
-            "effective-not-stated",
-            format!("the text states no date of effect; the issue date {issued} is taken"),
-        ));
-    }
     let (relations, relation_doubts) = relations(&text, issued, &effective, &key);
     doubts.extend(relation_doubts);
     let mut entries = coded_entries(&body);
@@ -224,6 +216,17 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         entries = positional_entries(&body, &key);
     }
     entries.extend(measures(&body, &key));
+    // Said where entries take effect on it; an announcement that only acts on others dates
+    // its relations instead.
+    if effective.is_empty()
+        && !entries.is_empty()
+        && let Some(issued) = issued
+    {
+        doubts.push(Doubt::new(
+            "effective-not-stated",
+            format!("the text states no date of effect; the issue date {issued} is taken"),
+        ));
+    }
 
     Ok(Announcement {
         key,
