@@ -260,7 +260,7 @@ const P2031_9: (&str, &str, &str) = (
 /// suspending announcement's.
 #[test]
 fn a_restated_title_suspension_ends_on_its_date() {
-    let (_tmp, _site, ws) = two_captures(
+    let (_tmp, site, ws) = two_captures(
         ("2031-06-02", &[P2031_3]),
         ("2031-11-07", &[P2031_3, P2031_9]),
     );
