@@ -182,13 +182,24 @@ fn compare(
             Diff::Changed(i, before) => {
                 let (as_of, s) = &selected[i];
                 let e = s.entry;
-                let url = timeline.url_of(&e.announcement);
+                // The cause: the announcement whose date rule moved the status. A suspension that
+                // ends is the suspending announcement's doing (its end date), not the listing's;
+                // otherwise the announcement that set the new status.
+                let cause = if before.status == "suspended" && s.status.as_str() == "in-force" {
+                    before.status_by.clone()
+                } else {
+                    s.status_by.clone()
+                };
+                let url = timeline.url_of(&cause);
+                let evidence = match timeline.snapshot_of(&cause) {
+                    Some(id) => Evidence::Snapshot(id),
+                    None => url.as_deref().map_or(Evidence::None, Evidence::Url),
+                };
                 tx.record_change(&NewChange {
                     kind: STATUS_CHANGED,
                     regime: Some(&e.entry.regime),
                     code: Some(&e.entry.code),
-                    // The cause: the announcement that set the new status.
-                    announcement: &s.status_by,
+                    announcement: &cause,
                     before: Some(json!({
                         "status": before.status,
                         "status_by": before.status_by,
@@ -209,7 +220,7 @@ fn compare(
                         }
                         after
                     }),
-                    evidence: url.as_deref().map_or(Evidence::None, Evidence::Url),
+                    evidence,
                     observed_at,
                 })?;
                 changes += 1;

@@ -69,6 +69,8 @@ pub struct ListedEntry {
     pub announcement: String,
     /// The announcement that set the status (the suspending one, for `suspended`).
     pub status_by: String,
+    /// Since when the entry has this status ("binding since").
+    pub since: Option<NaiveDate>,
     pub url: Option<String>,
 }
 
@@ -281,6 +283,57 @@ impl<'a> Timeline<'a> {
         (Status::InForce, None, key.to_string())
     }
 
+    /// Since when an entry has had the status it has on `as_of` ("binding since"): the day its
+    /// suspension or repeal began, the day it took effect or came back after a suspension, or,
+    /// not yet in force, the day it was announced. Follows [`Timeline::status`] step by step.
+    pub fn since(&self, key: &str, clause: Option<Clause>, as_of: NaiveDate) -> Option<NaiveDate> {
+        let effective = self.effective_from(key, clause);
+        let mut state: Option<(Status, Option<NaiveDate>)> = None;
+        // The day after the last suspension that ended (or the day of a resumption).
+        let mut back_on: Option<NaiveDate> = None;
+        for (a, r) in self.acting_on.get(key).map_or(&[][..], Vec::as_slice) {
+            if a.issued.is_some_and(|d| d > as_of) {
+                continue;
+            }
+            if let Some(scope) = &r.scope
+                && !covers(&parse_scope(scope), clause)
+            {
+                continue;
+            }
+            let from = r.from.or(a.issued);
+            if from.is_some_and(|f| f > as_of) {
+                continue;
+            }
+            match r.kind {
+                RelationKind::Repeals | RelationKind::Supersedes => {
+                    state = Some((Status::Repealed, from));
+                }
+                RelationKind::Suspends if r.until.is_none_or(|u| as_of <= u) => {
+                    state = Some((Status::Suspended, from));
+                }
+                RelationKind::Suspends => {
+                    let end = r.until.and_then(|u| u.succ_opt());
+                    back_on = back_on.max(end);
+                }
+                RelationKind::Resumes if matches!(state, Some((Status::Suspended, _))) => {
+                    state = None;
+                    back_on = back_on.max(from);
+                }
+                _ => {}
+            }
+        }
+        if let Some((_, since)) = state {
+            return since;
+        }
+        if effective.is_some_and(|d| as_of < d) {
+            return self.announcements.get(key).and_then(|a| a.issued);
+        }
+        match (effective, back_on) {
+            (Some(e), Some(b)) => Some(e.max(b)),
+            (e, b) => e.or(b),
+        }
+    }
+
     /// The list on `as_of`, in (regime, code) order.
     pub fn list(&self, entries: &[StoredEntry], as_of: NaiveDate) -> Vec<ListedEntry> {
         self.select(entries, as_of)
@@ -298,6 +351,7 @@ impl<'a> Timeline<'a> {
                     effective_from: s.effective_from,
                     until: s.until,
                     announcement: e.announcement.clone(),
+                    since: self.since(key, entry_clause(e), as_of),
                     status_by: s.status_by,
                     url: self.url_of(key),
                 }
@@ -314,6 +368,15 @@ impl<'a> Timeline<'a> {
             .filter(|r| r.kind == RelationKind::Suspends && r.target == target)
             .filter_map(|r| r.from.or(a.issued))
             .min()
+    }
+
+    /// The stored version of an announcement's page that is believed: the evidence a status
+    /// it causes cites.
+    pub fn snapshot_of(&self, key: &str) -> Option<i64> {
+        self.announcements
+            .get(key)
+            .map(|a| a.snapshot)
+            .filter(|id| *id > 0)
     }
 
     /// The first URL an announcement was seen at.

@@ -41,7 +41,7 @@ fn is_number(s: &str) -> bool {
 pub fn list(entries: &[ListedEntry]) -> String {
     let mut out = String::from(BOM);
     out.push_str(
-        "regime,code,description,item_type,hs_codes,status,effective_from,until,announcement,status_by,url\n",
+        "regime,code,description,item_type,hs_codes,status,effective_from,until,announcement,status_by,url,since\n",
     );
     for e in entries {
         let row = [
@@ -56,6 +56,7 @@ pub fn list(entries: &[ListedEntry]) -> String {
             field(&e.announcement),
             field(&e.status_by),
             field(e.url.as_deref().unwrap_or("")),
+            e.since.map(|d| d.to_string()).unwrap_or_default(),
         ];
         out.push_str(&row.join(","));
         out.push('\n');

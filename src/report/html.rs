@@ -98,8 +98,14 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
                 None => esc(url),
             });
         }
-        if let Some(first) = g.changes.iter().map(|c| c.observed_at.as_str()).min() {
-            meta.push(format!("first observed {}", esc(first)));
+        let first = g.first_observed();
+        if !first.is_empty() {
+            let seen = if g.moved_on.is_some() {
+                "recorded"
+            } else {
+                "first observed"
+            };
+            meta.push(format!("{seen} {}", esc(&first)));
         }
         if let Some(sha) = g.changes.iter().find_map(|c| c.sha256.as_deref()) {
             meta.push(format!("sha256 <code>{}</code>", esc(sha)));

@@ -41,9 +41,14 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
             let url = c.url.as_deref().unwrap_or("");
             let _ = writeln!(
                 out,
-                "Source: <{}>, first observed {}",
+                "Source: <{}>, {} {}",
                 url.replace('>', "%3E"),
-                c.observed_at
+                if g.moved_on.is_some() {
+                    "recorded"
+                } else {
+                    "first observed"
+                },
+                g.first_observed()
             );
         }
         out.push_str("\n| Change | Summary |\n|---|---|\n");
@@ -67,7 +72,7 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
 /// `list --format md`: a table a lawyer can paste into a memo.
 pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
     let mut out = format!(
-        "# Control list as of {as_of}\n\n| Code | Description | Status | Effective | Announcement |\n|---|---|---|---|---|\n"
+        "# Control list as of {as_of}\n\n| Code | Description | Status | Since | Status set by | Effective | Announcement |\n|---|---|---|---|---|---|---|\n"
     );
     for e in entries {
         let mut status = e.status.as_str().to_string();
@@ -76,10 +81,12 @@ pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
         }
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             esc(&e.code),
             esc(&e.description),
             status,
+            e.since.map(|d| d.to_string()).unwrap_or_default(),
+            esc(&short_citation(&e.status_by)),
             e.effective_from.map(|d| d.to_string()).unwrap_or_default(),
             esc(&short_citation(&e.announcement))
         );

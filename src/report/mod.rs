@@ -27,6 +27,10 @@ pub struct ChangeReport<'a> {
 pub struct Group<'a> {
     pub announcement: Option<&'a KnownAnnouncement>,
     pub key: &'a str,
+    /// For statuses that moved by date alone (a suspension ending, an entry taking effect):
+    /// the day they moved. Such changes are reported under that day, apart from the changes the
+    /// announcement's page brought, in time order.
+    pub moved_on: Option<String>,
     pub changes: Vec<&'a ChangeRecord>,
 }
 
@@ -37,11 +41,18 @@ impl<'a> ChangeReport<'a> {
     ) -> ChangeReport<'a> {
         let mut groups: Vec<Group<'a>> = Vec::new();
         for c in changes {
-            match groups.iter_mut().find(|g| g.key == c.announcement) {
+            let moved_on = (c.kind == crate::check::transitions::STATUS_CHANGED)
+                .then(|| status_transition(c).as_of)
+                .filter(|d| !d.is_empty());
+            match groups
+                .iter_mut()
+                .find(|g| g.key == c.announcement && g.moved_on == moved_on)
+            {
                 Some(g) => g.changes.push(c),
                 None => groups.push(Group {
                     announcement: announcements.get(&c.announcement),
                     key: &c.announcement,
+                    moved_on,
                     changes: vec![c],
                 }),
             }
@@ -63,6 +74,7 @@ impl<'a> ChangeReport<'a> {
             let a = g.announcement;
             (
                 first_seen(g),
+                g.moved_on.clone(),
                 a.and_then(|a| a.issued),
                 a.map(|a| (a.year, a.number)),
                 g.key.to_string(),
@@ -104,8 +116,29 @@ impl Group<'_> {
         }
     }
 
-    /// "issued 2025-10-09 · effective 2025-11-08"
+    /// When the announcement was first observed: its own first sighting, never that of a later
+    /// check that only moved a status. For statuses that moved by date, when that was recorded.
+    pub fn first_observed(&self) -> String {
+        let recorded = || {
+            self.changes
+                .iter()
+                .map(|c| c.observed_at.as_str())
+                .min()
+                .unwrap_or("")
+                .to_string()
+        };
+        match (self.announcement, &self.moved_on) {
+            (Some(a), None) if !a.first_seen.is_empty() => a.first_seen.clone(),
+            _ => recorded(),
+        }
+    }
+
+    /// "issued 2025-10-09 · effective 2025-11-08", or for statuses that moved by date alone
+    /// "statuses moved on 2026-11-11 (a date in it passed; no new page)".
     pub fn dates(&self) -> String {
+        if let Some(day) = &self.moved_on {
+            return format!("statuses moved on {day} (a date it set passed; no new page)");
+        }
         let Some(a) = self.announcement else {
             return String::new();
         };

@@ -31,12 +31,12 @@ fn group(out: &mut String, g: &Group<'_>) {
     if let Some(a) = g.announcement {
         let _ = writeln!(out, "  {}", a.title);
     }
-    let first = g
-        .changes
-        .iter()
-        .map(|c| c.observed_at.as_str())
-        .min()
-        .unwrap_or("");
+    let first = g.first_observed();
+    let seen = if g.moved_on.is_some() {
+        "recorded"
+    } else {
+        "first observed"
+    };
     if let Some(c) = g.changes.iter().find(|c| c.url.is_some()) {
         let _ = writeln!(out, "  {}", c.url.as_deref().unwrap_or(""));
         let sha = g
@@ -45,7 +45,7 @@ fn group(out: &mut String, g: &Group<'_>) {
             .find_map(|c| c.sha256.as_deref())
             .map(|s| format!(" · sha256 {}", &s[..s.len().min(16)]))
             .unwrap_or_default();
-        let _ = writeln!(out, "  first observed {first}{sha}");
+        let _ = writeln!(out, "  {seen} {first}{sha}");
     }
     for c in &g.changes {
         let _ = writeln!(out, "  {}", line(c, g));
@@ -224,13 +224,34 @@ pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
             status,
             e.code,
             e.description,
-            short_citation(&e.announcement)
+            authority(e)
         );
     }
     crate::safe_text::strip_controls(&out).into_owned()
 }
 
 /// "in-force until 2026-11-10" style status words.
+/// On whose authority an entry stands as it does: the listing, and the announcement that set
+/// its status when that is another (a suspension is the suspending announcement's), with the day
+/// the status began.
+fn authority(e: &ListedEntry) -> String {
+    let since = e.since.map(|d| format!(" since {d}")).unwrap_or_default();
+    if e.status_by != e.announcement {
+        format!(
+            "{} · {} by {}{since}",
+            short_citation(&e.announcement),
+            e.status.as_str(),
+            short_citation(&e.status_by)
+        )
+    } else {
+        format!(
+            "{} · {}{since}",
+            short_citation(&e.announcement),
+            e.status.as_str()
+        )
+    }
+}
+
 fn status_words(e: &ListedEntry) -> String {
     match e.until {
         Some(u) => format!("{} until {u}", e.status.as_str()),
@@ -345,6 +366,7 @@ pub fn announcements(list: &[KnownAnnouncement]) -> String {
         let g = Group {
             announcement: Some(a),
             key: &a.key,
+            moved_on: None,
             changes: Vec::new(),
         };
         let _ = writeln!(out, "{}{}", a.citation(), dot_prefixed(&g.dates()));

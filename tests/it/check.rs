@@ -361,7 +361,10 @@ fn suspension_is_recorded_and_the_list_follows_the_dates() {
     let e = status("2026-01-01", "1E902.a").unwrap();
     assert_eq!(e["status"], "suspended");
     assert_eq!(e["until"], "2026-11-10");
+    // Listed by No. 62, suspended by No. 70 since its first day.
     assert_eq!(e["announcement"], "MOFCOM-2025-62");
+    assert_eq!(e["status_by"], "MOFCOM-2025-70");
+    assert_eq!(e["since"], "2025-11-07");
     assert!(e["url"].as_str().unwrap().starts_with("https://"));
     assert_eq!(
         status("2026-11-11", "1E902.a").unwrap()["status"],
@@ -906,7 +909,16 @@ fn dates_passing_are_recorded_once_as_status_changes() {
     let e = status.iter().find(|c| c["code"] == "1E902.a").unwrap();
     assert_eq!(e["before"]["status"], "suspended");
     assert_eq!(e["after"]["status"], "in-force");
-    assert_eq!(e["announcement"], "MOFCOM-2025-62");
+    // The cause: No. 70's end date passing, cited with No. 70's page and its hash.
+    assert_eq!(e["announcement"], "MOFCOM-2025-70");
+    assert!(
+        e["url"]
+            .as_str()
+            .unwrap()
+            .contains("art_e1d3c5b7a9f0e2d4c6b8a0f1e3d5c770"),
+        "{e}"
+    );
+    assert_eq!(e["sha256"].as_str().map(str::len), Some(64), "{e}");
     assert!(
         e["sentence"]
             .as_str()
