@@ -330,7 +330,17 @@ mod fixture_tests {
         );
         assert_eq!(a.entries.len(), 21);
         assert!(a.entries.iter().all(|e| e.code.contains('.')));
-        assert_eq!(a.entries[0].description, "钐金属、合金及相关产品");
+        // The group's numbered products stay with it (patterns.md 19).
+        assert!(
+            a.entries[0]
+                .description
+                .starts_with("钐金属、合金及相关产品：1.钐金属")
+                && a.entries[0]
+                    .description
+                    .contains("4.钐钴永磁体等钐磁性材料"),
+            "{}",
+            a.entries[0].description
+        );
         assert_eq!(
             a.entries[0].hs_codes,
             ["2805301910", "3824999922", "8486909110"]

@@ -159,7 +159,7 @@ fn a_repeal_takes_effect_on_its_date_and_compare_shows_it() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(
-        text.contains("STATUS     1C910.a  钬金属、合金及相关产品 — not-yet-effective → in-force (MOFCOM No. 3 of 2026)"),
+        text.contains("STATUS     1C910.a  钬金属、合金及相关产品：1.钬金属；2.钬合金 — not-yet-effective → in-force (MOFCOM No. 3 of 2026)"),
         "{text}"
     );
 

@@ -20,6 +20,9 @@ pub(super) static SUBSECTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[（(]\s*([一二三四五六七八九十]+)\s*[)）]").unwrap());
 pub(super) static ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,2})\s*[.．、]\s*(\S.*)$").unwrap());
+/// `（1）钐金属`: a sub-item numbered in brackets.
+pub(super) static PAREN_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[（(]\s*(\d{1,2})\s*[)）]\s*(\S.*)$").unwrap());
 pub(super) static LETTER_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([a-z])\s*[.．、]\s*(\S.*)$").unwrap());
 /// A control code at the start of `s`, allowing the stray spaces real copies contain
@@ -185,9 +188,13 @@ pub(super) fn push_hs(entry: &mut ControlEntry, codes: Vec<String>) {
 
 /// Entries of announcements from 2025 on, where every item carries a control code, leading the
 /// item (`1E902.a 稀土…技术`) or trailing it (`…（管制编码：1E902.a）`), or in a table cell.
-pub(super) fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
+pub(super) fn coded_entries(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<ControlEntry> {
     let mut out: Vec<ControlEntry> = Vec::new();
     let mut current: Option<usize> = None;
+    // Entries whose line ends in a lead-in (`……，包括：`, `如下`): their numbered sub-items follow.
+    let mut lead_ins: Vec<String> = Vec::new();
+    // Entries that have sub-items appended, by code.
+    let mut with_subs: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut awaiting: Option<usize> = None;
     // The last unsuffixed code (`1C226`), which `a.`/`b.` lines below it extend.
     let mut lettered_under: Option<String> = None;
@@ -222,6 +229,7 @@ pub(super) fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
         let found = found.or_else(|| {
             let parent = lettered_under.as_ref()?;
             let c = LETTER_ITEM.captures(line)?;
+            with_subs.insert(parent.clone());
             Some((
                 format!("{parent}.{}", &c[1]),
                 clean_description(&c[2]),
@@ -263,6 +271,16 @@ pub(super) fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
                     awaiting = current;
                     continue;
                 }
+                let raw = CUSTOMS.replace(line.trim(), "");
+                let raw =
+                    raw.trim_end_matches(|c: char| c.is_whitespace() || "（(）)。".contains(c));
+                if raw.ends_with('：')
+                    || raw.ends_with(':')
+                    || raw.ends_with("如下")
+                    || raw.ends_with("包括")
+                {
+                    lead_ins.push(entry.code.clone());
+                }
                 if let Some(i) = out.iter().position(|e| e.code == entry.code) {
                     // The same code twice (a table and a summary): merge.
                     let hs = std::mem::take(&mut entry.hs_codes);
@@ -279,10 +297,39 @@ pub(super) fn coded_entries(lines: &[String]) -> Vec<ControlEntry> {
                     continue;
                 }
                 if let Some(i) = current {
+                    // `1.钐金属（参考海关商品编号：…）` under a coded item: a sub-item. It stays
+                    // with its entry — in the description, with its own customs codes beside it
+                    // — so that a search for what it names finds the entry.
+                    if let Some(c) = ITEM.captures(line).or_else(|| PAREN_ITEM.captures(line)) {
+                        let text = clean_description(&c[2]);
+                        if !text.is_empty() {
+                            let hs = customs_codes(line);
+                            let sub = if hs.is_empty() {
+                                format!("{}.{text}", &c[1])
+                            } else {
+                                format!("{}.{text}（{}）", &c[1], hs.join("、"))
+                            };
+                            let e = &mut out[i];
+                            e.description.push(if with_subs.insert(e.code.clone()) {
+                                '：'
+                            } else {
+                                '；'
+                            });
+                            e.description.push_str(&sub);
+                        }
+                    }
                     push_hs(&mut out[i], customs_codes(line));
                     push_hs(&mut out[i], hs_only(line).unwrap_or_default());
                 }
             }
+        }
+    }
+    for code in lead_ins {
+        if !with_subs.contains(&code) && out.iter().any(|e| e.code == code) {
+            doubts.push(Doubt::new(
+                "lead-in-without-sub-items",
+                format!("{code}: its description introduces sub-items (ends in a lead-in), but none were read"),
+            ));
         }
     }
     out.retain(|e| !e.description.is_empty());
@@ -431,5 +478,70 @@ pub(super) fn positional_entries(lines: &[String], key: &str) -> Vec<ControlEntr
             push_hs(&mut out[i], customs_codes(line));
         }
     }
+    out
+}
+
+/// Items under a lead-in (`一、满足以下特性的物项，未经许可，不得出口：` then `（一）……（参考海关商品编号：……）`),
+/// for announcements without control codes: each `（N）` line is an item keyed by its clause
+/// (`KEY#1.2`), with its customs codes (patterns.md 18). A `（N）` line with numbered items under
+/// it is a group heading, read by [`positional_entries`] instead.
+pub(super) fn lead_in_items(lines: &[String], key: &str) -> Vec<ControlEntry> {
+    let mut out: Vec<ControlEntry> = Vec::new();
+    let mut section = 0u32;
+    let mut in_lead_in = false;
+    let mut last: Option<(usize, bool)> = None; // (index in out, has numbered items under it)
+    for line in lines {
+        if let Some(c) = SECTION.captures(line) {
+            section = parse_number(&c[1]).unwrap_or(section);
+            in_lead_in = ITEMS_LEAD_IN.is_match(line);
+            last = None;
+            continue;
+        }
+        if !in_lead_in {
+            continue;
+        }
+        if let Some(c) = SUBSECTION.captures(line) {
+            let sub = parse_number(&c[1]).unwrap_or(0);
+            let text = clean_description(&line[c.get(0).unwrap().end()..]);
+            if text.is_empty() || NOT_AN_ITEM.is_match(&text) {
+                last = None;
+                continue;
+            }
+            let mut entry = ControlEntry {
+                regime: REGIME.to_string(),
+                code: format!("{key}#{section}.{sub}"),
+                item_type: item_type_for_text(&text),
+                description: text,
+                hs_codes: Vec::new(),
+                clause: Some(format!("{section}.{sub}")),
+            };
+            push_hs(&mut entry, customs_codes(line));
+            out.push(entry);
+            last = Some((out.len() - 1, false));
+            continue;
+        }
+        if ITEM.is_match(line) {
+            if let Some((i, _)) = last {
+                last = Some((i, true));
+            }
+            continue;
+        }
+        if let Some((i, _)) = last {
+            push_hs(&mut out[i], customs_codes(line));
+        }
+    }
+    // Headings of numbered groups are not items.
+    let groups: Vec<String> = lines
+        .iter()
+        .zip(lines.iter().skip(1))
+        .filter(|(a, b)| SUBSECTION.is_match(a) && ITEM.is_match(b))
+        .filter_map(|(a, _)| SUBSECTION.captures(a).and_then(|c| parse_number(&c[1])))
+        .map(|n| format!(".{n}"))
+        .collect();
+    out.retain(|e| {
+        !groups
+            .iter()
+            .any(|g| e.code.ends_with(g.as_str()) && e.hs_codes.is_empty())
+    });
     out
 }

@@ -8,9 +8,30 @@ use super::*;
 pub(super) static MEASURE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"许可|不得出口|禁止|不予|逐案|审查|审批|价值比例|[0-9.]+\s*[%％]").unwrap()
 });
-/// Licensing procedure and penalties, which restate the law rather than add a control…
-pub(super) static PROCEDURE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"办理[^，。；]*许可手续|行政处罚|刑事责任").unwrap());
+/// Licensing procedure, penalties and definitions, which restate the law or explain words rather
+/// than add a control: how to apply and where, the documents to submit, the ministry's review and
+/// decision, issuing and collecting the licence (patterns.md 25)…
+pub(super) static PROCEDURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"办理[^，。；]*许可手续|行政处罚|刑事责任|提出申请|申请表|提交(?:下列|以下|相关)[^，。；]*(?:文件|材料)|进行审查|作出准予或者不予许可的决定|准予或者不予许可|颁发[^，。；]*许可证件?|申领[^，。；]*许可证件?|所称[^，。；]*是指",
+    )
+    .unwrap()
+});
+/// A definition (`本公告所称……是指……`) is never a control of its own.
+static DEFINITION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"所称[^，。；]*是指").unwrap());
+/// What makes a line under an item lead-in a condition rather than an item: a value share, a
+/// user, a refusal, a place of manufacture. (A purity in `%` is still an item.)
+pub(super) static NOT_AN_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"价值比例|知道或者应当知道|最终用户|军事用户|不予|逐案|境外制造").unwrap()
+});
+/// A clause that introduces items listed below it (`满足以下特性的物项，未经许可，不得出口：`,
+/// `对下列物项实施出口管制：`): what follows are items, not measures (patterns.md 18).
+pub(super) static ITEMS_LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:以下|下列)[^，。；：]{0,12}物项[，,]?\s*(?:未经许可[，,]?\s*不得出口|实施出口管制)[^。；]*(?:[：:]|如下)\s*$",
+    )
+    .unwrap()
+});
 /// …unless the clause also says something substantive: a refusal, a review, a ban, a threshold,
 /// a catch-all, a user or place.
 pub(super) static SUBSTANTIVE: LazyLock<Regex> = LazyLock::new(|| {
@@ -29,7 +50,13 @@ pub(super) static BEYOND_THE_LIST: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a clause's text states a control measure of its own.
 pub(super) fn is_measure(text: &str) -> bool {
     let is_relation = relation_kind(text).is_some() || text.contains("同步予以更新");
-    let procedural = PROCEDURE.is_match(text) && !SUBSTANTIVE.is_match(text);
+    if DEFINITION.is_match(text) {
+        return false;
+    }
+    // Procedure words themselves ("作出准予或者不予许可的决定") say nothing substantive: look for a
+    // refusal, a ban or a threshold in what remains.
+    let procedural =
+        PROCEDURE.is_match(text) && !SUBSTANTIVE.is_match(&PROCEDURE.replace_all(text, ""));
     // "对附件1所列物项实施出口管制，未经许可，不得出口" introduces the list; the list is the control.
     let lead_in = LIST_LEAD_IN.is_match(text) && !BEYOND_THE_LIST.is_match(text);
     !is_relation && !procedural && !lead_in && MEASURE.is_match(text)
@@ -73,14 +100,20 @@ pub(super) fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
             continue;
         }
         if let Some(c) = SUBSECTION.captures(line) {
+            let mut under_lead_in = false;
             if let Some(parent) = clauses.iter_mut().rev().find(|c| c.sub.is_none()) {
                 parent.has_subs = true;
+                under_lead_in = ITEMS_LEAD_IN.is_match(&parent.text);
             }
             clauses.push(Clause {
                 section,
                 sub: parse_number(&c[1]),
                 text: line[c.get(0).unwrap().end()..].trim().to_string(),
-                lists_items: false,
+                // Under a lead-in, or carrying customs codes: an item, not a measure — unless it
+                // states more than what the item is (a value share, a user, a place).
+                lists_items: (under_lead_in
+                    && !NOT_AN_ITEM.is_match(&line[c.get(0).unwrap().end()..]))
+                    || !customs_codes(line).is_empty(),
                 has_subs: false,
             });
             continue;

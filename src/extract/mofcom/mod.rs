@@ -140,7 +140,7 @@ pub fn annex_links(base: &Url, html: &str) -> Vec<IndexLink> {
 /// Adds what an annex lists to its announcement: entries (merged by code) and text.
 pub fn merge_annex(a: &mut Announcement, n: usize, lines: &[String]) {
     let lines: Vec<String> = lines.iter().map(|l| normalise(l)).collect();
-    let mut found = coded_entries(&lines);
+    let mut found = coded_entries(&lines, &mut a.doubts);
     if found.is_empty() && a.year <= 2024 {
         found = positional_entries(&lines, &format!("{}-annex{n}", a.key));
     }
@@ -210,10 +210,14 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     let effective = effective_dates(&text, issued, &mut doubts);
     let (relations, relation_doubts) = relations(&text, issued, &effective, &key);
     doubts.extend(relation_doubts);
-    let mut entries = coded_entries(&body);
+    let mut entries = coded_entries(&body, &mut doubts);
     // Before the unified list (December 2024) announcements had no control codes.
     if entries.is_empty() && year <= 2024 {
         entries = positional_entries(&body, &key);
+    }
+    // Items under a lead-in, without codes, in any year.
+    if entries.is_empty() {
+        entries = lead_in_items(&body, &key);
     }
     entries.extend(measures(&body, &key));
     // Said where entries take effect on it; an announcement that only acts on others dates
