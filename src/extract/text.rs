@@ -256,7 +256,20 @@ fn listed(names: &[&str], name: &[u8]) -> bool {
 /// traditional forms of the characters our patterns key on to simplified ones. Chinese punctuation
 /// such as `，：（）` is kept: it carries meaning in descriptions.
 pub fn normalise(s: &str) -> String {
+    // Entities a copy left undecoded (`&ensp;` from `&amp;ensp;`) are spaces.
+    let s: std::borrow::Cow<'_, str> = if s.contains('&') {
+        let mut t = s.to_string();
+        for e in ["&ensp;", "&emsp;", "&nbsp;", "&thinsp;", "&#12288;"] {
+            t = t.replace(e, " ");
+        }
+        t.into()
+    } else {
+        s.into()
+    };
     s.chars()
+        // Zero-width characters inside names and numbers (U+200B–U+200D, U+2060, U+FEFF) hide
+        // `商务部公告` from every pattern; they carry nothing.
+        .filter(|c| !matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'))
         .map(|c| match c {
             '\u{3000}' => ' ',
             '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '．' => {

@@ -195,6 +195,8 @@ pub(super) fn coded_entries(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<Co
     let mut lead_ins: Vec<String> = Vec::new();
     // Entries that have sub-items appended, by code.
     let mut with_subs: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Codes that share an item with the code before them, to be put right after it.
+    let mut follow: Vec<(String, Vec<String>)> = Vec::new();
     let mut awaiting: Option<usize> = None;
     // The last unsuffixed code (`1C226`), which `a.`/`b.` lines below it extend.
     let mut lettered_under: Option<String> = None;
@@ -254,6 +256,27 @@ pub(super) fn coded_entries(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<Co
                 if is_reserved(&description) {
                     current = None;
                     continue;
+                }
+                // Several codes on one item (`1E004、1E101.b．……`): each is an entry with the
+                // item's description (patterns.md 20).
+                let (more, description) = further_codes(&description);
+                if !more.is_empty() {
+                    follow.push((code.clone(), more.clone()));
+                }
+                for extra in more {
+                    if !out.iter().any(|e| e.code == extra) {
+                        let mut e = ControlEntry {
+                            regime: REGIME.to_string(),
+                            item_type: item_type_for_code(&extra),
+                            code: extra,
+                            description: description.clone(),
+                            hs_codes: Vec::new(),
+                            clause: clause.clone(),
+                        };
+                        push_hs(&mut e, cell_hs.clone());
+                        push_hs(&mut e, customs_codes(line));
+                        out.push(e);
+                    }
                 }
                 let mut entry = ControlEntry {
                     regime: REGIME.to_string(),
@@ -323,6 +346,20 @@ pub(super) fn coded_entries(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<Co
                 }
             }
         }
+    }
+    for (main, extras) in follow {
+        let moved: Vec<ControlEntry> = extras
+            .iter()
+            .filter_map(|x| {
+                let i = out.iter().position(|e| &e.code == x)?;
+                Some(out.remove(i))
+            })
+            .collect();
+        let at = out
+            .iter()
+            .position(|e| e.code == main)
+            .map_or(out.len(), |i| i + 1);
+        out.splice(at..at, moved);
     }
     for code in lead_ins {
         if !with_subs.contains(&code) && out.iter().any(|e| e.code == code) {
@@ -544,4 +581,24 @@ pub(super) fn lead_in_items(lines: &[String], key: &str) -> Vec<ControlEntry> {
             .any(|g| e.code.ends_with(g.as_str()) && e.hs_codes.is_empty())
     });
     out
+}
+
+/// Codes that follow the first on one item (`、1E101.b．示例技术`), and the description after them.
+fn further_codes(description: &str) -> (Vec<String>, String) {
+    let mut codes = Vec::new();
+    let mut rest = description;
+    loop {
+        let t = rest.trim_start_matches(|c: char| "、，,和及 ".contains(c));
+        match code_at(t) {
+            Some((code, used)) if t.len() > used || codes.is_empty() => {
+                codes.push(code);
+                rest = &t[used..];
+            }
+            _ => break,
+        }
+    }
+    if codes.is_empty() {
+        return (codes, description.to_string());
+    }
+    (codes, clean_description(rest))
 }

@@ -175,9 +175,20 @@ pub(super) fn title(doc: &Html, page: &[String]) -> Option<String> {
                 }),
         )
         .find(|t| DOC_NUMBER.is_match(t));
+    // A title line begins with its number; a sentence that cites one further in (a news
+    // repost's lead, an operative clause) is not the title (patterns.md 27).
+    let begins_with_number = |l: &str| {
+        DOC_NUMBER
+            .find(l)
+            .is_some_and(|m| l[..m.start()].chars().count() <= 12)
+    };
     let mut t = from_markup.or_else(|| {
         page.iter()
-            .find(|l| DOC_NUMBER.is_match(l) && !HEADER_FIELD.is_match(l))
+            .find(|l| begins_with_number(l) && !HEADER_FIELD.is_match(l))
+            .or_else(|| {
+                page.iter()
+                    .find(|l| DOC_NUMBER.is_match(l) && !HEADER_FIELD.is_match(l))
+            })
             .map(|l| tidy(l))
     })?;
     let number_only = DOC_NUMBER

@@ -6,7 +6,8 @@ use super::*;
 /// Words that make a clause a control measure: licensing, bans, refusals, case-by-case review,
 /// value thresholds.
 pub(super) static MEASURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"许可|不得出口|禁止|不予|逐案|审查|审批|价值比例|[0-9.]+\s*[%％]").unwrap()
+    Regex::new(r"许可|不得出口|禁止|不予|逐案|审查|审批|价值比例|[0-9.]+\s*[%％]|报关单[^，。；]*(?:注明|填报|申报)")
+        .unwrap()
 });
 /// Licensing procedure, penalties and definitions, which restate the law or explain words rather
 /// than add a control: how to apply and where, the documents to submit, the ministry's review and

@@ -168,10 +168,31 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
 
     let header = header_fields(&page);
     let title = title(&doc, &page).unwrap_or_default();
+    // The number: the header block's, the title's, then a line that begins with one (a title
+    // line, possibly spaced out as a letterhead or split over two lines), and only then any line
+    // — a news repost's lead paragraph cites other announcements first (patterns.md 2, 4, 27).
+    let squeezed: Vec<String> = page
+        .iter()
+        .take(40)
+        .enumerate()
+        .flat_map(|(i, l)| {
+            let one: String = l.split_whitespace().collect();
+            let two = page
+                .get(i + 1)
+                .map(|next| format!("{one}{}", next.split_whitespace().collect::<String>()));
+            std::iter::once(one).chain(two)
+        })
+        .collect();
+    let leading = squeezed.iter().filter(|l| {
+        DOC_NUMBER
+            .find(l)
+            .is_some_and(|m| l[..m.start()].chars().count() <= 12)
+    });
     let number_source = header
         .doc_number
         .iter()
         .chain(std::iter::once(&title))
+        .chain(leading)
         .chain(page.iter().take(40))
         .find_map(|s| {
             DOC_NUMBER
@@ -493,5 +514,68 @@ mod tests {
         );
         assert_eq!(r[0].until, None);
         assert_eq!(kinds(&doubts), ["suspension-without-end"]);
+    }
+
+    fn read(body: &str) -> Announcement {
+        announcement(&format!(
+            "<html><body><div class=\"art-con\" ergodic=\"article\">{body}</div></body></html>"
+        ))
+        .unwrap()
+    }
+
+    /// patterns.md 4, 5: a spaced letterhead, invisible characters inside names and numbers,
+    /// en/em spaces, `&ensp;` left undecoded.
+    #[test]
+    fn spaced_letterheads_and_invisible_characters() {
+        let a = read(
+            "<p>商 务 部 公 告</p><p>2031年 第 4 号</p><p>一、以下物项未经许可，不得出口：</p>\
+             <p>1C999.a 示例材料。</p><p>二、本公告自公布之日起正式实施。</p><p>商务部</p><p>2031年4月4日</p>",
+        );
+        assert_eq!(a.key, "MOFCOM-2031-4");
+        let a = read(
+            "<p>【发布文号】商务\u{200c}部公告2031年第\u{200b}5号</p><p>【发文日期】2031年4月5日</p>\
+             <p>一、以下物项未经许可，不得出口：</p><p>1C999.a\u{2003}示例&amp;ensp;材料。</p>",
+        );
+        assert_eq!(a.key, "MOFCOM-2031-5");
+        assert_eq!(a.entries[0].description, "示例 材料");
+    }
+
+    /// patterns.md 20: several codes on one item, after an ordinal, full-width dots.
+    #[test]
+    fn several_codes_on_one_item() {
+        let a = read(
+            "<p>【发布文号】商务部公告2031年第6号</p><p>【发文日期】2031年4月6日</p>\
+             <p>一、以下物项未经许可，不得出口：</p><p>一、1E004、1E101.b．示例技术。</p>",
+        );
+        let codes: Vec<&str> = a.entries.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["1E004", "1E101.b"], "{:?}", a.entries);
+        assert!(a.entries.iter().all(|e| e.description == "示例技术"));
+    }
+
+    /// patterns.md 26: a customs-declaration rule is an obligation recorded as a measure.
+    #[test]
+    fn a_customs_declaration_rule_is_a_measure() {
+        let a = read(
+            "<p>【发布文号】商务部公告2031年第7号</p><p>【发文日期】2031年4月7日</p>\
+             <p>一、出口经营者出口前款物项时，应当在报关单备注栏注明“两用物项”字样。</p>",
+        );
+        assert_eq!(a.entries.len(), 1, "{:?}", a.entries);
+        assert_eq!(a.entries[0].item_type, ItemType::Measure);
+    }
+
+    /// patterns.md 27: a news repost's lead paragraph gives its own (wrong) dates; the
+    /// announcement's words decide.
+    #[test]
+    fn a_reposts_lead_paragraph_does_not_date_the_relation() {
+        let a = read(
+            "<p>新华社北京11月8日电 商务部8日发布公告，自11月10日起暂停实施商务部公告2031年第3号。</p>\
+             <p>商务部公告2031年第9号</p><p>经批准，自即日起至2032年3月1日，商务部公告2031年第3号暂停实施。</p>\
+             <p>商务部</p><p>2031年11月7日</p>",
+        );
+        assert_eq!(a.relations.len(), 1, "{:?}", a.relations);
+        assert_eq!(
+            (a.relations[0].from, a.relations[0].until),
+            (day(2031, 11, 7), day(2032, 3, 1))
+        );
     }
 }
