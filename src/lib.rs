@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod correction;
 pub mod daemon;
 pub mod demo;
 pub mod diff;

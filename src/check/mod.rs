@@ -1157,7 +1157,23 @@ fn observe_in(
         new_version: article_new,
         dictionary,
     };
-    match ingest::apply(tx, url, &rec, &extracted.announcement, now)? {
+    // People's corrections go on top of every reading; reading the page again does not undo
+    // them. One the reading already agrees with is now unnecessary, and said to be.
+    let mut announcement = extracted.announcement;
+    let corrections = tx.corrections(&announcement.key)?;
+    if !corrections.is_empty() {
+        let (agreed, failed) = crate::correction::apply_all(&mut announcement, &corrections);
+        for id in agreed {
+            tx.correction_unnecessary(id, now)?;
+        }
+        for (id, why) in failed {
+            announcement.doubts.push(crate::model::Doubt::new(
+                "correction-not-applied",
+                format!("correction {id} no longer applies: {why}"),
+            ));
+        }
+    }
+    match ingest::apply(tx, url, &rec, &announcement, now)? {
         Applied::Recorded { changes } => Ok(PageResult::NewVersion { changes }),
         Applied::Rejected(e) => reject(e.to_string()),
     }

@@ -12,10 +12,12 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
-    let list = ctx.open_store()?.announcements()?;
+    let store = ctx.open_store()?;
+    let list = store.announcements()?;
+    let corrections = store.corrections()?;
     print(&match args.format {
-        Format::Text => report::text::announcements(&list),
-        Format::Json => report::json::announcements(&list),
+        Format::Text => report::text::announcements(&list, &corrections),
+        Format::Json => report::json::announcements(&list, &corrections),
         _ => return Err(usage("announcements prints text or json")),
     })?;
     Ok(Exit::Ok)

@@ -4,6 +4,7 @@ mod announcements;
 mod changes;
 mod check;
 mod compare;
+mod correct;
 mod demo;
 mod diff;
 mod digest;
@@ -101,6 +102,11 @@ pub enum Command {
     /// What regwatch is unsure of in what it read: relations without dates, suspensions without
     /// an end, targets never seen, ends computed from a period…
     Doubts(doubts::Args),
+    /// Record a person's fix to an extracted field (who, why); applied now and on top of every
+    /// later reading of the page.
+    Correct(Box<correct::Args>),
+    /// The corrections recorded, with who, when, why, and whether still needed.
+    Corrections(correct::ListArgs),
     /// Status per source: last success, last error.
     Sources(sources::Args),
     /// Fetch a source once and show what would be extracted; writes nothing.
@@ -262,6 +268,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Digest(args) => digest::run(&ctx, args),
         Command::Announcements(args) => announcements::run(&ctx, args),
         Command::Doubts(args) => doubts::run(&ctx, args),
+        Command::Correct(args) => correct::run(&ctx, args),
+        Command::Corrections(args) => correct::list(&ctx, args),
         Command::Sources(args) => sources::run(&ctx, args),
         Command::Try(args) => try_source::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),

@@ -172,6 +172,7 @@ pub const CHANGE_KINDS: &[&str] = &[
     "status-changed",
     "text-edited",
     "copies-disagree",
+    "corrected",
     "source-failing",
     "source-recovered",
 ];

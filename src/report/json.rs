@@ -68,13 +68,21 @@ pub fn upcoming(events: &[Event]) -> String {
     pretty(&rows)
 }
 
-pub fn announcements(list: &[KnownAnnouncement]) -> String {
+pub fn announcements(
+    list: &[KnownAnnouncement],
+    corrections: &[crate::correction::Correction],
+) -> String {
     let known = super::doubts::known(list);
     let rows: Vec<Value> = list
         .iter()
         .map(|a| {
+            let corrected: Vec<_> = corrections
+                .iter()
+                .filter(|c| c.announcement == a.key)
+                .collect();
             json!({
                 "doubts": super::doubts::of(a, &known),
+                "corrections": corrected,
                 "key": a.key,
                 "authorities": a.authorities,
                 "year": a.year,

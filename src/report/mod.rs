@@ -102,9 +102,10 @@ fn kind_rank(kind: &str) -> u8 {
         "status-changed" => 9,
         "text-edited" => 10,
         "copies-disagree" => 11,
-        "source-failing" => 12,
-        "source-recovered" => 13,
-        _ => 14,
+        "corrected" => 12,
+        "source-failing" => 13,
+        "source-recovered" => 14,
+        _ => 15,
     }
 }
 
@@ -137,7 +138,9 @@ impl Group<'_> {
     /// "statuses moved on 2026-11-11 (a date in it passed; no new page)".
     pub fn dates(&self) -> String {
         if let Some(day) = &self.moved_on {
-            return format!("statuses moved on {day} (a date it set passed; no new page)");
+            return format!(
+                "statuses moved on {day} (no new page: a date it set passed, or a correction)"
+            );
         }
         let Some(a) = self.announcement else {
             return String::new();
@@ -390,6 +393,18 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
                     t.as_of
                 ),
             }
+        }
+        crate::correction::CORRECTED => {
+            let a = c.after.as_ref();
+            let field = |k: &str| a.and_then(|v| str_field(v, k)).unwrap_or("").to_string();
+            format!(
+                "Corrected by {} on {}: {} — {} ({}).",
+                field("by"),
+                field("at").get(..10).unwrap_or(""),
+                field("fix"),
+                field("why"),
+                group.citation()
+            )
         }
         crate::check::SOURCE_FAILING | crate::check::SOURCE_RECOVERED => {
             let a = c.after.as_ref();

@@ -131,7 +131,9 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
                 short_citation(&t.by)
             )
         }
-        crate::check::SOURCE_FAILING | crate::check::SOURCE_RECOVERED => {
+        crate::check::SOURCE_FAILING
+        | crate::check::SOURCE_RECOVERED
+        | crate::correction::CORRECTED => {
             format!("{tag:<10} {}", super::sentence(c, g))
         }
         crate::check::ingest::TEXT_EDITED => {
@@ -359,7 +361,10 @@ pub fn event_words(ev: &Event) -> String {
     format!("{:<12} {} — {what}", e.code, e.description)
 }
 
-pub fn announcements(list: &[KnownAnnouncement]) -> String {
+pub fn announcements(
+    list: &[KnownAnnouncement],
+    corrections: &[crate::correction::Correction],
+) -> String {
     let mut out = String::new();
     let known = super::doubts::known(list);
     for a in list {
@@ -392,6 +397,20 @@ pub fn announcements(list: &[KnownAnnouncement]) -> String {
         }
         for d in super::doubts::of(a, &known) {
             let _ = writeln!(out, "  DOUBT {}: {}", d.kind, d.detail);
+        }
+        for c in corrections.iter().filter(|c| c.announcement == a.key) {
+            let _ = writeln!(
+                out,
+                "  CORRECTED {} — corrected by {} on {}: {}{}",
+                c.fix.describe(),
+                c.by,
+                c.at.get(..10).unwrap_or(&c.at),
+                c.why,
+                c.unnecessary_since
+                    .as_ref()
+                    .map(|t| format!(" (unnecessary since {t}: the page now says the same)"))
+                    .unwrap_or_default()
+            );
         }
         for u in &a.urls {
             let _ = writeln!(out, "  {u}");

@@ -235,6 +235,20 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE announcement ADD COLUMN doubts TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 12: people's fixes to what was extracted, applied on top of every reading
+    // (`crate::correction`). Kept apart from extraction, never rewritten by it.
+    r#"
+    CREATE TABLE correction (
+        id                INTEGER PRIMARY KEY,
+        announcement      TEXT NOT NULL,
+        fix               TEXT NOT NULL,     -- JSON, `correction::Fix`
+        by                TEXT NOT NULL,
+        why               TEXT NOT NULL,
+        at                TEXT NOT NULL,
+        unnecessary_since TEXT               -- a reading already said the same
+    );
+    CREATE INDEX correction_by_announcement ON correction (announcement, id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -38,6 +38,23 @@ pub struct KnownAnnouncement {
 }
 
 impl KnownAnnouncement {
+    /// The announcement as extraction gives it, with `text` (the last version read).
+    pub fn to_announcement(&self, text: String) -> crate::model::Announcement {
+        crate::model::Announcement {
+            key: self.key.clone(),
+            authorities: self.authorities.clone(),
+            year: self.year,
+            number: self.number,
+            title: self.title.clone(),
+            issued: self.issued,
+            effective: self.effective.clone(),
+            entries: self.entries.clone(),
+            relations: self.relations.clone(),
+            doubts: self.doubts.clone(),
+            text,
+        }
+    }
+
     pub fn citation(&self) -> String {
         crate::model::citation(&self.authorities, self.year, self.number)
     }
@@ -656,5 +673,52 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?)
+    }
+}
+
+/// Corrections, oldest first: of one announcement, or all.
+pub(super) fn corrections(
+    conn: &Connection,
+    announcement: Option<&str>,
+) -> Result<Vec<crate::correction::Correction>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, announcement, fix, by, why, at, unnecessary_since FROM correction
+         WHERE ?1 IS NULL OR announcement = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([announcement], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, announcement, fix, by, why, at, unnecessary_since) = row?;
+        // A fix this regwatch cannot read (written by a newer one) is skipped, not fatal.
+        let Ok(fix) = serde_json::from_str(&fix) else {
+            continue;
+        };
+        out.push(crate::correction::Correction {
+            id,
+            announcement,
+            fix,
+            by,
+            why,
+            at,
+            unnecessary_since,
+        });
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Every correction, oldest first.
+    pub fn corrections(&self) -> Result<Vec<crate::correction::Correction>, StoreError> {
+        corrections(self.conn(), None)
     }
 }

@@ -216,6 +216,39 @@ impl Tx<'_> {
         })
     }
 
+    /// Keeps a person's correction; returns its id.
+    pub fn add_correction(
+        &self,
+        announcement: &str,
+        fix: &crate::correction::Fix,
+        by: &str,
+        why: &str,
+        at: &str,
+    ) -> Result<i64, StoreError> {
+        self.run(
+            "INSERT INTO correction (announcement, fix, by, why, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![announcement, serde_json::to_string(fix)?, by, why, at],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// An announcement's corrections, oldest first.
+    pub fn corrections(
+        &self,
+        announcement: &str,
+    ) -> Result<Vec<crate::correction::Correction>, StoreError> {
+        read::corrections(&self.tx, Some(announcement))
+    }
+
+    /// A reading of the page already says what correction `id` says.
+    pub fn correction_unnecessary(&self, id: i64, at: &str) -> Result<(), StoreError> {
+        self.run(
+            "UPDATE correction SET unnecessary_since = ?2 WHERE id = ?1 AND unnecessary_since IS NULL",
+            params![id, at],
+        )?;
+        Ok(())
+    }
+
     /// Remembers that a page's current version was found current at `now`.
     fn sighted(&self, snapshot: i64, now: &str) -> Result<(), StoreError> {
         self.run(

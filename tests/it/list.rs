@@ -365,3 +365,145 @@ fn the_demo_credits_statuses_and_says_what_it_has_not_seen() {
     assert_eq!(unseen.len(), 2, "{doubts:#}");
     assert!(unseen[0].contains("MOFCOM-2025-56") && unseen[1].contains("MOFCOM-2025-57"));
 }
+
+/// A person's correction: applied now (the list follows), kept over a re-read of a page that
+/// still says otherwise, and said to be unnecessary once the page says the same.
+#[test]
+fn a_correction_holds_over_rereads_until_the_page_agrees() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(P2031_9.0)).unwrap();
+    // No. 9 as first published: the suspension's end is missing.
+    let variant = |name: &str, operative: &str| -> String {
+        let page = fixture.replace(
+            "经批准，自即日起至2032年3月1日，商务部公告2031年第3号暂停实施。",
+            operative,
+        );
+        let path = tmp.path().join(name);
+        std::fs::write(&path, page).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let no_end = variant(
+        "9a.html",
+        "经批准，自即日起，商务部公告2031年第3号暂停实施。",
+    );
+    let reworded = variant(
+        "9b.html",
+        "经研究，自即日起，商务部公告2031年第3号暂停实施。",
+    );
+    let agrees = variant(
+        "9c.html",
+        "经批准，自即日起至2032年3月1日，商务部公告2031年第3号暂停实施。",
+    );
+    let site_root = tmp.path().join("site");
+    let p9 = |file: &str| (file.to_string(), P2031_9.1, P2031_9.2);
+    for (date, nine) in [
+        ("2031-06-02", None),
+        ("2031-11-07", Some(p9(&no_end))),
+        ("2031-11-20", Some(p9(&reworded))),
+        ("2031-12-01", Some(p9(&agrees))),
+    ] {
+        let mut pages: Vec<(&str, &str, &str)> = vec![P2031_3];
+        if let Some((f, path, title)) = &nine {
+            pages.push((f.as_str(), path, title));
+        }
+        layer(&site_root, date, &pages);
+    }
+    let site = Site::start(&site_root);
+    let ws = Workspace::new(&site, "");
+    let status_on = |now: &str, as_of: &str| -> String {
+        let list = ws.json(now, &["list", "--as-of", as_of, "--format", "json"]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == "1C999.a")
+            .map(|e| e["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    site.at("2031-06-02");
+    ws.check("2031-06-02T08:00:00Z");
+    site.at("2031-11-07");
+    let now = "2031-11-07T08:00:00Z";
+    ws.check(now);
+    let doubts = ws.json(now, &["doubts", "--format", "json"]);
+    assert!(
+        doubts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["kind"] == "suspension-without-end"),
+        "{doubts:#}"
+    );
+    assert_eq!(status_on(now, "2032-06-01"), "suspended");
+
+    let now = "2031-11-08T08:00:00Z";
+    let out = ws
+        .cmd(now)
+        .args([
+            "correct",
+            "MOFCOM-2031-9",
+            "--relation",
+            "suspends:MOFCOM-2031-3",
+            "--until",
+            "2032-03-01",
+            "--by",
+            "Jane Roe",
+            "--why",
+            "the signed original says 至2032年3月1日",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(status_on(now, "2032-03-01"), "suspended");
+    assert_eq!(status_on(now, "2032-06-01"), "in-force");
+    let doubts = ws.json(now, &["doubts", "--format", "json"]);
+    assert!(
+        !doubts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["kind"] == "suspension-without-end"),
+        "{doubts:#}"
+    );
+    let changes = ws.json(
+        now,
+        &["changes", "--format", "json", "--since", "2031-11-08"],
+    );
+    let corrected = changes_of_kind(&changes, "corrected");
+    assert_eq!(corrected.len(), 1);
+    assert!(
+        corrected[0]["sentence"].as_str().unwrap().starts_with(
+            "Corrected by Jane Roe on 2031-11-08: suspends MOFCOM-2031-3: until 2032-03-01"
+        ),
+        "{corrected:#?}"
+    );
+
+    // The page changes but still states no end: the correction stays on top of the reading.
+    site.at("2031-11-20");
+    let now = "2031-11-20T08:00:00Z";
+    ws.check(now);
+    assert_eq!(status_on(now, "2032-06-01"), "in-force");
+    let corrections = ws.json(now, &["corrections", "--format", "json"]);
+    assert_eq!(corrections[0]["unnecessary_since"], Value::Null);
+    let anns = ws.json(now, &["announcements", "--format", "json"]);
+    let a9 = anns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == "MOFCOM-2031-9")
+        .unwrap();
+    assert_eq!(a9["relations"][0]["until"], "2032-03-01");
+    assert_eq!(a9["corrections"][0]["by"], "Jane Roe");
+
+    // The page now says what the correction says: it is unnecessary, and said to be.
+    site.at("2031-12-01");
+    let now = "2031-12-01T08:00:00Z";
+    ws.check(now);
+    let corrections = ws.json(now, &["corrections", "--format", "json"]);
+    assert_eq!(corrections[0]["unnecessary_since"], now, "{corrections:#}");
+    assert_eq!(status_on(now, "2032-06-01"), "in-force");
+}
