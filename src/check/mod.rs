@@ -37,6 +37,8 @@ pub struct CheckSummary {
     pub status_changes: usize,
     /// All changes recorded, status changes included.
     pub changes: usize,
+    /// Doubts the store holds about what was read (`regwatch doubts` lists them).
+    pub doubts: usize,
 }
 
 impl CheckSummary {
@@ -230,15 +232,17 @@ impl Checker {
                 let tx = s.transaction()?;
                 let n = transitions::record(&tx, now)?;
                 tx.commit()?;
-                Ok(n)
+                Ok((n, s.doubt_count()?))
             })
             .await?;
+        let (transitions, doubts) = transitions;
         let changes = outcomes.iter().map(|o| o.changes).sum::<usize>() + transitions;
         Ok(CheckSummary {
             checked_at,
             sources: outcomes,
             status_changes: transitions,
             changes,
+            doubts,
         })
     }
 

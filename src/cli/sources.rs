@@ -18,6 +18,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let store = ctx.open_store()?;
     let statuses = store.source_statuses()?;
     let counts = store.source_counts()?;
+    let doubts = store.source_doubts()?;
     let now = ctx.clock.now();
     let mut rows = Vec::new();
     for s in &ctx.config.sources {
@@ -56,6 +57,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             "consecutive_failures": st.map_or(0, |st| st.consecutive_failures),
             "announcements": announcements,
             "entries": entries,
+            "doubts": doubts.get(&s.id.0).copied().unwrap_or(0),
         }));
     }
     let out = match args.format {
@@ -116,8 +118,8 @@ fn text(rows: &[serde_json::Value]) -> String {
         }
         let _ = writeln!(
             out,
-            "  known         {} announcements · {} entries",
-            r["announcements"], r["entries"]
+            "  known         {} announcements · {} entries · {} doubts (regwatch doubts)",
+            r["announcements"], r["entries"], r["doubts"]
         );
     }
     out

@@ -43,6 +43,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
 del{background:#fde2e2;color:#8a1c1c}
 ins{background:#dff5e1;color:#1c5e24;text-decoration:none}
 .failing{color:#a11}
+.doubt{color:#8a5a00;font-size:.9rem}
 @media print{body{margin:0;max-width:none}a{color:inherit}}
 ";
 
@@ -111,6 +112,18 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
             meta.push(format!("sha256 <code>{}</code>", esc(sha)));
         }
         let _ = writeln!(out, "<p class=\"meta\">{}</p>", meta.join(" · "));
+        if g.moved_on.is_none()
+            && let Some(a) = g.announcement
+        {
+            for d in &super::doubts::of(a, &report.known) {
+                let _ = writeln!(
+                    out,
+                    "<p class=\"doubt\">Doubt ({}): {}</p>",
+                    esc(&d.kind),
+                    esc(&d.detail)
+                );
+            }
+        }
         out.push_str("<table>\n");
         for c in &g.changes {
             let _ = writeln!(

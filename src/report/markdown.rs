@@ -51,6 +51,13 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
                 g.first_observed()
             );
         }
+        if g.moved_on.is_none()
+            && let Some(a) = g.announcement
+        {
+            for d in super::doubts::of(a, &report.known) {
+                let _ = writeln!(out, "\n> **Doubt** ({}): {}", esc(&d.kind), esc(&d.detail));
+            }
+        }
         out.push_str("\n| Change | Summary |\n|---|---|\n");
         for c in &g.changes {
             let _ = writeln!(

@@ -21,6 +21,8 @@ use crate::store::{ChangeRecord, KnownAnnouncement, StoredEntry};
 /// Changes with the announcements they cite, ready to render.
 pub struct ChangeReport<'a> {
     pub groups: Vec<Group<'a>>,
+    /// Every announcement known, to tell a relation's target never seen (a doubt).
+    pub known: std::collections::HashSet<&'a str>,
 }
 
 /// The changes one announcement caused.
@@ -80,7 +82,10 @@ impl<'a> ChangeReport<'a> {
                 g.key.to_string(),
             )
         });
-        ChangeReport { groups }
+        ChangeReport {
+            groups,
+            known: announcements.keys().map(String::as_str).collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -20,13 +20,13 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
     }
     let mut out = String::new();
     for g in &report.groups {
-        group(&mut out, g);
+        group(&mut out, g, &report.known);
         out.push('\n');
     }
     crate::safe_text::strip_controls(&out).into_owned()
 }
 
-fn group(out: &mut String, g: &Group<'_>) {
+fn group(out: &mut String, g: &Group<'_>, known: &std::collections::HashSet<&str>) {
     let _ = writeln!(out, "{}{}", g.citation(), dot_prefixed(&g.dates()));
     if let Some(a) = g.announcement {
         let _ = writeln!(out, "  {}", a.title);
@@ -46,6 +46,13 @@ fn group(out: &mut String, g: &Group<'_>) {
             .map(|s| format!(" · sha256 {}", &s[..s.len().min(16)]))
             .unwrap_or_default();
         let _ = writeln!(out, "  {seen} {first}{sha}");
+    }
+    if g.moved_on.is_none()
+        && let Some(a) = g.announcement
+    {
+        for d in super::doubts::of(a, known) {
+            let _ = writeln!(out, "  DOUBT      {}: {}", d.kind, d.detail);
+        }
     }
     for c in &g.changes {
         let _ = writeln!(out, "  {}", line(c, g));
@@ -204,6 +211,14 @@ pub fn summary(s: &CheckSummary) -> String {
         );
     }
     let failed = s.failed_sources();
+    if s.doubts > 0 {
+        let _ = writeln!(
+            out,
+            "{} doubt{} about what was read: regwatch doubts",
+            s.doubts,
+            if s.doubts == 1 { "" } else { "s" }
+        );
+    }
     let _ = writeln!(
         out,
         "{} change{} recorded; {} of {} sources failed (checked at {}).",

@@ -403,6 +403,10 @@ fn read_text_versions(
     Ok(out)
 }
 
+/// A relation whose target no page has shown (`r` is the relation).
+const UNSEEN: &str = "NOT EXISTS (SELECT 1 FROM announcement t WHERE t.key = r.target)
+     AND NOT (r.kind = 'amends' AND r.target = 'MOFCOM-2024-51')";
+
 /// An announcement's row without its entries, relations and URLs; `HEAD` lists its columns.
 const HEAD: &str =
     "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts";
@@ -647,6 +651,35 @@ impl Store {
              FROM announcement_url au JOIN page p ON p.url = au.url GROUP BY p.source",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Doubts held about the announcements read: those stored with them, and relations whose
+    /// target no page has shown (as `report::doubts` counts them; the consolidated list's own
+    /// announcement, which every list update amends, is not expected).
+    pub fn doubt_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = self.conn().query_row(
+            &format!(
+                "SELECT (SELECT coalesce(SUM(json_array_length(doubts)), 0) FROM announcement)
+                      + (SELECT COUNT(*) FROM relation r WHERE {UNSEEN})"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as usize)
+    }
+
+    /// Doubts per source: about the announcements read at its pages.
+    pub fn source_doubts(&self) -> Result<HashMap<String, i64>, StoreError> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT s.source, SUM(json_array_length(a.doubts)
+                    + (SELECT COUNT(*) FROM relation r WHERE r.announcement = a.key AND {UNSEEN}))
+             FROM announcement a
+             JOIN (SELECT DISTINCT p.source AS source, au.announcement AS key
+                   FROM announcement_url au JOIN page p ON p.url = au.url) s ON s.key = a.key
+             GROUP BY s.source"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -364,6 +364,28 @@ fn the_demo_credits_statuses_and_says_what_it_has_not_seen() {
         .collect();
     assert_eq!(unseen.len(), 2, "{doubts:#}");
     assert!(unseen[0].contains("MOFCOM-2025-56") && unseen[1].contains("MOFCOM-2025-57"));
+    // Counted where people look first: the check's summary and `sources`.
+    let (_, summary) = ws.check("2026-11-12T02:00:00Z");
+    assert_eq!(
+        summary["doubts"],
+        doubts.as_array().unwrap().len(),
+        "{summary:#}"
+    );
+    let sources = ws.json(later, &["sources", "--format", "json"]);
+    let policy = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "mofcom-policy")
+        .unwrap();
+    assert!(policy["doubts"].as_i64().unwrap() >= 2, "{policy:#}");
+    // And in the change report, under the announcement they are about.
+    let text = ws.cmd(later).args(["changes"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("DOUBT      target-not-seen: suspends MOFCOM-2025-56"),
+        "{text}"
+    );
 }
 
 /// A person's correction: applied now (the list follows), kept over a re-read of a page that

@@ -17,6 +17,11 @@ use crate::model::{
     Announcement, ControlEntry, Doubt, Effective, ItemType, Relation, RelationKind,
 };
 
+/// The shape of a dual-use list code: category, group, three digits, then letters and numbers.
+static CODE_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[0-9][A-E][0-9]{3}(?:\.[a-z](?:\.[0-9]{1,2}(?:\.[a-z])?)?)?$").unwrap()
+});
+
 mod dates;
 mod entries;
 mod header;
@@ -241,6 +246,20 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         entries = lead_in_items(&body, &key);
     }
     entries.extend(measures(&body, &key));
+    // A control code of a shape the Chinese list does not use (`1C902.a`, `3B901.c.1`): a
+    // reading to look at again.
+    for e in &entries {
+        let positional = e.code.starts_with(&format!("{key}#"));
+        if !positional && !CODE_SHAPE.is_match(&e.code) {
+            doubts.push(Doubt::new(
+                "unusual-code",
+                format!(
+                    "{} does not have the shape of a code of the dual-use list (e.g. 1C902.a)",
+                    e.code
+                ),
+            ));
+        }
+    }
     // Said where entries take effect on it; an announcement that only acts on others dates
     // its relations instead.
     if effective.is_empty()
@@ -577,5 +596,17 @@ mod tests {
             (a.relations[0].from, a.relations[0].until),
             (day(2031, 11, 7), day(2032, 3, 1))
         );
+    }
+
+    #[test]
+    fn the_shape_of_a_list_code() {
+        // The reader only takes codes of this shape from the text (`code_at`); the check guards
+        // what annexes and later readers add.
+        for ok in ["1C902.a", "3B901.c.1", "3A001", "2E902", "1C226.a"] {
+            assert!(CODE_SHAPE.is_match(ok), "{ok}");
+        }
+        for odd in ["1F902.a", "1C90.a", "1C902.aa", "MOFCOM-2025-61#m1"] {
+            assert!(!CODE_SHAPE.is_match(odd), "{odd}");
+        }
     }
 }
