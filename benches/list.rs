@@ -32,15 +32,12 @@ fn corpus() -> (HashMap<String, KnownAnnouncement>, Vec<StoredEntry>) {
         let number = (n % 100) as u32 + 1;
         let key = format!("MOFCOM-{year}-{number}");
         let issued = day(year, 1 + (number % 12), 1 + (number % 28));
-        let mut effective = vec![Effective {
-            date: issued + chrono::Days::new(30),
-            scope: None,
-        }];
+        let mut effective = vec![Effective::stated(issued + chrono::Days::new(30), None)];
         if n % 20 == 0 {
-            effective.push(Effective {
-                date: issued + chrono::Days::new(60),
-                scope: Some("本公告第一条第（一）项".into()),
-            });
+            effective.push(Effective::stated(
+                issued + chrono::Days::new(60),
+                Some("本公告第一条第（一）项".into()),
+            ));
         }
         let mut relations = Vec::new();
         if n % 10 == 9 {

@@ -146,10 +146,7 @@ impl Fix {
             }
             Fix::Effective { date, scope } => {
                 a.effective.retain(|e| &e.scope != scope);
-                a.effective.push(Effective {
-                    date: *date,
-                    scope: scope.clone(),
-                });
+                a.effective.push(Effective::stated(*date, scope.clone()));
                 a.effective
                     .sort_by(|x, y| x.date.cmp(&y.date).then(x.scope.cmp(&y.scope)));
                 a.doubts.retain(|d| d.kind != "effective-not-stated");

@@ -106,6 +106,29 @@ pub struct Effective {
     /// `None` when the date applies to the whole announcement; otherwise the clause it applies to,
     /// in the document's words.
     pub scope: Option<String>,
+    /// False when the text states no date of effect and the issue date is taken (a doubt says
+    /// so too). Shown in JSON only then.
+    #[serde(default = "stated_default", skip_serializing_if = "is_stated")]
+    pub stated: bool,
+}
+
+impl Effective {
+    /// A date the text states.
+    pub fn stated(date: NaiveDate, scope: Option<String>) -> Effective {
+        Effective {
+            date,
+            scope,
+            stated: true,
+        }
+    }
+}
+
+fn stated_default() -> bool {
+    true
+}
+
+fn is_stated(b: &bool) -> bool {
+    *b
 }
 
 /// One line of a control list: a control code and what it covers.

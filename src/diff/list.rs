@@ -634,10 +634,7 @@ mod tests {
             issued: Some(day(issued)),
             effective: effective
                 .iter()
-                .map(|(d, s)| Effective {
-                    date: day(d),
-                    scope: s.map(str::to_string),
-                })
+                .map(|(d, s)| Effective::stated(day(d), s.map(str::to_string)))
                 .collect(),
             entries: Vec::new(),
             relations,

@@ -292,7 +292,7 @@ pub fn announcement(
         None => None,
     }
     .or(issued)
-    .map(|date| vec![Effective { date, scope: None }])
+    .map(|date| vec![Effective::stated(date, None)])
     .unwrap_or_default();
 
     let body = first(&doc, &spec.body).ok_or_else(|| nothing("body", &spec.body))?;

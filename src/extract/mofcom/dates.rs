@@ -42,7 +42,7 @@ pub(super) fn effective_dates(
             && !sentence.contains("废止")
             && let Some(date) = issued
         {
-            let e = Effective { date, scope: None };
+            let e = Effective::stated(date, None);
             if !out.contains(&e) {
                 out.push(e);
             }
@@ -58,7 +58,7 @@ pub(super) fn effective_dates(
             };
             let Some(date) = date else { continue };
             let scope = scope_of(&clause[..at]);
-            let e = Effective { date, scope };
+            let e = Effective::stated(date, scope);
             if !out.contains(&e) {
                 out.push(e);
             }

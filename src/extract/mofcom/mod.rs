@@ -262,6 +262,7 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     }
     // Said where entries take effect on it; an announcement that only acts on others dates
     // its relations instead.
+    let mut effective = effective;
     if effective.is_empty()
         && !entries.is_empty()
         && let Some(issued) = issued
@@ -270,6 +271,11 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
             "effective-not-stated",
             format!("the text states no date of effect; the issue date {issued} is taken"),
         ));
+        effective.push(Effective {
+            date: issued,
+            scope: None,
+            stated: false,
+        });
     }
 
     Ok(Announcement {
@@ -608,5 +614,100 @@ mod tests {
         for odd in ["1F902.a", "1C90.a", "1C902.aa", "MOFCOM-2025-61#m1"] {
             assert!(!CODE_SHAPE.is_match(odd), "{odd}");
         }
+    }
+
+    /// patterns.md 3: a header block that disagrees with the signature — one authority named,
+    /// several signing; a number without its final 号; a compact date.
+    #[test]
+    fn an_inconsistent_header_block() {
+        let a = read(
+            "<p>【发布单位】商务部</p><p>【发布文号】商务部 海关总署公告2031年第10</p><p>【发文日期】20311009</p>\
+             <p>一、以下物项未经许可，不得出口：</p><p>1C999.a 示例材料。</p>\
+             <p>二、本公告自公布之日起正式实施。</p><p>商务部　海关总署</p><p>2031年10月09日</p>",
+        );
+        assert_eq!(a.key, "MOFCOM-2031-10");
+        assert_eq!(a.authorities, ["MOFCOM", "GAC"]);
+        assert_eq!(a.issued, day(2031, 10, 9));
+    }
+
+    /// patterns.md 6, 8, 10: 自即日起 is the issue date; a suspension may start after it; a date
+    /// in the text that is not the issue date (an earlier decision's) does not become it.
+    #[test]
+    fn today_a_later_start_and_dates_that_are_not_the_issue_date() {
+        let a = read(
+            "<p>【发布文号】商务部公告2031年第11号</p><p>【发文日期】2031年11月5日</p>\
+             <p>商务部决定于2031年2月4日将有关物项列入管制，现决定：</p>\
+             <p>一、自2031年11月10日起，商务部公告2031年第2号继续暂停实施，暂停期限至2032年11月10日。</p>\
+             <p>二、本公告自即日起实施。</p><p>商务部</p><p>2031年11月5日</p>",
+        );
+        assert_eq!(a.issued, day(2031, 11, 5));
+        assert_eq!(a.effective[0].date, day(2031, 11, 5).unwrap());
+        let r = &a.relations[0];
+        assert_eq!(
+            (r.kind, r.from, r.until),
+            (RelationKind::Suspends, day(2031, 11, 10), day(2032, 11, 10))
+        );
+    }
+
+    /// patterns.md 13: shorthand for several targets.
+    #[test]
+    fn shorthand_for_several_targets() {
+        let (r, _) = relations(
+            "自即日起至2032年1月1日，暂停实施商务部公告2031年第5号、6号、7号及商务部 海关总署公告2031年第11号、12号。",
+            day(2031, 6, 1),
+            &[],
+            "MOFCOM-2031-40",
+        );
+        let targets: Vec<&str> = r.iter().map(|r| r.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            [
+                "MOFCOM-2031-5",
+                "MOFCOM-2031-6",
+                "MOFCOM-2031-7",
+                "MOFCOM-2031-11",
+                "MOFCOM-2031-12"
+            ]
+        );
+    }
+
+    /// patterns.md 21, 22, 23: 8-digit 参考税则号列 in full-width brackets, many codes on one item;
+    /// cross-references are not items; units and notation stay intact.
+    #[test]
+    fn customs_codes_cross_references_and_units() {
+        let many: Vec<String> = (0..20).map(|i| format!("{}", 28053010 + i)).collect();
+        let a = read(&format!(
+            "<p>【发布文号】商务部公告2031年第12号</p><p>【发文日期】2031年5月1日</p>\
+             <p>一、以下物项未经许可，不得出口：</p>\
+             <p>2B999.a 直径Φ1.8×20 m、精度50×10⁻⁶m的示例设备（参考税则号列：{}）</p>\
+             <p>2B999.b 用于2B902.f项所管制物项的零部件</p>\
+             <p>二、本公告自公布之日起正式实施。</p>",
+            many.join("、")
+        ));
+        let codes: Vec<&str> = a.entries.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["2B999.a", "2B999.b"], "{:?}", a.entries);
+        assert_eq!(a.entries[0].hs_codes.len(), 20);
+        assert!(
+            a.entries[0].description.contains("Φ1.8×20 m"),
+            "{}",
+            a.entries[0].description
+        );
+        assert!(a.entries[0].description.contains("50×10⁻⁶m"));
+        assert!(!codes.contains(&"2B902.f"));
+    }
+
+    /// An effective date the text does not state is the issue date, marked as not stated.
+    #[test]
+    fn an_unstated_effective_date_is_marked() {
+        let a = read(
+            "<p>【发布文号】商务部公告2031年第13号</p><p>【发文日期】2031年5月2日</p>\
+             <p>一、以下物项未经许可，不得出口：</p><p>1C999.a 示例材料。</p>",
+        );
+        assert_eq!(a.effective.len(), 1);
+        assert_eq!(a.effective[0].date, day(2031, 5, 2).unwrap());
+        assert!(!a.effective[0].stated);
+        assert_eq!(kinds(&a.doubts), ["effective-not-stated"]);
+        let json = serde_json::to_value(&a.effective).unwrap();
+        assert_eq!(json[0]["stated"], false);
     }
 }
