@@ -710,4 +710,18 @@ mod tests {
         let json = serde_json::to_value(&a.effective).unwrap();
         assert_eq!(json[0]["stated"], false);
     }
+
+    /// The day of a date is not a period: `……2031年11月10日，` beside a suspension is no
+    /// ten-day end.
+    #[test]
+    fn a_date_is_not_a_period() {
+        let (r, doubts) = relations(
+            "自即日起，商务部公告2031年第8号暂停实施，截至2031年11月10日，已申领的许可证件继续有效。",
+            day(2031, 11, 5),
+            &[],
+            "MOFCOM-2031-41",
+        );
+        assert_eq!(r[0].until, None, "{r:?}");
+        assert!(!kinds(&doubts).contains(&"end-computed"), "{doubts:?}");
+    }
 }

@@ -135,7 +135,11 @@ pub(super) fn relations(
                 .captures(sentence)
                 .and_then(|c| date_and_time(&c, &mut doubts))
         };
-        let until = UNTIL.captures(sentence).and_then(|c| parse_date(&c[1]));
+        // `至2032年3月1日` is an end; `截至2031年11月10日` ("as of") is not.
+        let until = UNTIL
+            .captures_iter(sentence)
+            .find(|c| !sentence[..c.get(0).unwrap().start()].ends_with('截'))
+            .and_then(|c| parse_date(&c[1]));
         // Clauses, each with the kind it states (`…7号相关措施继续暂停1年，…5号和6号相关措施停止`);
         // a clause that only cites takes the kind of the next clause that states one, or the
         // sentence's (`……第27号和第28号同时废止` after `本公告自……起实施`).
@@ -165,7 +169,13 @@ pub(super) fn relations(
             std::iter::once(clauses[i].1)
                 .chain(std::iter::once(sentence))
                 .find_map(|text| {
-                    let c = DURATION.captures(text)?;
+                    // Not the day of a date (`11月10日，`): a period follows a number that
+                    // does not follow a month or a year.
+                    let c = DURATION.captures_iter(text).find(|c| {
+                        let before = &text[..c.get(0).unwrap().start()];
+                        !before.ends_with(['月', '年'])
+                            && !before.ends_with(|ch: char| ch.is_ascii_digit())
+                    })?;
                     Some((
                         parse_number(&c[1])?,
                         c[2].to_string(),
