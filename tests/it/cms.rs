@@ -307,6 +307,21 @@ fn the_column_list_is_read_from_the_cms_api_as_the_live_site_serves_it() {
     assert_eq!(cms.list_page_hits(2), 2);
     assert_eq!(ws.versions(), versions);
 
+    // `try` reads the column the same way (its first page), and writes nothing.
+    let out = ws.run(
+        "2025-10-09T07:00:00Z",
+        &["try", "mofcom-policy", "--format", "json", "--limit", "1"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tried: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tried["links"].as_array().unwrap().len(), 2, "{tried:#}");
+    assert_eq!(tried["announcements"][0]["key"], "MOFCOM-2025-62");
+    assert_eq!(ws.versions(), versions);
+
     // The API says it failed: the source fails with the API's reason; nothing is removed.
     cms.failing.store(true, Ordering::SeqCst);
     let (code, summary) = ws.check("2025-10-09T08:00:00Z", &[]);
