@@ -54,6 +54,16 @@ pub fn apply(
             if differences.is_empty() {
                 return Ok(Applied::Recorded { changes: 0 });
             }
+            tx.add_doubt(
+                &a.key,
+                &crate::model::Doubt::new(
+                    COPIES_DISAGREE,
+                    format!(
+                        "the copy at {url} differs from the one believed: {}",
+                        differences.join("; ")
+                    ),
+                ),
+            )?;
             tx.record_change(&NewChange {
                 kind: COPIES_DISAGREE,
                 regime: None,

@@ -216,6 +216,47 @@ impl Tx<'_> {
         })
     }
 
+    /// The doubts of an announcement that outlive a re-reading of its page (copies that
+    /// disagree).
+    fn kept_doubts(&self, key: &str) -> Result<Vec<crate::model::Doubt>, StoreError> {
+        let stored: Option<String> = self
+            .one(
+                "SELECT doubts FROM announcement WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let all: Vec<crate::model::Doubt> = stored
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|d| d.kind == "copies-disagree")
+            .collect())
+    }
+
+    /// Adds a doubt to a stored announcement (once).
+    pub fn add_doubt(&self, key: &str, doubt: &crate::model::Doubt) -> Result<(), StoreError> {
+        let stored: Option<String> = self
+            .one(
+                "SELECT doubts FROM announcement WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let mut all: Vec<crate::model::Doubt> = stored
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        if !all.contains(doubt) {
+            all.push(doubt.clone());
+            self.run(
+                "UPDATE announcement SET doubts = ?2 WHERE key = ?1",
+                params![key, serde_json::to_string(&all)?],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Keeps a person's correction; returns its id.
     pub fn add_correction(
         &self,
@@ -684,6 +725,13 @@ impl Tx<'_> {
         url: &str,
         now: &str,
     ) -> Result<(), StoreError> {
+        // Doubts that no reading of this page can answer — another copy that disagrees — stay.
+        let mut doubts = a.doubts.clone();
+        for d in self.kept_doubts(&a.key)? {
+            if !doubts.contains(&d) {
+                doubts.push(d);
+            }
+        }
         self.run(
             "INSERT INTO announcement (key, authorities, year, number, title, issued, effective, snapshot, first_seen, updated, doubts)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
@@ -701,7 +749,7 @@ impl Tx<'_> {
                 serde_json::to_string(&a.effective)?,
                 snapshot,
                 now,
-                serde_json::to_string(&a.doubts)?
+                serde_json::to_string(&doubts)?
             ],
         )?;
         // The codes this version may move, before and after: its own, and those of the

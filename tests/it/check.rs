@@ -676,6 +676,21 @@ fn a_reprint_that_disagrees_is_recorded_and_not_believed() {
             .contains("which regwatch keeps"),
         "{d}"
     );
+    // And it is a doubt about No. 62, until someone looks.
+    let doubts = ws.json(OCT10, &["doubts", "--format", "json"]);
+    assert!(
+        doubts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "copies-disagree"
+                && x["announcement"] == "MOFCOM-2025-62"
+                && x["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("entries missing: 1E902.b")),
+        "{doubts:#}"
+    );
 
     // The first copy stays authoritative: 1E902.b is still listed; and a second look at the same
     // pages records nothing new.
