@@ -724,4 +724,96 @@ mod tests {
         assert_eq!(r[0].until, None, "{r:?}");
         assert!(!kinds(&doubts).contains(&"end-computed"), "{doubts:?}");
     }
+
+    /// The same announcement however it is typed: traditional or simplified script, full-width
+    /// or ASCII digits and punctuation, invisible characters and odd spaces anywhere in the text,
+    /// clauses in another order. What it says must read the same.
+    mod variations {
+        use super::*;
+        use proptest::prelude::*;
+
+        const CLAUSES: [&str; 3] = [
+            "<p>一、以下物项未经许可，不得出口：</p><p>1C999.a 示例材料（参考海关商品编号：2805301910）。</p>",
+            "<p>二、经批准，自即日起至2032年3月1日，商务部公告2031年第3号、4号暂停实施。</p>",
+            "<p>三、本公告自公布之日起正式实施。</p>",
+        ];
+
+        fn vary(text: &str, choices: &[u8]) -> String {
+            let mut out = String::new();
+            let mut in_tag = false;
+            for (i, c) in text.chars().enumerate() {
+                let k = choices[i % choices.len()].wrapping_add(i as u8);
+                if c == '<' {
+                    in_tag = true;
+                }
+                if in_tag {
+                    out.push(c);
+                    if c == '>' {
+                        in_tag = false;
+                    }
+                    continue;
+                }
+                let varied = match (c, k % 4) {
+                    ('号', 0) => '號',
+                    ('暂', 0) => '暫',
+                    ('实', 1) => '實',
+                    ('务', 2) => '務',
+                    ('关', 1) => '關',
+                    ('总', 2) => '總',
+                    ('发', 0) => '發',
+                    ('，', 1) => ',',
+                    ('：', 2) => ':',
+                    ('（', 3) => '(',
+                    ('）', 3) => ')',
+                    (' ', 0) => '\u{3000}',
+                    (' ', 1) => '\u{2003}',
+                    (d @ '0'..='9', 1) => char::from_u32(d as u32 + 0xFEE0).unwrap(),
+                    (other, _) => other,
+                };
+                out.push(varied);
+                // Now and then an invisible character after a character of text.
+                match k % 11 {
+                    0 => out.push('\u{200b}'),
+                    5 => out.push('\u{200c}'),
+                    7 => out.push('\u{feff}'),
+                    _ => {}
+                }
+            }
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+            #[test]
+            fn the_same_announcement_however_typed(
+                choices in prop::collection::vec(any::<u8>(), 1..32),
+                order in Just([0usize, 1, 2]).prop_shuffle(),
+            ) {
+                let mut body = String::from(
+                    "<p>【发布单位】商务部 海关总署</p><p>【发布文号】商务部 海关总署公告2031年第9号</p><p>【发文日期】2031年11月7日</p>",
+                );
+                for i in order {
+                    body.push_str(CLAUSES[i]);
+                }
+                body.push_str("<p>商务部　海关总署</p><p>2031年11月7日</p>");
+                let page = format!(
+                    "<html><body><div class=\"art-con\" ergodic=\"article\">{}</div></body></html>",
+                    vary(&body, &choices)
+                );
+                let a = announcement(&page).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(&a.key, "MOFCOM-2031-9");
+                prop_assert_eq!(a.issued, day(2031, 11, 7));
+                prop_assert_eq!(a.effective.first().map(|e| e.date), day(2031, 11, 7));
+                let entry = a.entries.iter().find(|e| e.code == "1C999.a");
+                prop_assert!(entry.is_some(), "{:?}", a.entries);
+                prop_assert_eq!(&entry.unwrap().hs_codes, &vec!["2805301910".to_string()]);
+                let targets: Vec<&str> = a.relations.iter().map(|r| r.target.as_str()).collect();
+                prop_assert_eq!(targets, vec!["MOFCOM-2031-3", "MOFCOM-2031-4"]);
+                for r in &a.relations {
+                    prop_assert_eq!(r.kind, RelationKind::Suspends);
+                    prop_assert_eq!((r.from, r.until), (day(2031, 11, 7), day(2032, 3, 1)));
+                }
+            }
+        }
+    }
 }
