@@ -163,6 +163,9 @@ pub enum ItemType {
     /// a value threshold (de minimis), an end-user or destination rule. Its code is the
     /// announcement key and the clause (`MOFCOM-2025-61#m1.1`), its description the clause text.
     Measure,
+    /// A party on a list of parties (a company, an institute): its code is a stable id from its
+    /// normalised name, its description the names in Chinese and English.
+    Entity,
 }
 
 impl ItemType {
@@ -175,6 +178,7 @@ impl ItemType {
             ItemType::Technology => "technology",
             ItemType::Service => "service",
             ItemType::Measure => "measure",
+            ItemType::Entity => "entity",
         }
     }
 
@@ -187,6 +191,7 @@ impl ItemType {
             "technology" => ItemType::Technology,
             "service" => ItemType::Service,
             "measure" => ItemType::Measure,
+            "entity" => ItemType::Entity,
             _ => return None,
         })
     }
@@ -237,11 +242,99 @@ impl RelationKind {
     }
 }
 
+/// A name as compared: full-width folded, lower case, without zero-width characters, punctuation
+/// or legal-form suffixes (`Inc.`, `LLC`, `Co., Ltd.`, `GmbH`, `有限公司`), words single-spaced.
+/// `Example Aero Technologies, Inc.` and `EXAMPLE AERO TECHNOLOGIES INC` are the same name.
+pub fn normal_name(name: &str) -> String {
+    const SUFFIXES: &[&str] = &[
+        "incorporated",
+        "inc",
+        "llc",
+        "l l c",
+        "ltd",
+        "limited",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "gmbh",
+        "ag",
+        "sa",
+        "s a",
+        "plc",
+        "kk",
+        "k k",
+        "bv",
+        "nv",
+        "pte",
+        "pty",
+        "lp",
+        "llp",
+        "srl",
+        "spa",
+        "oy",
+        "ab",
+        "as",
+    ];
+    const ZH_SUFFIXES: &[&str] = &["股份有限公司", "有限责任公司", "有限公司", "公司"];
+    let folded = crate::extract::text::normalise(name).to_lowercase();
+    let mut words = String::new();
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            // Chinese characters stand alone; Latin letters and digits make words.
+            if !c.is_ascii() && !words.ends_with(' ') && !words.is_empty() {
+                words.push(' ');
+            }
+            words.push(c);
+            if !c.is_ascii() {
+                words.push(' ');
+            }
+        } else if !words.ends_with(' ') && !words.is_empty() {
+            words.push(' ');
+        }
+    }
+    let mut w: Vec<&str> = words.split_whitespace().collect();
+    // Legal forms at the end, however many (`Co., Ltd.`).
+    loop {
+        let joined = w.join(" ");
+        let cut = SUFFIXES
+            .iter()
+            .find(|s| joined.ends_with(&format!(" {s}")) && w.len() > s.split(' ').count());
+        match cut {
+            Some(s) => w.truncate(w.len() - s.split(' ').count()),
+            None => break,
+        }
+    }
+    let mut out = w.join(" ");
+    // Chinese legal forms, characters spaced one by one.
+    for zh in ZH_SUFFIXES {
+        let spaced: String = zh.chars().map(|c| format!(" {c}")).collect();
+        if out.ends_with(&spaced) && out.len() > spaced.len() {
+            out.truncate(out.len() - spaced.len());
+            break;
+        }
+    }
+    // Chinese characters back together; Latin words keep their spaces.
+    let mut joined = String::new();
+    let mut prev_cjk = false;
+    for word in out.split(' ') {
+        let cjk = word.chars().all(|c| !c.is_ascii());
+        if !(joined.is_empty() || cjk && prev_cjk) {
+            joined.push(' ');
+        }
+        joined.push_str(word);
+        prev_cjk = cjk;
+    }
+    joined
+}
+
 /// The time zone a regime's dates are written in: `2026年11月10日` in a MOFCOM announcement is a
 /// day in Beijing, so "today" for the Chinese list turns at midnight Beijing time.
 pub fn regime_timezone(regime: &str) -> chrono_tz::Tz {
     match regime {
-        "cn-dual-use" => chrono_tz::Asia::Shanghai,
+        "cn-dual-use" | "cn-control-list" | "cn-watch-list" | "cn-unreliable-entity" => {
+            chrono_tz::Asia::Shanghai
+        }
         _ => chrono_tz::UTC,
     }
 }
@@ -279,6 +372,21 @@ mod tests {
             citation(&["guidance".to_string()], 0, 0),
             "Watched page guidance"
         );
+    }
+
+    #[test]
+    fn names_compare_without_case_punctuation_or_legal_forms() {
+        let a = normal_name("Example Aero Technologies, Inc.");
+        assert_eq!(a, "example aero technologies");
+        assert_eq!(normal_name("EXAMPLE AERO TECHNOLOGIES INC"), a);
+        assert_eq!(
+            normal_name("Ｅｘａｍｐｌｅ Aero\u{200b} Technologies Co., Ltd."),
+            a
+        );
+        assert_eq!(normal_name("示例航空技术有限公司"), "示例航空技术");
+        assert_eq!(normal_name("示例航空技术公司"), "示例航空技术");
+        assert_eq!(normal_name("Example Analytics公司"), "example analytics");
+        assert_eq!(normal_name("Inc"), "inc");
     }
 
     #[test]

@@ -252,6 +252,11 @@ fn listed(names: &[&str], name: &[u8]) -> bool {
         .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
 }
 
+static BRACKET_NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"公告\s*[〔［\[]\s*([0-9０-９]{4})\s*[〕］\]]\s*第?\s*([0-9０-９一二三四五六七八九十百零〇两]+)\s*号")
+        .expect("static regex")
+});
+
 /// Folds full-width ASCII (digits, Latin letters, `．`) and the ideographic space to ASCII, and the
 /// traditional forms of the characters our patterns key on to simplified ones. Chinese punctuation
 /// such as `，：（）` is kept: it carries meaning in descriptions.
@@ -265,6 +270,15 @@ pub fn normalise(s: &str) -> String {
         t.into()
     } else {
         s.into()
+    };
+    // A bracketed number (`公告〔2031〕7号`, the working mechanism's style) reads as the usual one.
+    let s: std::borrow::Cow<'_, str> = if s.contains('〔') || s.contains('［') {
+        BRACKET_NUMBER
+            .replace_all(&s, "公告${1}年第${2}号")
+            .into_owned()
+            .into()
+    } else {
+        s
     };
     s.chars()
         // Zero-width characters inside names and numbers (U+200B–U+200D, U+2060, U+FEFF) hide

@@ -218,6 +218,16 @@ impl Currency {
     }
 }
 
+/// A list of parties by its regime, in words.
+pub fn list_name(regime: &str) -> &'static str {
+    match regime {
+        "cn-control-list" => "export control control list (出口管制管控名单)",
+        "cn-watch-list" => "export control watch list (关注名单)",
+        "cn-unreliable-entity" => "unreliable entity list (不可靠实体清单)",
+        _ => "list",
+    }
+}
+
 /// The entry a change is about, from its `after` (or, for removals, `before`) JSON.
 pub fn change_entry(c: &ChangeRecord) -> Option<StoredEntry> {
     let v = c.after.as_ref().or(c.before.as_ref())?;
@@ -360,7 +370,19 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
     let measure = entry
         .as_ref()
         .is_some_and(|e| e.entry.item_type == crate::model::ItemType::Measure);
+    let party_list = entry
+        .as_ref()
+        .filter(|e| e.entry.item_type == crate::model::ItemType::Entity)
+        .map(|e| list_name(&e.entry.regime));
     match c.kind.as_str() {
+        "added" if party_list.is_some() => format!(
+            "Added to the {}: {code_desc} ({cite}).",
+            party_list.unwrap_or_default()
+        ),
+        "removed" if party_list.is_some() => format!(
+            "Removed from the {}: {code_desc} ({cite}).",
+            party_list.unwrap_or_default()
+        ),
         "published" if group.key.starts_with("PAGE-") => {
             format!("Now watching: {}.", group.citation())
         }

@@ -5,6 +5,9 @@ use super::*;
 
 /// Issuing bodies as they appear in document numbers, with the short names used in keys.
 pub(super) const AUTHORITIES: &[(&str, &str)] = &[
+    // The unreliable entity list's working mechanism decides on its own number series
+    // (`不可靠实体清单工作机制公告〔2031〕7号`, read as `…公告2031年第7号`).
+    ("不可靠实体清单工作机制", "UEL"),
     ("商务部", "MOFCOM"),
     ("海关总署", "GAC"),
     ("工业和信息化部", "MIIT"),

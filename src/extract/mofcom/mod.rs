@@ -26,12 +26,14 @@ mod dates;
 mod entries;
 mod header;
 mod measures;
+mod parties;
 mod relations;
 
 use dates::*;
 use entries::*;
 use header::*;
 use measures::*;
+use parties::*;
 use relations::*;
 
 /// The control list MOFCOM's announcements amend.
@@ -180,12 +182,18 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         .iter()
         .take(40)
         .enumerate()
-        .flat_map(|(i, l)| {
-            let one: String = l.split_whitespace().collect();
-            let two = page
-                .get(i + 1)
-                .map(|next| format!("{one}{}", next.split_whitespace().collect::<String>()));
-            std::iter::once(one).chain(two)
+        .flat_map(|(i, _)| {
+            // One line, and with the next one or two: a letterhead spaced over three lines
+            // (`不 可 靠 实 体 清 单 工 作 机 制` / `公　　告` / `2031年 第7号`).
+            let squeeze = |n: usize| -> Option<String> {
+                let joined: String = page
+                    .get(i..i + n)?
+                    .iter()
+                    .flat_map(|l| l.split_whitespace())
+                    .collect();
+                Some(normalise(&joined))
+            };
+            (1..=3).filter_map(squeeze).collect::<Vec<_>>()
         })
         .collect();
     let leading = squeezed.iter().filter(|l| {
@@ -245,12 +253,21 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     if entries.is_empty() {
         entries = lead_in_items(&body, &key);
     }
-    entries.extend(measures(&body, &key));
+    let mut measures = measures(&body, &key);
+    // A listing of parties: the parties are its entries, and its measures are that list's.
+    let listed = parties(&body, &mut doubts);
+    if let Some(regime) = listed.first().map(|p| p.regime.clone()) {
+        for m in &mut measures {
+            m.regime = regime.clone();
+        }
+        entries.extend(listed);
+    }
+    entries.extend(measures);
     // A control code of a shape the Chinese list does not use (`1C902.a`, `3B901.c.1`): a
     // reading to look at again.
     for e in &entries {
         let positional = e.code.starts_with(&format!("{key}#"));
-        if !positional && !CODE_SHAPE.is_match(&e.code) {
+        if !positional && e.item_type != ItemType::Entity && !CODE_SHAPE.is_match(&e.code) {
             doubts.push(Doubt::new(
                 "unusual-code",
                 format!(
@@ -815,5 +832,83 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// entities.md: a control-list announcement with its parties in an annex — English names in
+    /// brackets of both widths or missing, no space after the number, an invisible character, a
+    /// parent with branches, a stray empty number after the last party.
+    #[test]
+    fn parties_listed_in_an_annex() {
+        let a = read(
+            "<p>【发布文号】商务部公告2031年第21号</p><p>【发文日期】2031年4月4日</p>\
+             <p>根据有关规定，商务部决定将示例航空技术公司等4家美国实体列入出口管制管控名单（见附件），并采取以下措施：</p>\
+             <p>一、禁止向上述实体出口两用物项；正在开展的相关出口活动应当立即停止。</p>\
+             <p>二、本公告自公布之日起正式实施。</p><p>商务部</p><p>2031年4月4日</p>\
+             <p>附件</p><p>出口管制管控名单（2031年4月4日）</p>\
+             <p>1. 示例航空技术公司（Example Aero Technologies, Inc.）</p>\
+             <p>2.示例飞\u{200b}行公司(Example Flight LLC)</p>\
+             <p>3. 美国某某集团</p>\
+             <p>4. 示例洞察公司（Example Insights Inc.）及其分支机构</p>\
+             <p>-Example Insights Europe Limited</p><p>-Example Insights Japan KK</p>\
+             <p>5.</p>",
+        );
+        assert_eq!(a.key, "MOFCOM-2031-21");
+        let parties: Vec<(&str, &str)> = a
+            .entries
+            .iter()
+            .filter(|e| e.item_type == ItemType::Entity)
+            .map(|e| (e.code.as_str(), e.description.as_str()))
+            .collect();
+        assert_eq!(
+            parties,
+            [
+                (
+                    "EXAMPLE-AERO-TECHNOLOGIES",
+                    "示例航空技术公司（Example Aero Technologies, Inc.）"
+                ),
+                ("EXAMPLE-FLIGHT", "示例飞行公司（Example Flight LLC）"),
+                ("美国某某集团", "美国某某集团"),
+                ("EXAMPLE-INSIGHTS", "示例洞察公司（Example Insights Inc.）"),
+                (
+                    "EXAMPLE-INSIGHTS-EUROPE",
+                    "Example Insights Europe Limited，示例洞察公司的分支机构"
+                ),
+                (
+                    "EXAMPLE-INSIGHTS-JAPAN",
+                    "Example Insights Japan KK，示例洞察公司的分支机构"
+                ),
+            ]
+        );
+        assert!(
+            a.entries.iter().all(|e| e.regime == "cn-control-list"),
+            "{:?}",
+            a.entries
+        );
+        assert!(a.entries.iter().any(|e| e.item_type == ItemType::Measure
+            && e.description.contains("禁止向上述实体出口两用物项")));
+        assert!(a.doubts.is_empty(), "{:?}", a.doubts);
+    }
+
+    /// entities.md: an unreliable-entity decision naming its parties inline, under a spaced
+    /// letterhead and the working mechanism's bracketed number; a stated count that differs.
+    #[test]
+    fn an_unreliable_entity_decision_names_its_parties_inline() {
+        let a = read(
+            "<p>不 可 靠 实 体 清 单 工 作 机 制</p><p>公　　告</p><p>〔2031〕7号</p>\
+             <p>根据《不可靠实体清单规定》有关规定，工作机制决定将示例导弹公司（Example Missiles Corporation）、示例陆地系统公司（Example Land Systems）等3家实体列入不可靠实体清单，并采取以下措施：</p>\
+             <p>一、禁止上述企业从事与中国有关的进出口活动。</p>\
+             <p>二、本公告自公布之日起实施。</p><p>不可靠实体清单工作机制</p><p>（商务部代章）</p><p>2031年4月4日</p>",
+        );
+        assert_eq!(a.key, "UEL-2031-7");
+        assert_eq!(a.issued, day(2031, 4, 4));
+        let codes: Vec<&str> = a
+            .entries
+            .iter()
+            .filter(|e| e.item_type == ItemType::Entity)
+            .map(|e| e.code.as_str())
+            .collect();
+        assert_eq!(codes, ["EXAMPLE-MISSILES", "EXAMPLE-LAND-SYSTEMS"]);
+        assert!(a.entries.iter().all(|e| e.regime == "cn-unreliable-entity"));
+        assert_eq!(kinds(&a.doubts), ["count-mismatch"]);
     }
 }
