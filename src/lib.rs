@@ -20,4 +20,5 @@ pub mod notify;
 pub mod report;
 pub mod safe_text;
 pub mod schedule;
+pub mod screen;
 pub mod store;

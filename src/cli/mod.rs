@@ -12,6 +12,7 @@ mod doubts;
 mod feed;
 mod list;
 mod run;
+mod screen;
 mod sources;
 mod try_source;
 mod upcoming;
@@ -107,6 +108,8 @@ pub enum Command {
     Correct(Box<correct::Args>),
     /// The corrections recorded, with who, when, why, and whether still needed.
     Corrections(correct::ListArgs),
+    /// Is a counterparty on a Chinese list of parties, under any of its names?
+    Screen(screen::Args),
     /// Status per source: last success, last error.
     Sources(sources::Args),
     /// Fetch a source once and show what would be extracted; writes nothing.
@@ -270,6 +273,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Doubts(args) => doubts::run(&ctx, args),
         Command::Correct(args) => correct::run(&ctx, args),
         Command::Corrections(args) => correct::list(&ctx, args),
+        Command::Screen(args) => screen::run(&ctx, args),
         Command::Sources(args) => sources::run(&ctx, args),
         Command::Try(args) => try_source::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),

@@ -12,6 +12,7 @@ mod generic;
 mod hostile;
 mod list;
 mod notify;
+mod parties;
 mod politeness;
 mod reach;
 mod support;

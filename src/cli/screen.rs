@@ -1,0 +1,103 @@
+//! `regwatch screen`: is a counterparty on a Chinese list of parties, under any of its names?
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result};
+
+use super::{Ctx, Exit, Format, ListInputs, parse_day, print, unsupported, usage};
+use crate::diff::list::Timeline;
+use crate::model::ItemType;
+use crate::report::short_citation;
+use crate::screen::{Hit, screen};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Names to screen (Chinese or English; case, punctuation and legal forms do not count).
+    names: Vec<String>,
+    /// Screen every name in this file, one a line (JSON lines out with --format json).
+    #[arg(long, value_name = "FILE")]
+    file: Option<std::path::PathBuf>,
+    /// The date the lists are read at (YYYY-MM-DD); today in Beijing by default.
+    #[arg(long)]
+    as_of: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
+    let mut names = args.names.clone();
+    if let Some(f) = &args.file {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("while reading {}", f.display()))?;
+        names.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
+    }
+    if names.is_empty() {
+        return Err(usage("name at least one party to screen, or give --file"));
+    }
+    let as_of = match &args.as_of {
+        Some(s) => parse_day("--as-of", s)?,
+        None => ctx.today(Some("cn-control-list")),
+    };
+    let inputs = ListInputs::load(ctx, None)?;
+    let mut listed = Timeline::new(&inputs.announcements).list(&inputs.entries, as_of);
+    listed.retain(|e| e.item_type == ItemType::Entity);
+    let results: Vec<(String, Vec<Hit>)> = names
+        .iter()
+        .map(|n| (n.clone(), screen(n, &listed)))
+        .collect();
+    let out = match args.format {
+        Format::Json => {
+            // One JSON line per name screened.
+            let mut s = String::new();
+            for (name, hits) in &results {
+                s.push_str(&serde_json::to_string(&serde_json::json!({
+                    "name": name,
+                    "as_of": as_of,
+                    "hits": hits,
+                }))?);
+                s.push('\n');
+            }
+            s
+        }
+        Format::Text => {
+            let mut s = String::new();
+            for (name, hits) in &results {
+                let _ = writeln!(s, "{name}");
+                if hits.is_empty() {
+                    let _ = writeln!(s, "  no listed party matches (lists as of {as_of})");
+                }
+                for h in hits {
+                    let p = &h.party;
+                    let _ = writeln!(
+                        s,
+                        "  {:<9} {} — {}",
+                        h.quality.as_str().to_uppercase(),
+                        p.description,
+                        h.why
+                    );
+                    let _ = writeln!(
+                        s,
+                        "            {}: {}{}{} ({})",
+                        crate::report::list_name(&p.regime),
+                        p.status.as_str(),
+                        p.since.map(|d| format!(" since {d}")).unwrap_or_default(),
+                        p.until.map(|d| format!(" until {d}")).unwrap_or_default(),
+                        short_citation(&p.status_by)
+                    );
+                    if let Some(u) = &p.url {
+                        let _ = writeln!(s, "            {u}");
+                    }
+                }
+            }
+            crate::safe_text::strip_controls(&s).into_owned()
+        }
+        other => return Err(unsupported("screen", other, "text or json")),
+    };
+    print(&out)?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,194 @@
+//! Screening: is this counterparty on a Chinese list of parties, under any of its names? Names
+//! are compared normalised (case, punctuation, full-width forms, invisible characters and legal
+//! forms do not count); each hit says how good it is and why.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::diff::list::ListedEntry;
+use crate::model::{ItemType, normal_name};
+
+/// How well a listed name matches the name screened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Quality {
+    /// The same name, once case, punctuation and legal form are set aside.
+    Exact,
+    /// One name contains the other (a shorter or longer form of it).
+    Partial,
+    /// Most words (or characters) in common: worth a look, not a match.
+    NearMiss,
+}
+
+impl Quality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quality::Exact => "exact",
+            Quality::Partial => "partial",
+            Quality::NearMiss => "near miss",
+        }
+    }
+}
+
+/// One listed party a screened name matches.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub query: String,
+    pub quality: Quality,
+    /// The listed name that matched.
+    pub matched: String,
+    pub why: String,
+    pub party: ListedEntry,
+}
+
+/// The names a party is listed under: `中文（English）`, or a branch `Name，中文的分支机构`.
+pub fn names_of(description: &str) -> Vec<String> {
+    let d = description.trim();
+    let d = d.split('，').next().unwrap_or(d);
+    match d.split_once('（') {
+        Some((zh, rest)) => {
+            let en = rest.trim_end_matches('）');
+            vec![zh.trim().to_string(), en.trim().to_string()]
+        }
+        None => vec![d.to_string()],
+    }
+}
+
+/// Words (Latin) or characters (Chinese) of a normalised name, for the near-miss measure.
+fn tokens(n: &str) -> HashSet<String> {
+    n.split(' ')
+        .flat_map(|w| {
+            if w.is_ascii() {
+                vec![w.to_string()]
+            } else {
+                w.chars().map(|c| c.to_string()).collect()
+            }
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The parties of `listed` that `query` matches, best first.
+pub fn screen(query: &str, listed: &[ListedEntry]) -> Vec<Hit> {
+    let q = normal_name(query);
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let qt = tokens(&q);
+    let mut hits = Vec::new();
+    for party in listed.iter().filter(|e| e.item_type == ItemType::Entity) {
+        let mut best: Option<(Quality, String, String)> = None;
+        for name in names_of(&party.description) {
+            let n = normal_name(&name);
+            if n.is_empty() {
+                continue;
+            }
+            let found = if n == q {
+                Some((
+                    Quality::Exact,
+                    "the same name without case, punctuation or legal form".to_string(),
+                ))
+            } else if (n.contains(&q) || q.contains(&n))
+                && q.chars().count().min(n.chars().count()) >= 4
+            {
+                Some((
+                    Quality::Partial,
+                    if n.contains(&q) {
+                        "the name screened is part of the listed name".to_string()
+                    } else {
+                        "the listed name is part of the name screened".to_string()
+                    },
+                ))
+            } else {
+                let nt = tokens(&n);
+                let common = qt.intersection(&nt).count();
+                let total = qt.union(&nt).count().max(1);
+                (common * 2 >= total && common >= 2).then(|| {
+                    (
+                        Quality::NearMiss,
+                        format!("{common} of {total} words in common"),
+                    )
+                })
+            };
+            if let Some((quality, why)) = found
+                && best.as_ref().is_none_or(|(b, ..)| quality < *b)
+            {
+                best = Some((quality, name.clone(), why));
+            }
+        }
+        if let Some((quality, matched, why)) = best {
+            hits.push(Hit {
+                query: query.to_string(),
+                quality,
+                matched,
+                why,
+                party: party.clone(),
+            });
+        }
+    }
+    hits.sort_by(|a, b| {
+        (a.quality, &a.party.regime, &a.party.code).cmp(&(
+            b.quality,
+            &b.party.regime,
+            &b.party.code,
+        ))
+    });
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::list::Status;
+
+    fn party(code: &str, description: &str) -> ListedEntry {
+        ListedEntry {
+            regime: "cn-unreliable-entity".into(),
+            code: code.into(),
+            description: description.into(),
+            item_type: ItemType::Entity,
+            hs_codes: vec![],
+            status: Status::InForce,
+            effective_from: None,
+            until: None,
+            announcement: "UEL-2031-7".into(),
+            status_by: "UEL-2031-7".into(),
+            since: None,
+            url: None,
+        }
+    }
+
+    #[test]
+    fn every_name_of_a_party_finds_it() {
+        let listed = vec![
+            party(
+                "EXAMPLE-AERO-TECHNOLOGIES",
+                "示例航空技术公司（Example Aero Technologies, Inc.）",
+            ),
+            party(
+                "EXAMPLE-INSIGHTS-EUROPE",
+                "Example Insights Europe Limited，示例洞察公司的分支机构",
+            ),
+        ];
+        let hits = screen("EXAMPLE AERO TECHNOLOGIES INC", &listed);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].quality, Quality::Exact);
+        assert_eq!(hits[0].matched, "Example Aero Technologies, Inc.");
+        assert_eq!(
+            screen("示例航空技术有限公司", &listed)[0].quality,
+            Quality::Exact
+        );
+        assert_eq!(
+            screen("ｅｘａｍｐｌｅ insights europe ltd.", &listed)[0]
+                .party
+                .code,
+            "EXAMPLE-INSIGHTS-EUROPE"
+        );
+        let near = screen("Example Aero Tech", &listed);
+        assert_eq!(near[0].quality, Quality::Partial, "{near:?}");
+        let miss = screen("Example Aerospace Technologies", &listed);
+        assert_eq!(miss[0].quality, Quality::NearMiss, "{miss:?}");
+        assert!(screen("Unrelated Trading", &listed).is_empty());
+    }
+}

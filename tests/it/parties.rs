@@ -1,0 +1,161 @@
+//! Lists of parties through the whole pipeline: a control-list announcement with its parties in
+//! an annex, read by `check`, on `list --regime cn-control-list`, in `changes`, and found by
+//! `screen` under any of their names.
+
+use serde_json::Value;
+
+use crate::support::{Server, html};
+
+const LISTING: &str = r#"<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="商务部公告2031年第21号 关于将示例航空技术公司等4家美国实体列入出口管制管控名单的公告"></head><body>
+<div class="art-con" ergodic="article">
+<div class="art-con-gonggao"><p>【发布单位】商务部</p><p>【发布文号】商务部公告2031年第21号</p><p>【发文日期】2031年4月4日</p></div>
+<p>根据有关规定，商务部决定将示例航空技术公司等4家美国实体列入出口管制管控名单（见附件），并采取以下措施：</p>
+<p>一、禁止向上述实体出口两用物项；正在开展的相关出口活动应当立即停止。</p>
+<p>二、本公告自公布之日起正式实施。</p>
+<p>商务部</p><p>2031年4月4日</p>
+<p>附件</p><p>出口管制管控名单（2031年4月4日）</p>
+<p>1. 示例航空技术公司（Example Aero Technologies, Inc.）</p>
+<p>2.示例飞行公司(Example Flight LLC)</p>
+<p>3. 美国某某集团</p>
+<p>4. 示例洞察公司（Example Insights Inc.）及其分支机构</p>
+<p>-Example Insights Europe Limited</p>
+<p>5.</p>
+</div></body></html>"#;
+
+fn site() -> Server {
+    Server::start(|path, _| match path {
+        "/list/index.html" => html(
+            "<html><body><ul><li><a href=\"/list/art.html\">商务部公告2031年第21号 关于将示例航空技术公司等4家美国实体列入出口管制管控名单的公告</a></li></ul></body></html>",
+        ),
+        "/list/art.html" => html(LISTING),
+        _ => ("404 Not Found", Vec::new(), Vec::new()),
+    })
+}
+
+#[test]
+fn parties_are_listed_reported_and_screened_under_any_name() {
+    let server = site();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schedule.toml"),
+        format!(
+            "[store]\npath = \"test.db\"\n[politeness]\nmin_interval_ms = 0\n[[source]]\nid = \"aqygzj\"\nprofile = \"mofcom\"\nurl = \"http://{}/list/index.html\"\nschedule = \"0 * * * *\"\n",
+            server.addr
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("regwatch")
+            .unwrap()
+            .arg("--config")
+            .arg(dir.path().join("schedule.toml"))
+            .args(args)
+            .env("REGWATCH_NOW", "2031-04-05T02:00:00Z")
+            .env_remove("REGWATCH_DB")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["check", "--all"]);
+
+    let list: Value = serde_json::from_str(&run(&[
+        "list",
+        "--regime",
+        "cn-control-list",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let parties: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["item_type"] == "entity")
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        parties,
+        [
+            "EXAMPLE-AERO-TECHNOLOGIES",
+            "EXAMPLE-FLIGHT",
+            "EXAMPLE-INSIGHTS",
+            "EXAMPLE-INSIGHTS-EUROPE",
+            "美国某某集团"
+        ]
+    );
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "in-force")
+    );
+
+    let changes: Value = serde_json::from_str(&run(&["changes", "--format", "json"])).unwrap();
+    assert!(
+        changes.as_array().unwrap().iter().any(|c| c["sentence"]
+            == "Added to the export control control list (出口管制管控名单): EXAMPLE-AERO-TECHNOLOGIES 示例航空技术公司（Example Aero Technologies, Inc.） (MOFCOM No. 21 of 2031, effective 2031-04-04)."),
+        "{changes:#}"
+    );
+
+    let screened = run(&[
+        "screen",
+        "EXAMPLE AERO TECHNOLOGIES INC",
+        "--format",
+        "json",
+    ]);
+    let hit: Value = serde_json::from_str(screened.lines().next().unwrap()).unwrap();
+    assert_eq!(hit["hits"][0]["quality"], "exact", "{hit:#}");
+    assert_eq!(hit["hits"][0]["party"]["regime"], "cn-control-list");
+    assert_eq!(hit["hits"][0]["party"]["since"], "2031-04-04");
+    assert_eq!(hit["hits"][0]["party"]["status_by"], "MOFCOM-2031-21");
+
+    // A branch name finds the branch's listing under its parent; a near miss says so.
+    let text = run(&[
+        "screen",
+        "Example Insights Europe Ltd",
+        "Example Aerospace Technologies",
+        "Nobody Trading Co.",
+    ]);
+    assert!(
+        text.contains("EXACT     Example Insights Europe Limited，示例洞察公司的分支机构"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NEAR MISS 示例航空技术公司（Example Aero Technologies, Inc.）"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Nobody Trading Co.\n  no listed party matches"),
+        "{text}"
+    );
+    assert!(text.contains("export control control list (出口管制管控名单): in-force since 2031-04-04 (MOFCOM No. 21 of 2031)"), "{text}");
+
+    // Many names from a file, JSON lines out.
+    let names = dir.path().join("names.txt");
+    std::fs::write(
+        &names,
+        "示例飞行有限公司\nExample Flight, L.L.C.\n\n美国某某集团\n",
+    )
+    .unwrap();
+    let lines = run(&[
+        "screen",
+        "--file",
+        names.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let rows: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter().all(|r| r["hits"][0]["quality"] == "exact"),
+        "{rows:#?}"
+    );
+}
