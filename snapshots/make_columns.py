@@ -45,7 +45,7 @@ def filler(column, n, kind):
         "notice": ["关于做好{m}月份对外贸易运行监测工作的通知", "关于印发《对外贸易经营者备案登记办法》修订说明的通知",
                    "关于开展{m}月份外贸企业服务专项行动的通知", "关于公布第{n}批外贸转型升级基地名单的通知"],
         "qa": ["商务部新闻发言人就出口管制相关问题答记者问（{n}）", "商务部新闻发言人就两用物项出口管制答记者问（{n}）"],
-        "uel": ["不可靠实体清单工作机制关于将{n}家外国实体列入不可靠实体清单的公告", "不可靠实体清单工作机制公告〔2025〕{n}号"],
+        "uel": ["关于不可靠实体清单工作机制有关工作的说明（{n}）", "不可靠实体清单工作机制办公室就有关问题答记者问（{n}）"],
     }[kind]
     t = words[n % len(words)].format(m=n % 12 + 1, n=n)
     return (f"/{column}/art/2025/art_{hexid(column, str(n))}.html", t)
@@ -137,6 +137,87 @@ def announcements(date, keys, copy_to=None, host="www.mofcom.gov.cn"):
     return out
 
 
+# Lists of parties (entities.md), made-up companies: a control-list announcement with its annex,
+# an unreliable-entity decision naming its parties inline, and a later suspension of its measures
+# for a year (its end computed, and said, from the period).
+PARTY_PAGES = {
+    "cl": ("2025-10-09", "/flzc/gzjgfxwj/art/2025/art_5a1c3e5f7b9d4f1a3c5e7a9b1d3f5a99.html",
+           "商务部公告2025年第99号 关于将示例航空技术公司等4家美国实体列入出口管制管控名单的公告", "2025-10-09 16:00",
+           """<div class="art-con-gonggao">
+<p>【发布单位】商务部</p>
+<p>【发布文号】商务部公告2025年第99号</p>
+<p>【发文日期】2025年10月9日</p>
+</div>
+<p>根据《中华人民共和国出口管制法》等法律法规有关规定，为维护国家安全和利益，商务部决定将示例航空技术公司等4家美国实体列入出口管制管控名单（见附件），并采取以下措施：</p>
+<p>一、禁止向上述实体出口两用物项；正在开展的相关出口活动应当立即停止。</p>
+<p>二、特殊情况下确需出口的，出口经营者应当向商务部提出申请。</p>
+<p>三、本公告自公布之日起正式实施。</p>
+<p style="text-align:right">商务部</p>
+<p style="text-align:right">2025年10月9日</p>
+<p>附件</p>
+<p>出口管制管控名单（2025年10月9日）</p>
+<p>1. 示例航空技术公司（Example Aero Technologies, Inc.）</p>
+<p>2.示例飞行系统公司(Example Flight Systems LLC)</p>
+<p>3. 示例洞察公司（Example Insights Inc.）及其分支机构</p>
+<p>-Example Insights Europe Limited</p>
+<p>4. 美国示例防务集团</p>
+<p>5.</p>"""),
+    "uel": ("2025-10-09", "/flzc/gzjgfxwj/art/2025/art_7c9e1a3b5d7f4a2c4e6a8c0e2a4c6e09.html",
+            "不可靠实体清单工作机制公告〔2025〕9号 关于将示例导弹公司等实体列入不可靠实体清单的公告", "2025-10-09 16:30",
+            """<p>不 可 靠 实 体 清 单 工 作 机 制</p>
+<p>公　　告</p>
+<p>〔2025〕9号</p>
+<p>根据《不可靠实体清单规定》有关规定，工作机制决定将示例导弹公司（Example Missiles Corporation）、示例陆地系统公司（Example Land Systems）列入不可靠实体清单，并采取以下措施：</p>
+<p>一、禁止上述企业从事与中国有关的进出口活动。</p>
+<p>二、禁止上述企业在中国境内新增投资。</p>
+<p>三、本公告自公布之日起实施。</p>
+<p style="text-align:right">不可靠实体清单工作机制</p>
+<p style="text-align:right">（商务部代章）</p>
+<p style="text-align:right">2025年10月9日</p>"""),
+    "uel-suspension": ("2025-11-07", "/flzc/gzjgfxwj/art/2025/art_9e1a3c5e7a9b4c1e3a5c7e9a1b3c5e12.html",
+            "不可靠实体清单工作机制公告〔2025〕12号 关于暂停实施〔2025〕9号公告相关措施的公告", "2025-11-07 17:00",
+            """<p>不 可 靠 实 体 清 单 工 作 机 制</p>
+<p>公　　告</p>
+<p>〔2025〕12号</p>
+<p>根据《不可靠实体清单规定》有关规定，工作机制决定：自2025年11月10日起，暂停实施不可靠实体清单工作机制公告〔2025〕9号相关措施一年。</p>
+<p style="text-align:right">不可靠实体清单工作机制</p>
+<p style="text-align:right">（商务部代章）</p>
+<p style="text-align:right">2025年11月7日</p>"""),
+}
+
+
+def party_page(title, pub, body):
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="SiteName" content="中华人民共和国商务部产业安全与进出口管制局">
+<meta name="ColumnName" content="规章及规范性文件">
+<meta name="ArticleTitle" content="{title}">
+<meta name="PubDate" content="{pub}">
+<title>{title}</title>
+</head>
+<body>
+<div class="crumb">当前位置：<a href="/">首页</a> &gt; 法律政策 &gt; 规章及规范性文件</div>
+<div class="art-con art-con-bottonmLine" ergodic="article">
+{body}
+</div>
+<div class="footer"><p>关于我们</p></div>
+</body>
+</html>
+"""
+
+
+def parties(date):
+    out = []
+    for captured, href, title, pub, body in PARTY_PAGES.values():
+        if captured > date:
+            continue
+        write(f"{ROOT}/{captured}/aqygzj.mofcom.gov.cn{href}", party_page(title, pub, body))
+        out.append((href, title, captured))
+    return out
+
+
 def news(column, kind, count, date):
     # Notices appear over time: the later the capture, the more of them.
     extra = DATES.index(date) * 4
@@ -204,6 +285,7 @@ def main():
     # The bureau's rules and normative documents: party-list decisions, and No. 62 republished.
     column(AQY, "/flzc/gzjgfxwj/", "79d6d2c4e44d458180d37dd4f0996645", "规章及规范性文件",
            lambda d: merged(announcements(d, ["62"], copy_to="/flzc/gzjgfxwj", host="aqygzj.mofcom.gov.cn"),
+                            parties(d),
                             [(h, t, "2025-02-04") for h, t, _ in news("flzc/gzjgfxwj", "uel", 3, d)]))
     # 综合信息: the bureau's spokesperson Q&As.
     column(AQY, "/zhxx/", "2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b", "综合信息",
