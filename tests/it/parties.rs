@@ -159,3 +159,59 @@ fn parties_are_listed_reported_and_screened_under_any_name() {
         "{rows:#?}"
     );
 }
+
+/// The demo's story of parties: listed on 2025-10-09, suspended for a year from 2025-11-10 by a
+/// later decision, in force again on 2026-11-10.
+#[test]
+fn the_demo_lists_parties_and_ends_their_suspension() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = assert_cmd::Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .env_remove("REGWATCH_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = |as_of: &str, code: &str| -> Value {
+        let out = assert_cmd::Command::cargo_bin("regwatch")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args(["list", "--as-of", as_of, "--format", "json"])
+            .output()
+            .unwrap();
+        let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("{code} not listed on {as_of}"))
+    };
+    let e = status("2025-10-10", "EXAMPLE-MISSILES");
+    assert_eq!(
+        (e["regime"].as_str(), e["status"].as_str()),
+        (Some("cn-unreliable-entity"), Some("in-force"))
+    );
+    let e = status("2026-01-01", "EXAMPLE-MISSILES");
+    assert_eq!(e["status"], "suspended");
+    assert_eq!(e["status_by"], "UEL-2025-12");
+    assert_eq!(e["until"], "2026-11-09");
+    assert_eq!(
+        status("2026-11-10", "EXAMPLE-MISSILES")["status"],
+        "in-force"
+    );
+    let branch = status("2026-01-01", "EXAMPLE-INSIGHTS-EUROPE");
+    assert_eq!(branch["regime"], "cn-control-list");
+    assert_eq!(
+        status("2026-01-01", "美国示例防务集团")["status"],
+        "in-force"
+    );
+}
