@@ -89,6 +89,9 @@ impl Announcement {
 pub fn citation(authorities: &[String], year: i32, number: u32) -> String {
     let who = if authorities.is_empty() {
         "Unknown authority".to_string()
+    } else if authorities == ["UEL"] {
+        // 不可靠实体清单工作机制: its own number series.
+        "Unreliable Entity List Working Mechanism".to_string()
     } else {
         authorities.join("/")
     };
