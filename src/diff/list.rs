@@ -238,6 +238,28 @@ impl<'a> Timeline<'a> {
             .or(a.issued)
     }
 
+    /// The relations acting on `key`'s entries in `clause` by `as_of`, in order, each with the
+    /// day it starts: issued by then, covering the clause, started by then.
+    fn acting(
+        &self,
+        key: &str,
+        clause: Option<Clause>,
+        as_of: NaiveDate,
+    ) -> impl Iterator<Item = (&KnownAnnouncement, &Relation, Option<NaiveDate>)> {
+        self.acting_on
+            .get(key)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(move |(a, r)| {
+                a.issued.is_none_or(|d| d <= as_of)
+                    && r.scope
+                        .as_ref()
+                        .is_none_or(|scope| covers(&parse_scope(scope), clause))
+            })
+            .map(|(a, r)| (*a, *r, r.from.or(a.issued)))
+            .filter(move |(_, _, from)| from.is_none_or(|f| f <= as_of))
+    }
+
     /// An entry's status on `as_of`, with the date it ends (if known) and the announcement that
     /// set it.
     pub fn status(
@@ -248,19 +270,7 @@ impl<'a> Timeline<'a> {
     ) -> (Status, Option<NaiveDate>, String) {
         let effective = self.effective_from(key, clause);
         let mut state: Option<(Status, Option<NaiveDate>, &str)> = None;
-        for (a, r) in self.acting_on.get(key).map_or(&[][..], Vec::as_slice) {
-            if a.issued.is_some_and(|d| d > as_of) {
-                continue;
-            }
-            if let Some(scope) = &r.scope
-                && !covers(&parse_scope(scope), clause)
-            {
-                continue;
-            }
-            let from = r.from.or(a.issued);
-            if from.is_some_and(|f| f > as_of) {
-                continue;
-            }
+        for (a, r, _) in self.acting(key, clause, as_of) {
             match r.kind {
                 RelationKind::Repeals | RelationKind::Supersedes => {
                     state = Some((Status::Repealed, None, &a.key));
@@ -291,19 +301,7 @@ impl<'a> Timeline<'a> {
         let mut state: Option<(Status, Option<NaiveDate>)> = None;
         // The day after the last suspension that ended (or the day of a resumption).
         let mut back_on: Option<NaiveDate> = None;
-        for (a, r) in self.acting_on.get(key).map_or(&[][..], Vec::as_slice) {
-            if a.issued.is_some_and(|d| d > as_of) {
-                continue;
-            }
-            if let Some(scope) = &r.scope
-                && !covers(&parse_scope(scope), clause)
-            {
-                continue;
-            }
-            let from = r.from.or(a.issued);
-            if from.is_some_and(|f| f > as_of) {
-                continue;
-            }
+        for (_, r, from) in self.acting(key, clause, as_of) {
             match r.kind {
                 RelationKind::Repeals | RelationKind::Supersedes => {
                     state = Some((Status::Repealed, from));

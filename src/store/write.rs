@@ -219,24 +219,15 @@ impl Tx<'_> {
     /// The doubts of an announcement that outlive a re-reading of its page (copies that
     /// disagree).
     fn kept_doubts(&self, key: &str) -> Result<Vec<crate::model::Doubt>, StoreError> {
-        let stored: Option<String> = self
-            .one(
-                "SELECT doubts FROM announcement WHERE key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let all: Vec<crate::model::Doubt> = stored
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        Ok(all
+        Ok(self
+            .stored_doubts(key)?
             .into_iter()
             .filter(|d| d.kind == "copies-disagree")
             .collect())
     }
 
-    /// Adds a doubt to a stored announcement (once).
-    pub fn add_doubt(&self, key: &str, doubt: &crate::model::Doubt) -> Result<(), StoreError> {
+    /// A stored announcement's doubts (none when it is not stored).
+    fn stored_doubts(&self, key: &str) -> Result<Vec<crate::model::Doubt>, StoreError> {
         let stored: Option<String> = self
             .one(
                 "SELECT doubts FROM announcement WHERE key = ?1",
@@ -244,9 +235,14 @@ impl Tx<'_> {
                 |r| r.get(0),
             )
             .optional()?;
-        let mut all: Vec<crate::model::Doubt> = stored
+        Ok(stored
             .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
+            .unwrap_or_default())
+    }
+
+    /// Adds a doubt to a stored announcement (once).
+    pub fn add_doubt(&self, key: &str, doubt: &crate::model::Doubt) -> Result<(), StoreError> {
+        let mut all = self.stored_doubts(key)?;
         if !all.contains(doubt) {
             all.push(doubt.clone());
             self.run(
