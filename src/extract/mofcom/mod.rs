@@ -911,4 +911,41 @@ mod tests {
         assert!(a.entries.iter().all(|e| e.regime == "cn-unreliable-entity"));
         assert_eq!(kinds(&a.doubts), ["count-mismatch"]);
     }
+
+    /// patterns.md 16 with 9, 13 and 14, in the working mechanism's style: targets cited by
+    /// their date and a bare bracketed number, a period, two kinds in one sentence.
+    #[test]
+    fn the_working_mechanisms_own_citations() {
+        let (r, _) = relations(
+            "自2031年5月14日起，暂停4月4日公告（……〔2031〕7号）相关措施90天。",
+            day(2031, 5, 12),
+            &[],
+            "UEL-2031-9",
+        );
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            (r[0].kind, r[0].target.as_str()),
+            (RelationKind::Suspends, "UEL-2031-7")
+        );
+        assert_eq!(
+            (r[0].from, r[0].until),
+            (day(2031, 5, 14), day(2031, 8, 11))
+        );
+
+        let (r, _) = relations(
+            "自2031年11月10日起，〔2031〕7号相关措施继续暂停1年，〔2031〕5号和6号相关措施停止。",
+            day(2031, 11, 5),
+            &[],
+            "UEL-2031-12",
+        );
+        let find = |t: &str| {
+            r.iter()
+                .find(|x| x.target == t)
+                .unwrap_or_else(|| panic!("{t}: {r:?}"))
+        };
+        assert_eq!(find("UEL-2031-7").kind, RelationKind::Suspends);
+        assert_eq!(find("UEL-2031-7").until, day(2032, 11, 9));
+        assert_eq!(find("UEL-2031-5").kind, RelationKind::Repeals);
+        assert_eq!(find("UEL-2031-6").kind, RelationKind::Repeals);
+    }
 }

@@ -35,6 +35,13 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// A bare bracketed number (`〔2031〕7号`, `〔2031〕5号和6号`) in the working mechanism's decisions,
+/// which cite their own series so (`4月4日公告（……〔2031〕7号）`, patterns.md 13, 16).
+static BARE_BRACKET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[〔［\[]\s*(\d{4})\s*[〕］\]]\s*第?\s*([0-9一二三四五六七八九十百零〇两]+)\s*号((?:\s*[、和及与]\s*[0-9一二三四五六七八九十百零〇两]+\s*号)*)")
+        .unwrap()
+});
+
 /// The document number an announcement gives itself, to know a restated title when it is seen.
 static OWN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"公告\s*(\d{4})\s*年\s*第\s*([0-9一二三四五六七八九十百零〇两]+)\s*号").unwrap()
@@ -183,6 +190,56 @@ pub(super) fn relations(
                     ))
                 })
         };
+        // A suspension for a period (`90天`, `1年`): its last day from the start, said as a doubt.
+        let computed_end = |kind: RelationKind, at: usize, doubts: &mut Vec<Doubt>| {
+            if kind != RelationKind::Suspends {
+                return None;
+            }
+            let (start, (n, unit, words)) = (from?, duration_at(at)?);
+            let end = period_end(start, n, &unit)?;
+            let d = Doubt::new(
+                "end-computed",
+                format!(
+                    "\"{words}\" from {start}: the last day is taken to be {end} (the text gives a period, not an end date)"
+                ),
+            );
+            if !doubts.contains(&d) {
+                doubts.push(d);
+            }
+            Some(end)
+        };
+        // In the working mechanism's own decisions, bare bracketed numbers are its series.
+        if own_key.starts_with("UEL-") {
+            for cited in BARE_BRACKET.captures_iter(sentence) {
+                let Ok(year) = cited[1].parse::<i32>() else {
+                    continue;
+                };
+                let at = cited.get(0).unwrap().start();
+                let Some(kind) = kind_at(at) else {
+                    continue;
+                };
+                let mut numbers: Vec<u32> = parse_number(&cited[2]).into_iter().collect();
+                numbers.extend(
+                    CONTINUATION
+                        .captures_iter(cited.get(3).map_or("", |m| m.as_str()))
+                        .filter_map(|c| parse_number(&c[1])),
+                );
+                let until = until.or_else(|| computed_end(kind, at, &mut doubts));
+                for n in numbers {
+                    let target = format!("UEL-{year}-{n}");
+                    let r = Relation {
+                        kind,
+                        target,
+                        from,
+                        until,
+                        scope: None,
+                    };
+                    if r.target != own_key && !out.contains(&r) {
+                        out.push(r);
+                    }
+                }
+            }
+        }
         for cited in CITED.captures_iter(sentence) {
             let Ok(year) = cited[1].parse::<i32>() else {
                 continue;
@@ -202,23 +259,7 @@ pub(super) fn relations(
             }
             let scope = cited.get(4).map(|m| m.as_str().to_string());
             // A period instead of an end date: the last day is computed, and said.
-            let mut until = until;
-            if until.is_none()
-                && kind == RelationKind::Suspends
-                && let (Some(start), Some((n, unit, words))) = (from, duration_at(at))
-                && let Some(end) = period_end(start, n, &unit)
-            {
-                until = Some(end);
-                let d = Doubt::new(
-                    "end-computed",
-                    format!(
-                        "\"{words}\" from {start}: the last day is taken to be {end} (the text gives a period, not an end date)"
-                    ),
-                );
-                if !doubts.contains(&d) {
-                    doubts.push(d);
-                }
-            }
+            let until = until.or_else(|| computed_end(kind, at, &mut doubts));
             for n in numbers {
                 let target = format!("{lead}-{year}-{n}");
                 if target == own_key {
