@@ -41,7 +41,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         rows.push(json!({
             "id": s.id.0,
             "profile": s.profile.as_str(),
-            "url": s.url.0.as_str(),
+            // `{YYYY}` as written, not percent-encoded.
+            "url": s.url.0.as_str().replace("%7BYYYY%7D", "{YYYY}"),
             "schedule": s.schedule.expr,
             "timezone": s.timezone.0.name(),
             "next_due": next_due,
