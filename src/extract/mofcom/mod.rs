@@ -256,12 +256,18 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     let mut measures = measures(&body, &key);
     // A listing of parties: the parties are its entries, and its measures are that list's.
     let listed = parties(&body, &mut doubts);
-    if let Some(regime) = listed.first().map(|p| p.regime.clone()) {
+    // The working mechanism's decisions are about its list, with or without parties in them (a
+    // later decision adding measures to a party listed before names none anew).
+    let regime = listed.first().map(|p| p.regime.clone()).or_else(|| {
+        key.starts_with("UEL-")
+            .then(|| "cn-unreliable-entity".to_string())
+    });
+    if let Some(regime) = regime {
         for m in &mut measures {
             m.regime = regime.clone();
         }
-        entries.extend(listed);
     }
+    entries.extend(listed);
     entries.extend(measures);
     // A control code of a shape the Chinese list does not use (`1C902.a`, `3B901.c.1`): a
     // reading to look at again.
@@ -947,5 +953,39 @@ mod tests {
         assert_eq!(find("UEL-2031-7").until, day(2032, 11, 9));
         assert_eq!(find("UEL-2031-5").kind, RelationKind::Repeals);
         assert_eq!(find("UEL-2031-6").kind, RelationKind::Repeals);
+    }
+
+    /// entities.md: a later decision imposing measures on a party listed before lists no one
+    /// anew; its measures are the unreliable entity list's. An investigation lists no one.
+    #[test]
+    fn later_measures_and_investigations_list_no_one() {
+        let a = read(
+            "<p>不可靠实体清单工作机制公告〔2031〕8号</p>\
+             <p>工作机制决定于2031年2月4日将示例导弹公司（Example Missiles Corporation）列入不可靠实体清单。现决定对其采取以下措施：</p>\
+             <p>一、禁止该企业从事与中国有关的进出口活动。</p><p>二、本公告自公布之日起实施。</p>\
+             <p>不可靠实体清单工作机制</p><p>2031年4月4日</p>",
+        );
+        assert_eq!(a.key, "UEL-2031-8");
+        assert!(
+            a.entries.iter().all(|e| e.item_type != ItemType::Entity),
+            "{:?}",
+            a.entries
+        );
+        assert!(
+            a.entries
+                .iter()
+                .any(|e| e.item_type == ItemType::Measure && e.regime == "cn-unreliable-entity")
+        );
+
+        let a = read(
+            "<p>不可靠实体清单工作机制公告〔2031〕3号</p>\
+             <p>工作机制决定对示例公司（Example Co.）进行调查，请该企业于30日内提交书面材料。</p>\
+             <p>不可靠实体清单工作机制</p><p>2031年3月1日</p>",
+        );
+        assert!(
+            a.entries.iter().all(|e| e.item_type != ItemType::Entity),
+            "{:?}",
+            a.entries
+        );
     }
 }
