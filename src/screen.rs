@@ -69,27 +69,86 @@ fn tokens(n: &str) -> HashSet<String> {
         .collect()
 }
 
-/// The parties of `listed` that `query` matches, best first.
-pub fn screen(query: &str, listed: &[ListedEntry]) -> Vec<Hit> {
-    let q = normal_name(query);
-    if q.is_empty() {
-        return Vec::new();
-    }
-    let qt = tokens(&q);
-    let mut hits = Vec::new();
-    for party in listed.iter().filter(|e| e.item_type == ItemType::Entity) {
-        let mut best: Option<(Quality, String, String)> = None;
-        for name in names_of(&party.description) {
-            let n = normal_name(&name);
-            if n.is_empty() {
-                continue;
+/// The listed parties prepared for screening many names: every name normalised once, an index
+/// from words (or Chinese characters) to names, so a name is compared only with the names it
+/// shares a word with.
+pub struct Screener<'a> {
+    parties: Vec<&'a ListedEntry>,
+    /// (party index, name as listed, normalised name, its tokens)
+    names: Vec<(usize, String, String, HashSet<String>)>,
+    by_token: std::collections::HashMap<String, Vec<usize>>,
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+}
+
+/// A word in more names than this is too common to pick candidates by (`technology`, `example`);
+/// the rarest words of a name do.
+const COMMON: usize = 64;
+
+impl<'a> Screener<'a> {
+    pub fn new(listed: &'a [ListedEntry]) -> Screener<'a> {
+        let parties: Vec<&ListedEntry> = listed
+            .iter()
+            .filter(|e| e.item_type == ItemType::Entity)
+            .collect();
+        let mut names = Vec::new();
+        let mut by_token: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (p, party) in parties.iter().enumerate() {
+            for name in names_of(&party.description) {
+                let n = normal_name(&name);
+                if n.is_empty() {
+                    continue;
+                }
+                let t = tokens(&n);
+                for tok in &t {
+                    by_token.entry(tok.clone()).or_default().push(names.len());
+                }
+                by_name.entry(n.clone()).or_default().push(names.len());
+                names.push((p, name, n, t));
             }
-            let found = if n == q {
+        }
+        Screener {
+            parties,
+            names,
+            by_token,
+            by_name,
+        }
+    }
+
+    /// The parties `query` matches, best first.
+    pub fn screen(&self, query: &str) -> Vec<Hit> {
+        let q = normal_name(query);
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let qt = tokens(&q);
+        // Candidates: the names with exactly this name, and those sharing one of the query's
+        // rarer words (every partial match and near miss shares a word; a word in most names
+        // picks no one out).
+        let postings = |tok: &String| self.by_token.get(tok).map_or(&[][..], Vec::as_slice);
+        let mut rare: Vec<&String> = qt.iter().filter(|t| postings(t).len() <= COMMON).collect();
+        if rare.is_empty() {
+            rare.extend(qt.iter().min_by_key(|t| postings(t).len()));
+        }
+        let mut candidates: HashSet<usize> = self
+            .by_name
+            .get(&q)
+            .map(|v| v.iter().copied().collect())
+            .unwrap_or_default();
+        for tok in rare {
+            candidates.extend(postings(tok));
+        }
+        let mut best: std::collections::HashMap<usize, (Quality, usize, String)> =
+            Default::default();
+        for i in candidates {
+            let (p, _, n, nt) = &self.names[i];
+            let common = qt.intersection(nt).count();
+            let found = if *n == q {
                 Some((
                     Quality::Exact,
                     "the same name without case, punctuation or legal form".to_string(),
                 ))
-            } else if (n.contains(&q) || q.contains(&n))
+            } else if (n.contains(&q) || q.contains(n.as_str()))
                 && q.chars().count().min(n.chars().count()) >= 4
             {
                 Some((
@@ -101,10 +160,8 @@ pub fn screen(query: &str, listed: &[ListedEntry]) -> Vec<Hit> {
                     },
                 ))
             } else {
-                let nt = tokens(&n);
-                let common = qt.intersection(&nt).count();
-                let total = qt.union(&nt).count().max(1);
-                (common * 2 >= total && common >= 2).then(|| {
+                let total = qt.len() + nt.len() - common;
+                (common * 2 >= total.max(1) && common >= 2).then(|| {
                     (
                         Quality::NearMiss,
                         format!("{common} of {total} words in common"),
@@ -112,29 +169,35 @@ pub fn screen(query: &str, listed: &[ListedEntry]) -> Vec<Hit> {
                 })
             };
             if let Some((quality, why)) = found
-                && best.as_ref().is_none_or(|(b, ..)| quality < *b)
+                && best.get(p).is_none_or(|(b, ..)| quality < *b)
             {
-                best = Some((quality, name.clone(), why));
+                best.insert(*p, (quality, i, why));
             }
         }
-        if let Some((quality, matched, why)) = best {
-            hits.push(Hit {
+        let mut hits: Vec<Hit> = best
+            .into_iter()
+            .map(|(p, (quality, i, why))| Hit {
                 query: query.to_string(),
                 quality,
-                matched,
+                matched: self.names[i].1.clone(),
                 why,
-                party: party.clone(),
-            });
-        }
+                party: self.parties[p].clone(),
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            (a.quality, &a.party.regime, &a.party.code).cmp(&(
+                b.quality,
+                &b.party.regime,
+                &b.party.code,
+            ))
+        });
+        hits
     }
-    hits.sort_by(|a, b| {
-        (a.quality, &a.party.regime, &a.party.code).cmp(&(
-            b.quality,
-            &b.party.regime,
-            &b.party.code,
-        ))
-    });
-    hits
+}
+
+/// The parties of `listed` that `query` matches, best first.
+pub fn screen(query: &str, listed: &[ListedEntry]) -> Vec<Hit> {
+    Screener::new(listed).screen(query)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::{Ctx, Exit, Format, ListInputs, parse_day, print, unsupported, usage}
 use crate::diff::list::Timeline;
 use crate::model::ItemType;
 use crate::report::short_citation;
-use crate::screen::{Hit, screen};
+use crate::screen::{Hit, Screener};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,9 +46,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let inputs = ListInputs::load(ctx, None)?;
     let mut listed = Timeline::new(&inputs.announcements).list(&inputs.entries, as_of);
     listed.retain(|e| e.item_type == ItemType::Entity);
+    let screener = Screener::new(&listed);
     let results: Vec<(String, Vec<Hit>)> = names
         .iter()
-        .map(|n| (n.clone(), screen(n, &listed)))
+        .map(|n| (n.clone(), screener.screen(n)))
         .collect();
     let out = match args.format {
         Format::Json => {
