@@ -95,6 +95,14 @@ pub fn citation(authorities: &[String], year: i32, number: u32) -> String {
     } else {
         authorities.join("/")
     };
+    if authorities == ["QA"] {
+        // A spokesperson's Q&A, keyed by its date (`QA-2031-514`: 14 May 2031).
+        return format!(
+            "MOFCOM spokesperson's Q&A of {year}-{:02}-{:02}",
+            number / 100,
+            number % 100
+        );
+    }
     if year == 0 && number == 0 {
         // A watched page (`profile = "page"`) has no number: it is named by its source.
         return format!("Watched page {who}");

@@ -223,7 +223,7 @@ fn mofcom_list(page: &Page<'_>) -> Result<(Vec<IndexLink>, Option<Url>), Extract
     let mut links: Vec<IndexLink> = list
         .items
         .into_iter()
-        .filter(|l| mofcom::is_announcement_title(&l.title))
+        .filter(|l| mofcom::is_announcement_title(&l.title) || mofcom::is_acting_qa_title(&l.title))
         .collect();
     for l in &mut links {
         crate::safe_text::scrub(&mut l.title);

@@ -340,6 +340,7 @@ pub fn targets_phrase(targets: &[String]) -> String {
 /// "No. 70 of 2025" for a key.
 pub fn short_citation(key: &str) -> String {
     match parse_key(key) {
+        Some(("QA", year, n)) => format!("Q&A of {year}-{:02}-{:02}", n / 100, n % 100),
         Some((auth, year, n)) => format!("{auth} No. {n} of {year}"),
         None => key.to_string(),
     }

@@ -38,9 +38,11 @@ use relations::*;
 
 /// The control list MOFCOM's announcements amend.
 pub const REGIME: &str = "cn-dual-use";
-/// Whether a list item's title is an announcement's: it carries a document number.
+/// Whether a list item's title is an announcement's: it carries a document number (a Q&A about
+/// an announcement names it too, and is not it).
 pub fn is_announcement_title(title: &str) -> bool {
-    DOC_NUMBER.is_match(&normalise(title))
+    let t = normalise(title);
+    DOC_NUMBER.is_match(&t) && !t.contains("答记者问")
 }
 
 /// Announcement links on a MOFCOM list page, in page order, without duplicates. The sidebar of
@@ -174,6 +176,17 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
     let body = content_lines(&doc).unwrap_or_else(|| article_lines(&page));
 
     let header = header_fields(&page);
+    // A spokesperson's Q&A names announcements (in its title, too) and is none of them.
+    let page_title = meta_content(&doc, "ArticleTitle").or_else(|| {
+        let sel = Selector::parse("title").ok()?;
+        doc.select(&sel)
+            .next()
+            .map(|t| t.text().collect::<String>())
+    });
+    if page_title.is_some_and(|t| normalise(&t).contains("答记者问")) {
+        let pub_date = meta_content(&doc, "PubDate").and_then(|d| parse_date(&d));
+        return qa(&doc, &page, &body, &header, pub_date);
+    }
     let title = title(&doc, &page).unwrap_or_default();
     // The number: the header block's, the title's, then a line that begins with one (a title
     // line, possibly spaced out as a letterhead or split over two lines), and only then any line
@@ -211,8 +224,14 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
             DOC_NUMBER
                 .captures(s)
                 .map(|c| c.get(0).unwrap().as_str().to_string())
-        })
-        .ok_or(ExtractError::NoDocumentNumber)?;
+        });
+    // `PubDate` is when the page was published (Beijing time, minute precision); `MakeTime` is
+    // when it was built, never a publication date.
+    let pub_date = meta_content(&doc, "PubDate").and_then(|d| parse_date(&d));
+    let Some(number_source) = number_source else {
+        // No number: a spokesperson's Q&A may still be what changes a list (patterns.md 17).
+        return qa(&doc, &page, &body, &header, pub_date);
+    };
     let caps = DOC_NUMBER
         .captures(&number_source)
         .ok_or(ExtractError::NoDocumentNumber)?;
@@ -225,10 +244,6 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         "{}-{year}-{number}",
         authorities.first().map_or("MOFCOM", String::as_str)
     );
-
-    // `PubDate` is when the page was published (Beijing time, minute precision); `MakeTime` is
-    // when it was built, never a publication date.
-    let pub_date = meta_content(&doc, "PubDate").and_then(|d| parse_date(&d));
     let issued = header
         .issued
         .or_else(|| signature_date(&body))
@@ -314,6 +329,94 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         issued,
         effective,
         entries,
+        relations,
+        doubts,
+        text,
+    })
+}
+
+/// Whether a title names a spokesperson's Q&A that acts on a list (`……就暂停……答记者问`): worth
+/// reading from a column list although it has no document number.
+pub fn is_acting_qa_title(title: &str) -> bool {
+    let t = normalise(title);
+    (t.contains("答记者问") || t.contains("新闻发言人"))
+        && ["暂停", "恢复", "停止", "移出", "取消", "延长"]
+            .iter()
+            .any(|w| t.contains(w))
+}
+
+/// A spokesperson's Q&A (答记者问): no document number, but the relations it states change the
+/// list when no numbered announcement does (patterns.md 17) — the working mechanism's measures
+/// suspended "for 90 days" by a Q&A. Keyed `QA-YYYY-MMDD` by its date and cited as the Q&A of
+/// that day; only its relations to the working mechanism's decisions are read, so that a Q&A
+/// that restates a numbered announcement never takes its place.
+fn qa(
+    doc: &Html,
+    page: &[String],
+    body: &[String],
+    header: &Header,
+    pub_date: Option<NaiveDate>,
+) -> Result<Announcement, ExtractError> {
+    let title = meta_content(doc, "ArticleTitle")
+        .or_else(|| {
+            let sel = Selector::parse("title").ok()?;
+            doc.select(&sel)
+                .next()
+                .map(|t| t.text().collect::<String>())
+        })
+        .map(|t| {
+            normalise(&t)
+                .split(" - ")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default();
+    let is_qa = title.contains("答记者问")
+        || title.contains("新闻发言人")
+        || page.iter().any(|l| l.contains("答记者问"));
+    if !is_qa {
+        return Err(ExtractError::NoDocumentNumber);
+    }
+    use chrono::Datelike;
+    let issued = header
+        .issued
+        .or(pub_date)
+        .or_else(|| signature_date(body))
+        .or_else(|| {
+            page.iter()
+                .find_map(|l| TIMESTAMP.captures(l))
+                .and_then(|c| parse_date(&c[1]))
+        })
+        .ok_or(ExtractError::NoDocumentNumber)?;
+    let number = issued.month() * 100 + issued.day();
+    let key = format!("QA-{}-{number}", issued.year());
+    let text = body.join("\n");
+    let (mut relations, mut doubts) = relations(&text, Some(issued), &[], &key);
+    relations.retain(|r| r.target.starts_with("UEL-"));
+    doubts.retain(|d| {
+        relations.iter().any(|r| d.detail.contains(&r.target)) || d.kind == "end-computed"
+    });
+    if !relations.is_empty() {
+        doubts.push(Doubt::new(
+            "relation-from-qa",
+            "the relation is stated in a spokesperson's Q&A, not a numbered announcement",
+        ));
+    }
+    Ok(Announcement {
+        key,
+        authorities: vec!["QA".to_string()],
+        year: issued.year(),
+        number,
+        title: if title.is_empty() {
+            format!("商务部新闻发言人答记者问（{issued}）")
+        } else {
+            title
+        },
+        issued: Some(issued),
+        effective: Vec::new(),
+        entries: Vec::new(),
         relations,
         doubts,
         text,
@@ -987,5 +1090,45 @@ mod tests {
             "{:?}",
             a.entries
         );
+    }
+
+    /// patterns.md 17, entities.md: the working mechanism's measures suspended for a period in a
+    /// spokesperson's Q&A only. The Q&A is the evidence; a numbered announcement it restates is
+    /// not taken over.
+    #[test]
+    fn a_suspension_published_only_as_a_qa() {
+        let page = r#"<html><head><meta name="ArticleTitle" content="商务部新闻发言人就暂停不可靠实体清单有关措施答记者问"><meta name="PubDate" content="2031-05-12 18:00"></head><body>
+<div class="art-con" ergodic="article"><p>问：近日，有关方面宣布……请问商务部对此有何回应？</p>
+<p>答：经批准，自2031年5月14日起，暂停4月4日公告（不可靠实体清单工作机制〔2031〕7号）相关措施90天。同时，暂停实施商务部公告2031年第3号。</p></div></body></html>"#;
+        assert!(is_acting_qa_title(
+            "商务部新闻发言人就暂停不可靠实体清单有关措施答记者问"
+        ));
+        assert!(!is_acting_qa_title(
+            "商务部新闻发言人就中美经贸磋商答记者问"
+        ));
+        let a = announcement(page).unwrap();
+        assert_eq!(a.key, "QA-2031-512");
+        assert_eq!(a.citation(), "MOFCOM spokesperson's Q&A of 2031-05-12");
+        assert_eq!(a.relations.len(), 1, "{:?}", a.relations);
+        let r = &a.relations[0];
+        assert_eq!(
+            (r.kind, r.target.as_str()),
+            (RelationKind::Suspends, "UEL-2031-7")
+        );
+        assert_eq!((r.from, r.until), (day(2031, 5, 14), day(2031, 8, 11)));
+        let k = kinds(&a.doubts);
+        assert!(
+            k.contains(&"relation-from-qa") && k.contains(&"end-computed"),
+            "{k:?}"
+        );
+        // Without a Q&A's marks, a page without a number is still not an announcement.
+        let plain = page
+            .replace("答记者问", "的说明")
+            .replace("新闻发言人", "")
+            .replace("同时，暂停实施商务部公告2031年第3号。", "");
+        assert!(matches!(
+            announcement(&plain),
+            Err(ExtractError::NoDocumentNumber)
+        ));
     }
 }

@@ -209,7 +209,7 @@ pub(super) fn relations(
             Some(end)
         };
         // In the working mechanism's own decisions, bare bracketed numbers are its series.
-        if own_key.starts_with("UEL-") {
+        if own_key.starts_with("UEL-") || own_key.starts_with("QA-") {
             for cited in BARE_BRACKET.captures_iter(sentence) {
                 let Ok(year) = cited[1].parse::<i32>() else {
                     continue;
