@@ -165,6 +165,41 @@ pub fn merge_annex(a: &mut Announcement, n: usize, lines: &[String]) {
             None => a.entries.push(e),
         }
     }
+    // `废止11个公告（见附件2）`: the targets of a relation listed only in this annex (patterns.md 15).
+    let marker = format!("附件{n}");
+    let stated = a
+        .text
+        .split(['。', '；', '\n'])
+        .find(|s| s.contains(&marker) && relation_kind(s).is_some())
+        .map(str::to_string);
+    if let Some(sentence) = stated
+        && let Some(kind) = relation_kind(&sentence)
+    {
+        let from = a
+            .effective
+            .iter()
+            .filter(|e| e.scope.is_none())
+            .map(|e| e.date)
+            .min()
+            .or(a.issued);
+        let (listed, _) = relations(
+            &format!("自本公告施行之日起废止{}", lines.join("、")),
+            a.issued,
+            &a.effective,
+            &a.key,
+        );
+        for mut r in listed {
+            r.kind = kind;
+            r.from = from;
+            if !a
+                .relations
+                .iter()
+                .any(|x| x.kind == r.kind && x.target == r.target)
+            {
+                a.relations.push(r);
+            }
+        }
+    }
     a.text.push_str(&format!("\n\n附件{n}\n"));
     a.text.push_str(&lines.join("\n"));
 }
@@ -1130,5 +1165,60 @@ mod tests {
             announcement(&plain),
             Err(ExtractError::NoDocumentNumber)
         ));
+    }
+
+    /// patterns.md 15: the targets of a repeal listed only in an annex.
+    #[test]
+    fn repeal_targets_listed_in_an_annex() {
+        let mut a = read(
+            "<p>【发布文号】商务部公告2031年第30号</p><p>【发文日期】2031年8月1日</p>\
+             <p>一、本公告自2031年9月1日起正式实施，同时废止11个公告（见附件2）。</p>",
+        );
+        let annex: Vec<String> = [
+            "废止的公告目录",
+            "1. 商务部公告2029年第27号",
+            "2. 商务部 海关总署公告2030年第5号",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        merge_annex(&mut a, 2, &annex);
+        let targets: Vec<(&str, Option<NaiveDate>)> = a
+            .relations
+            .iter()
+            .filter(|r| r.kind == RelationKind::Repeals)
+            .map(|r| (r.target.as_str(), r.from))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("MOFCOM-2029-27", day(2031, 9, 1)),
+                ("MOFCOM-2030-5", day(2031, 9, 1))
+            ]
+        );
+    }
+
+    /// patterns.md 24: a copy without its group headings (so `（一）` restarts) lists the same
+    /// codes with the same descriptions.
+    #[test]
+    fn a_copy_without_group_headings_lists_the_same_entries() {
+        let full = read(
+            "<p>【发布文号】商务部公告2031年第31号</p><p>【发文日期】2031年8月2日</p>\
+             <p>一、稀土设备</p><p>（一）2B999.a 示例分离设备。</p><p>（二）2B999.b 示例熔炼设备。</p>\
+             <p>二、稀土材料</p><p>（一）1C999.a 示例合金。</p>",
+        );
+        let copy = read(
+            "<p>【发布文号】商务部公告2031年第31号</p><p>【发文日期】2031年8月2日</p>\
+             <p>（一）2B999.a 示例分离设备。</p><p>（二）2B999.b 示例熔炼设备。</p>\
+             <p>（一）1C999.a 示例合金。</p>",
+        );
+        let entries = |a: &Announcement| -> Vec<(String, String)> {
+            a.entries
+                .iter()
+                .map(|e| (e.code.clone(), e.description.clone()))
+                .collect()
+        };
+        assert_eq!(entries(&full), entries(&copy));
+        assert_eq!(entries(&full).len(), 3);
     }
 }
