@@ -50,16 +50,27 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     if !args.status.is_empty() {
         entries.retain(|e| args.status.iter().any(|s| s.status() == e.status));
     }
+    // Values a person corrected are said to be so (the announcements listed and setting statuses).
+    let corrections = ctx.open_store()?.corrections()?;
+    let keys: std::collections::HashSet<&str> = entries
+        .iter()
+        .flat_map(|e| [e.announcement.as_str(), e.status_by.as_str()])
+        .collect();
+    let corrected = report::corrections_note(&corrections, &keys);
     print(&match args.format {
         Format::Text => format!(
-            "{}{}",
+            "{}{corrected}{}",
             report::text::list(&entries, as_of),
             report::text::currency(&ctx.currency()?)
         ),
         Format::Json => report::json::list(&entries),
         Format::Md => format!(
-            "{}\n{}",
+            "{}\n{}{}",
             report::markdown::list(&entries, as_of),
+            corrected
+                .lines()
+                .map(|l| format!("*{l}*  \n"))
+                .collect::<String>(),
             report::markdown::currency(&ctx.currency()?)
         ),
         Format::Csv => report::csv::list(&entries),

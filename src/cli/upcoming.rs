@@ -26,8 +26,17 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .ok_or_else(|| usage(format!("--days {} is too far ahead", args.days)))?;
     let inputs = ListInputs::load(ctx, args.regime.as_deref())?;
     let events = Timeline::new(&inputs.announcements).upcoming(&inputs.entries, today, until);
+    let corrections = ctx.open_store()?.corrections()?;
+    let keys: std::collections::HashSet<&str> = events
+        .iter()
+        .flat_map(|e| [e.entry.announcement.as_str(), e.entry.status_by.as_str()])
+        .collect();
+    let corrected = report::corrections_note(&corrections, &keys);
     print(&match args.format {
-        Format::Text => report::text::upcoming(&events, today, until),
+        Format::Text => format!(
+            "{}{corrected}",
+            report::text::upcoming(&events, today, until)
+        ),
         Format::Json => report::json::upcoming(&events),
         Format::Md => report::markdown::upcoming(&events, today, until),
         other => return Err(unsupported("upcoming", other, "text, md or json")),

@@ -218,6 +218,31 @@ impl Currency {
     }
 }
 
+/// The corrections in force among `keys` (the announcements a report shows), one line each:
+/// "Corrected: MOFCOM No. 70 of 2025 — suspends MOFCOM-2025-55: until 2026-12-31 — corrected by
+/// Jane Roe on 2026-11-30: why". Empty when none applies. Reports built on the list (list,
+/// compare, upcoming) say which values are a person's, not the page's.
+pub fn corrections_note(
+    corrections: &[crate::correction::Correction],
+    keys: &std::collections::HashSet<&str>,
+) -> String {
+    let mut out = String::new();
+    for c in corrections
+        .iter()
+        .filter(|c| c.unnecessary_since.is_none() && keys.contains(c.announcement.as_str()))
+    {
+        out.push_str(&format!(
+            "Corrected: {} — {} — corrected by {} on {}: {}\n",
+            short_citation(&c.announcement),
+            c.fix.describe(),
+            c.by,
+            c.at.get(..10).unwrap_or(&c.at),
+            c.why
+        ));
+    }
+    crate::safe_text::strip_controls(&out).into_owned()
+}
+
 /// A list of parties by its regime, in words.
 pub fn list_name(regime: &str) -> &'static str {
     match regime {

@@ -482,6 +482,17 @@ fn a_correction_holds_over_rereads_until_the_page_agrees() {
     );
     assert_eq!(status_on(now, "2032-03-01"), "suspended");
     assert_eq!(status_on(now, "2032-06-01"), "in-force");
+    // Reports on the list say which values are a person's.
+    for args in [
+        &["list", "--as-of", "2032-03-01"][..],
+        &["compare", "--from", "2032-03-01", "--to", "2032-03-02"],
+    ] {
+        let text = String::from_utf8(ws.cmd(now).args(args).output().unwrap().stdout).unwrap();
+        assert!(
+            text.contains("Corrected: MOFCOM No. 9 of 2031 — suspends MOFCOM-2031-3: until 2032-03-01 — corrected by Jane Roe on 2031-11-08"),
+            "{args:?}: {text}"
+        );
+    }
     let doubts = ws.json(now, &["doubts", "--format", "json"]);
     assert!(
         !doubts
