@@ -35,13 +35,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let before = timeline.list(&inputs.entries, from);
     let after = timeline.list(&inputs.entries, to);
     let deltas = compare_lists(&before, &after);
-    let corrections = ctx.open_store()?.corrections()?;
-    let keys: std::collections::HashSet<&str> = before
-        .iter()
-        .chain(after.iter())
-        .flat_map(|e| [e.announcement.as_str(), e.status_by.as_str()])
-        .collect();
-    let corrected = report::corrections_note(&corrections, &keys);
+    let corrected = super::corrections_note(ctx, before.iter().chain(after.iter()))?;
     print(&match args.format {
         Format::Text => format!("{}{corrected}", report::text::compare(&deltas, from, to)),
         Format::Json => report::json::compare(&deltas),

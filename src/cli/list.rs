@@ -51,12 +51,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         entries.retain(|e| args.status.iter().any(|s| s.status() == e.status));
     }
     // Values a person corrected are said to be so (the announcements listed and setting statuses).
-    let corrections = ctx.open_store()?.corrections()?;
-    let keys: std::collections::HashSet<&str> = entries
-        .iter()
-        .flat_map(|e| [e.announcement.as_str(), e.status_by.as_str()])
-        .collect();
-    let corrected = report::corrections_note(&corrections, &keys);
+    let corrected = super::corrections_note(ctx, &entries)?;
     print(&match args.format {
         Format::Text => format!(
             "{}{corrected}{}",

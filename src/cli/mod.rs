@@ -214,6 +214,23 @@ impl ListInputs {
     }
 }
 
+/// The `Corrected: …` lines for the corrections behind `entries` (the announcements listing them
+/// and those setting their statuses): reports on the list say which values are a person's.
+pub fn corrections_note<'e>(
+    ctx: &Ctx,
+    entries: impl IntoIterator<Item = &'e crate::diff::list::ListedEntry>,
+) -> Result<String> {
+    let corrections = ctx.open_store()?.corrections()?;
+    if corrections.is_empty() {
+        return Ok(String::new());
+    }
+    let keys: std::collections::HashSet<&str> = entries
+        .into_iter()
+        .flat_map(|e| [e.announcement.as_str(), e.status_by.as_str()])
+        .collect();
+    Ok(crate::report::corrections_note(&corrections, &keys))
+}
+
 /// A `YYYY-MM-DD` argument.
 pub fn parse_day(flag: &str, s: &str) -> Result<NaiveDate> {
     s.parse::<NaiveDate>()

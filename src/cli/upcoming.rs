@@ -26,12 +26,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .ok_or_else(|| usage(format!("--days {} is too far ahead", args.days)))?;
     let inputs = ListInputs::load(ctx, args.regime.as_deref())?;
     let events = Timeline::new(&inputs.announcements).upcoming(&inputs.entries, today, until);
-    let corrections = ctx.open_store()?.corrections()?;
-    let keys: std::collections::HashSet<&str> = events
-        .iter()
-        .flat_map(|e| [e.entry.announcement.as_str(), e.entry.status_by.as_str()])
-        .collect();
-    let corrected = report::corrections_note(&corrections, &keys);
+    let corrected = super::corrections_note(ctx, events.iter().map(|e| &e.entry))?;
     print(&match args.format {
         Format::Text => format!(
             "{}{corrected}",

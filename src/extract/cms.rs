@@ -17,6 +17,11 @@ pub const PAGE_SIZE: u32 = 15;
 /// The API call a column shell would make: its `<script url=… queryData=…>` element, whose
 /// single-quoted JSON is sent as ordinary query parameters. `None` for a page that is not a shell.
 pub fn shell_call(base: &Url, html: &str) -> Option<Url> {
+    // A static list names neither: no second parse of the page the MOFCOM reader parses next.
+    let lower = html.to_ascii_lowercase();
+    if !lower.contains("querydata") && !lower.contains("colid") {
+        return None;
+    }
     let doc = Html::parse_document(html);
     let scripts = Selector::parse("script[url][querydata]").expect("static selector");
     let Some(script) = doc.select(&scripts).next() else {
