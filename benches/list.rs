@@ -76,6 +76,7 @@ fn corpus() -> (HashMap<String, KnownAnnouncement>, Vec<StoredEntry>) {
                     item_type: ItemType::Material,
                     hs_codes: vec![format!("{:08}", 28_000_000 + n * 31 + i)],
                     clause: None,
+                    removal: false,
                 },
                 announcement: key.clone(),
             });

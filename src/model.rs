@@ -159,6 +159,14 @@ pub struct ControlEntry {
     /// to the entries of that clause. `None` for entries from annexes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clause: Option<String>,
+    /// True when the announcement takes the party off its list (`移出`) rather than putting it
+    /// on: from its effective date the party's status is `removed`. Shown in JSON only then.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub removal: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -55,6 +55,20 @@ pub fn names_of(description: &str) -> Vec<String> {
     }
 }
 
+/// Whether two descriptions of parties share a name (normalised): the same party written two
+/// ways, e.g. `示例公司` in a removal and `示例公司（Example Co., Ltd.）` in its listing.
+pub fn same_party(a: &str, b: &str) -> bool {
+    let names = |d: &str| -> Vec<String> {
+        names_of(d)
+            .iter()
+            .map(|n| normal_name(n))
+            .filter(|n| !n.is_empty())
+            .collect()
+    };
+    let b = names(b);
+    names(a).iter().any(|n| b.contains(n))
+}
+
 /// Words (Latin) or characters (Chinese) of a normalised name, for the near-miss measure.
 fn tokens(n: &str) -> HashSet<String> {
     n.split(' ')

@@ -210,6 +210,68 @@ pub fn apply(
     Ok(Applied::Recorded { changes })
 }
 
+/// A removal (`移出`) often names a party by its Chinese name alone, where the listing gave an
+/// English one too (and the party's id comes from the English): a removed party not listed
+/// under its own id takes the id of the listed party of the same list with one of its names.
+/// One not found on the list is still recorded, with a doubt.
+pub fn reconcile_removals(tx: &Tx<'_>, a: &mut Announcement) -> Result<(), StoreError> {
+    use crate::screen::same_party;
+    let mut parties: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+    for e in a.entries.iter_mut().filter(|e| e.removal) {
+        if !parties.contains_key(&e.regime) {
+            parties.insert(e.regime.clone(), tx.listed_parties(&e.regime)?);
+        }
+        let listed = &parties[&e.regime];
+        if listed.iter().any(|(code, _)| *code == e.code) {
+            continue;
+        }
+        let matches: Vec<&String> = listed
+            .iter()
+            .filter(|(_, d)| same_party(d, &e.description))
+            .map(|(code, _)| code)
+            .collect();
+        match matches.as_slice() {
+            [code] => e.code = (*code).clone(),
+            _ => a.doubts.push(crate::model::Doubt::new(
+                REMOVAL_NOT_LISTED,
+                format!(
+                    "{} is removed from the {}, but regwatch knows no listing of it{}",
+                    e.description,
+                    crate::report::list_name(&e.regime),
+                    if matches.len() > 1 {
+                        " under one id (several parties have its names)"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// After a check: removals read before the listing they undo (pages are read in any order, and
+/// a removal may come from another source) take the listing's id once it is known.
+pub fn rekey_removals(tx: &Tx<'_>) -> Result<usize, StoreError> {
+    let mut done = 0;
+    for (key, regime, code, description) in tx.unmatched_removals()? {
+        let listed = tx.listed_parties(&regime)?;
+        let matches: Vec<&String> = listed
+            .iter()
+            .filter(|(_, d)| crate::screen::same_party(d, &description))
+            .map(|(c, _)| c)
+            .collect();
+        if let [to] = matches.as_slice() {
+            tx.rekey_entry(&key, &regime, &code, to, REMOVAL_NOT_LISTED, &description)?;
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// The doubt said of a removed party regwatch knows no listing of.
+pub const REMOVAL_NOT_LISTED: &str = "removal-not-listed";
+
 /// The change kind recorded when an announcement's text changed after regwatch first read it.
 pub const TEXT_EDITED: &str = "text-edited";
 

@@ -230,6 +230,7 @@ impl Checker {
             .db
             .call(move |s| {
                 let tx = s.transaction()?;
+                ingest::rekey_removals(&tx)?;
                 let n = transitions::record(&tx, now)?;
                 tx.commit()?;
                 Ok((n, s.doubt_count()?))
@@ -1177,6 +1178,7 @@ fn observe_in(
             ));
         }
     }
+    ingest::reconcile_removals(tx, &mut announcement)?;
     match ingest::apply(tx, url, &rec, &announcement, now)? {
         Applied::Recorded { changes } => Ok(PageResult::NewVersion { changes }),
         Applied::Rejected(e) => reject(e.to_string()),

@@ -27,6 +27,7 @@ enum StatusArg {
     NotYetEffective,
     Suspended,
     Repealed,
+    Removed,
 }
 
 impl StatusArg {
@@ -36,6 +37,7 @@ impl StatusArg {
             StatusArg::NotYetEffective => Status::NotYetEffective,
             StatusArg::Suspended => Status::Suspended,
             StatusArg::Repealed => Status::Repealed,
+            StatusArg::Removed => Status::Removed,
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum Status {
     NotYetEffective,
     Suspended,
     Repealed,
+    /// Taken off its list of parties (`移出`) by a later announcement.
+    Removed,
 }
 
 impl Status {
@@ -39,6 +41,7 @@ impl Status {
             Status::NotYetEffective => "not-yet-effective",
             Status::Suspended => "suspended",
             Status::Repealed => "repealed",
+            Status::Removed => "removed",
         }
     }
 
@@ -48,6 +51,7 @@ impl Status {
             "not-yet-effective" => Status::NotYetEffective,
             "suspended" => Status::Suspended,
             "repealed" => Status::Repealed,
+            "removed" => Status::Removed,
             _ => return None,
         })
     }
@@ -78,6 +82,9 @@ pub struct ListedEntry {
 #[derive(Debug, Clone)]
 pub struct Selected<'e> {
     pub entry: &'e StoredEntry,
+    /// For a removal (`ControlEntry::removal`), the latest listing of the party: its names
+    /// are the party's (a removal often gives the Chinese name alone).
+    pub listing: Option<&'e StoredEntry>,
     pub status: Status,
     pub until: Option<NaiveDate>,
     pub status_by: String,
@@ -342,7 +349,7 @@ impl<'a> Timeline<'a> {
                 ListedEntry {
                     regime: e.entry.regime.clone(),
                     code: e.entry.code.clone(),
-                    description: e.entry.description.clone(),
+                    description: s.listing.unwrap_or(e).entry.description.clone(),
                     item_type: e.entry.item_type,
                     hs_codes: e.entry.hs_codes.clone(),
                     status: s.status,
@@ -389,11 +396,20 @@ impl<'a> Timeline<'a> {
     pub fn select<'e>(&self, entries: &'e [StoredEntry], as_of: NaiveDate) -> Vec<Selected<'e>> {
         // Per code: the latest listing in effect by `as_of`, else the latest issued by then.
         let mut chosen: BTreeMap<(&str, &str), (&StoredEntry, bool, Order)> = BTreeMap::new();
+        let mut listings: HashMap<(&str, &str), (&StoredEntry, Order)> = HashMap::new();
         for e in entries {
             let key = e.announcement.as_str();
             let o = self.order(key);
             if o.0.is_some_and(|d| d > as_of) {
                 continue;
+            }
+            if !e.entry.removal {
+                let slot = listings
+                    .entry((&e.entry.regime, &e.entry.code))
+                    .or_insert((e, o));
+                if o > slot.1 {
+                    *slot = (e, o);
+                }
             }
             let clause = entry_clause(e);
             let in_effect = self.effective_from(key, clause).is_none_or(|d| d <= as_of);
@@ -409,9 +425,19 @@ impl<'a> Timeline<'a> {
             .map(|(e, _, _)| {
                 let key = e.announcement.as_str();
                 let clause = entry_clause(e);
-                let (status, until, status_by) = self.status(key, clause, as_of);
+                let (mut status, until, status_by) = self.status(key, clause, as_of);
+                // A removal in effect takes the party off its list.
+                if e.entry.removal && status == Status::InForce {
+                    status = Status::Removed;
+                }
                 Selected {
                     entry: e,
+                    listing: e
+                        .entry
+                        .removal
+                        .then(|| listings.get(&(e.entry.regime.as_str(), e.entry.code.as_str())))
+                        .flatten()
+                        .map(|(l, _)| *l),
                     status,
                     until,
                     status_by,
@@ -571,7 +597,10 @@ pub fn compare_lists<'a>(
                     unreachable!("equal keys come from two entries")
                 };
                 let fields = field_changes(&listed_as_entry(b), &listed_as_entry(a));
-                let delta = if !fields.is_empty() {
+                // A removal may name the party differently from its listing: it is still the
+                // party leaving the list.
+                let removed = (a.status == Status::Removed) != (b.status == Status::Removed);
+                let delta = if !fields.is_empty() && !removed {
                     Some(Delta::Modified { fields })
                 } else if b.status != a.status {
                     Some(Delta::StatusChanged {
@@ -604,6 +633,7 @@ fn listed_as_entry(e: &ListedEntry) -> crate::model::ControlEntry {
         item_type: e.item_type,
         hs_codes: e.hs_codes.clone(),
         clause: None,
+        removal: false,
     }
 }
 
@@ -652,6 +682,7 @@ mod tests {
                 item_type: ItemType::Technology,
                 hs_codes: Vec::new(),
                 clause: None,
+                removal: false,
             },
             announcement: key.into(),
         }

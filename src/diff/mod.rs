@@ -32,6 +32,15 @@ pub fn compare(
     before: Option<&StoredEntry>,
     after: Option<&StoredEntry>,
 ) -> Option<EntryChangeKind> {
+    // A removal (`移出`) is the party leaving its list, whatever names it uses; a listing after
+    // a removal brings it back.
+    let removal = |e: Option<&StoredEntry>| e.is_some_and(|e| e.entry.removal);
+    match (removal(before), removal(after)) {
+        (false, true) => return Some(EntryChangeKind::Removed),
+        (true, true) => return None,
+        (true, false) => return after.map(|_| EntryChangeKind::Added),
+        (false, false) => {}
+    }
     match (before, after) {
         (None, None) => None,
         (None, Some(_)) => Some(EntryChangeKind::Added),
@@ -190,6 +199,7 @@ mod tests {
                 item_type: ItemType::Material,
                 hs_codes: hs.iter().map(|s| s.to_string()).collect(),
                 clause: None,
+                removal: false,
             },
             announcement: "MOFCOM-2025-55".into(),
         }

@@ -335,6 +335,7 @@ pub fn announcement(
                 code,
                 description,
                 clause: None,
+                removal: false,
             });
         }
         if !matched {
@@ -361,6 +362,7 @@ pub fn announcement(
                     code,
                     description,
                     clause: None,
+                    removal: false,
                 });
             }
         }

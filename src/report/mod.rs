@@ -441,6 +441,11 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
                     t.until.map(|u| format!(" until {u}")).unwrap_or_default()
                 ),
                 (_, "repealed") => format!("Repealed by {by} as of {}: {code_desc}.", t.as_of),
+                (_, "removed") => format!(
+                    "Removed from the {} as of {} by {by}: {code_desc}.",
+                    party_list.unwrap_or("list"),
+                    t.as_of
+                ),
                 (from, to) => format!(
                     "Status changed from {from} to {to} on {} ({by}): {code_desc}.",
                     t.as_of

@@ -365,6 +365,11 @@ pub fn event_words(ev: &Event) -> String {
                 short_citation(&e.status_by)
             ),
             (_, Status::Repealed) => format!("repealed by {}", short_citation(&e.status_by)),
+            (_, Status::Removed) => format!(
+                "removed from the {} by {}",
+                crate::report::list_name(&e.regime),
+                short_citation(&e.status_by)
+            ),
             (from, to) => format!("{} → {}", from.as_str(), to.as_str()),
         },
         (Delta::Modified { .. }, _) => {

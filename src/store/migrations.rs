@@ -249,6 +249,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX correction_by_announcement ON correction (announcement, id);
     "#,
+    // 13: entries that take a party off its list (`移出`) rather than put it on
+    // (`ControlEntry::removal`).
+    r#"
+    ALTER TABLE entry ADD COLUMN removal INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -109,6 +109,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
             item_type: ItemType::parse(&item_type).unwrap_or(ItemType::Goods),
             hs_codes: serde_json::from_str(&hs).unwrap_or_default(),
             clause: r.get("clause")?,
+            removal: r.get::<_, i64>("removal")? != 0,
         },
         r.get("announcement")?,
     ))
@@ -246,7 +247,7 @@ pub(super) fn announcements(conn: &Connection) -> Result<Vec<KnownAnnouncement>,
 
 pub(super) fn all_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT announcement, regime, code, description, item_type, hs_codes, clause FROM entry
+        "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal FROM entry
          ORDER BY regime, code, announcement",
     )?;
     stored_entries(stmt.query_map([], entry_from_row)?)
@@ -272,7 +273,8 @@ pub(super) fn entries_between(
     after: &(String, String),
     upto: Option<&(String, String)>,
 ) -> Result<Vec<StoredEntry>, StoreError> {
-    const COLUMNS: &str = "announcement, regime, code, description, item_type, hs_codes, clause";
+    const COLUMNS: &str =
+        "announcement, regime, code, description, item_type, hs_codes, clause, removal";
     match upto {
         Some(upto) => {
             let mut stmt = conn.prepare_cached(&format!(
@@ -298,7 +300,8 @@ pub(super) fn entries_between(
 /// entry and probed the dirty set instead.)
 pub(super) fn dirty_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause
+        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause,
+                e.removal
          FROM status_dirty d CROSS JOIN entry e ON e.regime = d.regime AND e.code = d.code
          ORDER BY e.regime, e.code, e.announcement",
     )?;
@@ -455,7 +458,7 @@ pub(super) fn announcement(
     };
     let mut a = head_from_row(r)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT announcement, regime, code, description, item_type, hs_codes, clause FROM entry
+        "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal FROM entry
          WHERE announcement = ?1 ORDER BY position",
     )?;
     a.entries = stmt
@@ -485,7 +488,8 @@ pub(super) fn current_entry(
     code: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause
+        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause,
+                e.removal
          FROM entry e JOIN announcement a ON a.key = e.announcement
          WHERE e.regime = ?1 AND e.code = ?2
          ORDER BY a.issued IS NULL, a.issued DESC, a.year DESC, a.number DESC LIMIT 1",

@@ -253,6 +253,57 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Removed parties (`ControlEntry::removal`) whose code no listing in their list has:
+    /// (announcement, regime, code, description).
+    pub fn unmatched_removals(&self) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT e.announcement, e.regime, e.code, e.description FROM entry e
+             WHERE e.removal = 1 AND NOT EXISTS (
+                 SELECT 1 FROM entry x WHERE x.regime = e.regime AND x.code = e.code AND x.removal = 0)
+             ORDER BY e.announcement, e.regime, e.code",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Gives an announcement's entry another code (a removed party found under its listing's id),
+    /// drops the doubts of `kind` that name it, and marks both codes for the status pass.
+    pub fn rekey_entry(
+        &self,
+        announcement: &str,
+        regime: &str,
+        from: &str,
+        to: &str,
+        doubt_kind: &str,
+        description: &str,
+    ) -> Result<(), StoreError> {
+        for code in [from, to] {
+            self.run(
+                "INSERT OR IGNORE INTO status_dirty (regime, code) VALUES (?1, ?2)",
+                params![regime, code],
+            )?;
+        }
+        self.run(
+            "UPDATE OR IGNORE entry SET code = ?4 WHERE announcement = ?1 AND regime = ?2 AND code = ?3",
+            params![announcement, regime, from, to],
+        )?;
+        // The announcement already had the other code: the duplicate goes.
+        self.run(
+            "DELETE FROM entry WHERE announcement = ?1 AND regime = ?2 AND code = ?3",
+            params![announcement, regime, from],
+        )?;
+        let mut doubts = self.stored_doubts(announcement)?;
+        let before = doubts.len();
+        doubts.retain(|d| !(d.kind == doubt_kind && d.detail.contains(description)));
+        if doubts.len() != before {
+            self.run(
+                "UPDATE announcement SET doubts = ?2 WHERE key = ?1",
+                params![announcement, serde_json::to_string(&doubts)?],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Keeps a person's correction; returns its id.
     pub fn add_correction(
         &self,
@@ -645,6 +696,16 @@ impl Tx<'_> {
         read::current_entry(&self.tx, regime, code)
     }
 
+    /// The parties a list holds, as listed (not removed): (code, description), one row per code.
+    pub fn listed_parties(&self, regime: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT code, MIN(description) FROM entry
+             WHERE regime = ?1 AND item_type = 'entity' AND removal = 0 GROUP BY code",
+        )?;
+        let rows = stmt.query_map([regime], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The regimes any entry belongs to.
     pub fn regimes(&self) -> Result<Vec<String>, StoreError> {
         // Jumping from one regime to the next through the index, not reading every entry.
@@ -791,14 +852,16 @@ impl Tx<'_> {
             .query_map([&a.key], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut upsert = self.tx.prepare_cached(
-            "INSERT INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause,
+                                removal)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (announcement, regime, code) DO UPDATE SET
                 position = excluded.position, description = excluded.description,
-                item_type = excluded.item_type, hs_codes = excluded.hs_codes, clause = excluded.clause
-             WHERE (position, description, item_type, hs_codes, clause)
+                item_type = excluded.item_type, hs_codes = excluded.hs_codes, clause = excluded.clause,
+                removal = excluded.removal
+             WHERE (position, description, item_type, hs_codes, clause, removal)
                 IS NOT (excluded.position, excluded.description, excluded.item_type,
-                        excluded.hs_codes, excluded.clause)",
+                        excluded.hs_codes, excluded.clause, excluded.removal)",
         )?;
         let mut listed = std::collections::HashSet::new();
         for (i, e) in a.entries.iter().enumerate() {
@@ -813,7 +876,8 @@ impl Tx<'_> {
                 e.description,
                 e.item_type.as_str(),
                 serde_json::to_string(&e.hs_codes)?,
-                e.clause
+                e.clause,
+                e.removal as i64
             ])?;
         }
         for (regime, code) in &stored {
@@ -1008,6 +1072,7 @@ mod tests {
                     item_type: ItemType::Technology,
                     hs_codes: vec![],
                     clause: None,
+                    removal: false,
                 })
                 .collect(),
             relations: vec![],

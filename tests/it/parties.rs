@@ -215,3 +215,197 @@ fn the_demo_lists_parties_and_ends_their_suspension() {
         "in-force"
     );
 }
+
+const REMOVAL: &str = r#"<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="商务部公告2031年第30号 关于将示例飞行公司移出出口管制管控名单的公告"></head><body>
+<div class="art-con" ergodic="article">
+<p>商务部公告2031年第30号</p>
+<p>经核查，商务部决定将示例飞行公司从出口管制管控名单中移出。</p>
+<p>本公告自2031年6月1日起施行。</p>
+<p>商务部</p><p>2031年5月20日</p>
+</div></body></html>"#;
+
+/// entities.md: a removal (`移出`) naming the party by its Chinese name alone takes it off the
+/// list from its effective date, whichever of the two pages is read first: `changes` says
+/// REMOVED, `upcoming` shows the day, the status pass records it, `screen` says so.
+#[test]
+fn a_removal_takes_a_party_off_its_list_from_its_date() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for removal_first in [false, true] {
+        // Stage 0 lists one page, stage 1 both.
+        let stage = std::sync::Arc::new(AtomicUsize::new(0));
+        let s = stage.clone();
+        let server = Server::start(move |path, _| {
+            let both = s.load(Ordering::SeqCst) == 1;
+            let (first, second) = if removal_first {
+                ("/list/removal.html", "/list/art.html")
+            } else {
+                ("/list/art.html", "/list/removal.html")
+            };
+            match path {
+                "/list/index.html" => {
+                    let mut items = format!(
+                        "<li><a href=\"{first}\">商务部公告2031年第{} 号</a></li>",
+                        if removal_first { 30 } else { 21 }
+                    );
+                    if both {
+                        items.push_str(&format!(
+                            "<li><a href=\"{second}\">商务部公告2031年第{}号</a></li>",
+                            if removal_first { 21 } else { 30 }
+                        ));
+                    }
+                    html(format!(
+                        "<html><body><ul>{}</ul></body></html>",
+                        items.replace(" 号", "号")
+                    ))
+                }
+                "/list/art.html" => html(LISTING),
+                "/list/removal.html" => html(REMOVAL),
+                _ => ("404 Not Found", Vec::new(), Vec::new()),
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("schedule.toml"),
+            format!(
+                "[store]\npath = \"test.db\"\n[politeness]\nmin_interval_ms = 0\n[[source]]\nid = \"aqygzj\"\nprofile = \"mofcom\"\nurl = \"http://{}/list/index.html\"\nschedule = \"0 * * * *\"\n",
+                server.addr
+            ),
+        )
+        .unwrap();
+        let run = |now: &str, args: &[&str]| {
+            let out = assert_cmd::Command::cargo_bin("regwatch")
+                .unwrap()
+                .arg("--config")
+                .arg(dir.path().join("schedule.toml"))
+                .args(args)
+                .env("REGWATCH_NOW", now)
+                .env_remove("REGWATCH_DB")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        };
+        run("2031-05-21T02:00:00Z", &["check", "--all"]);
+        stage.store(1, Ordering::SeqCst);
+        run("2031-05-21T03:00:00Z", &["check", "--all"]);
+
+        let status = |as_of: &str| -> Value {
+            let list: Value = serde_json::from_str(&run(
+                "2031-05-21T04:00:00Z",
+                &[
+                    "list",
+                    "--regime",
+                    "cn-control-list",
+                    "--as-of",
+                    as_of,
+                    "--format",
+                    "json",
+                ],
+            ))
+            .unwrap();
+            assert!(
+                !list
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["code"] == "示例飞行"),
+                "the removal keeps an id of its own: {list:#}"
+            );
+            list.as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["code"] == "EXAMPLE-FLIGHT")
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(
+            status("2031-05-31")["status"],
+            "in-force",
+            "{removal_first}"
+        );
+        let gone = status("2031-06-01");
+        assert_eq!(gone["status"], "removed", "{removal_first}");
+        assert_eq!(gone["status_by"], "MOFCOM-2031-30");
+        assert_eq!(gone["since"], "2031-06-01");
+        // The other parties stay.
+        let list: Value = serde_json::from_str(&run(
+            "2031-05-21T04:00:00Z",
+            &[
+                "list",
+                "--regime",
+                "cn-control-list",
+                "--as-of",
+                "2031-06-02",
+                "--format",
+                "json",
+                "--status",
+                "in-force",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            list.as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["item_type"] == "entity")
+                .count(),
+            4,
+            "{list:#}"
+        );
+        let doubts = run("2031-05-21T04:00:00Z", &["doubts"]);
+        assert!(!doubts.contains("removal-not-listed"), "{doubts}");
+
+        let upcoming = run("2031-05-21T04:00:00Z", &["upcoming", "--days", "30"]);
+        assert!(
+            upcoming.contains("2031-06-01") && upcoming.contains("EXAMPLE-FLIGHT"),
+            "{upcoming}"
+        );
+        if !removal_first {
+            let changes: Value = serde_json::from_str(&run(
+                "2031-05-21T04:00:00Z",
+                &["changes", "--format", "json"],
+            ))
+            .unwrap();
+            assert!(
+                changes.as_array().unwrap().iter().any(|c| c["sentence"]
+                    == "Removed from the export control control list (出口管制管控名单): EXAMPLE-FLIGHT 示例飞行公司 (MOFCOM No. 30 of 2031, effective 2031-06-01)."),
+                "{changes:#}"
+            );
+        }
+        // The day comes: the status pass records it once.
+        run("2031-06-01T02:00:00Z", &["check", "--all"]);
+        let text = run(
+            "2031-06-01T02:00:00Z",
+            &["changes", "--since", "2031-06-01"],
+        );
+        assert!(
+            text.contains("STATUS     EXAMPLE-FLIGHT  示例飞行公司 — in-force → removed (as of 2031-06-01, MOFCOM No. 30 of 2031)"),
+            "{text}"
+        );
+        let json: Value = serde_json::from_str(&run(
+            "2031-06-01T02:00:00Z",
+            &["changes", "--since", "2031-06-01", "--format", "json"],
+        ))
+        .unwrap();
+        let moved: Vec<&Value> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "status-changed")
+            .collect();
+        assert_eq!(moved.len(), 1, "{json:#}");
+        assert_eq!(
+            moved[0]["sentence"],
+            "Removed from the export control control list (出口管制管控名单) as of 2031-06-01 by MOFCOM No. 30 of 2031: EXAMPLE-FLIGHT 示例飞行公司."
+        );
+        let screened = run("2031-06-01T02:00:00Z", &["screen", "Example Flight LLC"]);
+        assert!(
+            screened.contains("removed since 2031-06-01 (MOFCOM No. 30 of 2031)"),
+            "{screened}"
+        );
+    }
+}

@@ -272,6 +272,7 @@ pub(super) fn coded_entries(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<Co
                             description: description.clone(),
                             hs_codes: Vec::new(),
                             clause: clause.clone(),
+                            removal: false,
                         };
                         push_hs(&mut e, cell_hs.clone());
                         push_hs(&mut e, customs_codes(line));
@@ -285,6 +286,7 @@ pub(super) fn coded_entries(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<Co
                     description,
                     hs_codes: Vec::new(),
                     clause: clause.clone(),
+                    removal: false,
                 };
                 push_hs(&mut entry, cell_hs);
                 push_hs(&mut entry, customs_codes(line));
@@ -504,6 +506,7 @@ pub(super) fn positional_entries(lines: &[String], key: &str) -> Vec<ControlEntr
                     description,
                     hs_codes: Vec::new(),
                     clause: Some(format!("{section}.{group}")),
+                    removal: false,
                 };
                 push_hs(&mut entry, customs_codes(line));
                 out.push(entry);
@@ -551,6 +554,7 @@ pub(super) fn lead_in_items(lines: &[String], key: &str) -> Vec<ControlEntry> {
                 description: text,
                 hs_codes: Vec::new(),
                 clause: Some(format!("{section}.{sub}")),
+                removal: false,
             };
             push_hs(&mut entry, customs_codes(line));
             out.push(entry);

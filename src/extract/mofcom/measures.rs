@@ -194,6 +194,7 @@ pub(super) fn measures(lines: &[String], key: &str) -> Vec<ControlEntry> {
                 Some(n) => format!("{}.{n}", c.section),
                 None => c.section.to_string(),
             }),
+            removal: false,
         });
     }
     out

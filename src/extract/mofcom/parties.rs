@@ -13,6 +13,16 @@ static LISTING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"决定将([^。；\n]{1,600}?)列入(?:出口管制)?(管控名单|关注名单|不可靠实体清单)")
         .unwrap()
 });
+/// `决定将示例公司等3家实体移出关注名单`, `决定将……从不可靠实体清单中移出`: who is taken off which list.
+static REMOVAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"决定(?:将|把)([^。；\n]{1,600}?)(?:从(?:出口管制)?(管控名单|关注名单|不可靠实体清单)中?移(?:出|除)|移(?:出|除)(?:出口管制)?(管控名单|关注名单|不可靠实体清单))",
+    )
+    .unwrap()
+});
+/// `（见附件）`, `见附件2`: the annex a decision's parties are in.
+static ANNEX_REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"见附件\s*([0-9一二三四五六七八九十]*)").unwrap());
 /// The stated count: `等16家`, `等十六家`.
 static COUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"等\s*([0-9一二三四五六七八九十百两]+)\s*家").unwrap());
@@ -71,7 +81,13 @@ fn names(text: &str) -> Option<(String, Option<String>, bool)> {
     Some((name, en, branches))
 }
 
-fn party(regime: &str, zh: &str, en: Option<&str>, parent: Option<&str>) -> ControlEntry {
+fn party(
+    regime: &str,
+    zh: &str,
+    en: Option<&str>,
+    parent: Option<&str>,
+    removal: bool,
+) -> ControlEntry {
     let mut description = match en {
         Some(en) if en != zh => format!("{zh}（{en}）"),
         _ => zh.to_string(),
@@ -86,78 +102,223 @@ fn party(regime: &str, zh: &str, en: Option<&str>, parent: Option<&str>) -> Cont
         item_type: ItemType::Entity,
         hs_codes: Vec::new(),
         clause: None,
+        removal,
     }
 }
 
-/// The list a listing announcement puts parties on, and the count it states.
-pub(super) fn listing(lines: &[String]) -> Option<(&'static str, Option<u32>, String)> {
-    let text = lines.join("\n");
-    let c = LISTING.captures(&text)?;
-    let who = c[1].to_string();
-    let count = COUNT.captures(&who).and_then(|n| parse_number(&n[1]));
-    Some((regime_of(&c[2]), count, who))
+/// One decision about parties: the list, whether it takes them off (`移出`), the stated count,
+/// the words naming them, and the annex it refers to (`见附件2` → 2, `见附件` → 0).
+struct Decision {
+    regime: &'static str,
+    removal: bool,
+    stated: Option<u32>,
+    who: String,
+    annex: Option<u32>,
 }
 
-/// The parties a listing announcement lists: from its annex (`附件`/`附：` then numbered lines,
-/// branches under their parent) or, for a short decision, named inline in the listing sentence.
-/// The stated count is checked against what was read.
-pub(super) fn parties(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<ControlEntry> {
-    let Some((regime, stated, who)) = listing(lines) else {
-        return Vec::new();
+/// The decisions about parties in a text, in order: listings and removals.
+fn decisions(text: &str) -> Vec<Decision> {
+    let mut found: Vec<(usize, Decision)> = Vec::new();
+    let annex_of = |rest: &str| {
+        let sentence = rest.split(['。', '；', '\n']).next().unwrap_or("");
+        ANNEX_REF
+            .captures(sentence)
+            .map(|c| c.get(1).and_then(|n| parse_number(n.as_str())).unwrap_or(0))
     };
-    let mut out: Vec<ControlEntry> = Vec::new();
-    let mut top = 0usize;
-    let annex_at = lines.iter().position(|l| {
-        let t = l.trim();
-        t.starts_with("附件") || t.starts_with("附：") || t.starts_with("附:") || t == "附"
-    });
-    if let Some(at) = annex_at {
-        let mut parent: Option<String> = None;
-        for line in &lines[at + 1..] {
-            if let Some(c) = PARTY_LINE.captures(line) {
-                // A stray number after the last party (`29.`) is not a party.
-                let Some((zh, en, branches)) = names(&c[2]) else {
-                    continue;
-                };
-                out.push(party(regime, &zh, en.as_deref(), None));
-                top += 1;
-                parent = branches.then(|| zh.clone());
-                continue;
-            }
-            if let (Some(c), Some(p)) = (BRANCH_LINE.captures(line), &parent)
-                && let Some((zh, en, _)) = names(&c[1])
-            {
-                out.push(party(regime, &zh, en.as_deref(), Some(p)));
-            }
-        }
-    }
-    if out.is_empty() {
-        // Inline: `将示例导弹公司（Example Missiles Corporation）、示例陆地系统公司（……）列入……`.
-        // The names come before `等3家实体`.
-        let who = match COUNT.find(&who) {
-            Some(m) => &who[..m.start()],
-            None => who.as_str(),
-        };
-        for part in who.split(['、', '和', '及']) {
-            let part = part.trim().trim_start_matches("决定");
-            if part.is_empty() || part.contains("实体") && !part.contains('（') {
-                continue;
-            }
-            if let Some((zh, en, _)) = names(part) {
-                out.push(party(regime, &zh, en.as_deref(), None));
-                top += 1;
-            }
-        }
-    }
-    if let Some(n) = stated
-        && n as usize != top
-    {
-        doubts.push(Doubt::new(
-            "count-mismatch",
-            format!("the text says {n} parties; {top} were read"),
+    // The words of one decision only: a match that starts at an earlier `决定将` runs over it.
+    let last_decision = |who: &str| -> String {
+        let cut = ["决定将", "决定把"]
+            .iter()
+            .filter_map(|d| who.rfind(d).map(|i| i + d.len()))
+            .max()
+            .unwrap_or(0);
+        who[cut..].to_string()
+    };
+    for c in LISTING.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        let who = last_decision(&c[1]);
+        found.push((
+            m.start(),
+            Decision {
+                regime: regime_of(&c[2]),
+                removal: false,
+                stated: COUNT.captures(&who).and_then(|n| parse_number(&n[1])),
+                who,
+                annex: annex_of(&text[m.end()..]),
+            },
         ));
     }
+    for c in REMOVAL.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        let list = c.get(2).or(c.get(3)).map_or("", |l| l.as_str());
+        let who = last_decision(c[1].trim_end_matches('从'));
+        found.push((
+            m.start(),
+            Decision {
+                regime: regime_of(list),
+                removal: true,
+                stated: COUNT.captures(&who).and_then(|n| parse_number(&n[1])),
+                annex: annex_of(&text[m.end()..]).or_else(|| annex_of(&who)),
+                who,
+            },
+        ));
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found.into_iter().map(|(_, d)| d).collect()
+}
+
+/// The annexes of a text: (number, lines after the annex's heading) — `附件`/`附：` alone is
+/// number 0; `附件2` starts annex 2.
+fn annexes(lines: &[String]) -> Vec<(u32, &[String])> {
+    let starts: Vec<(usize, u32)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let t = l.trim();
+            let head =
+                t.starts_with("附件") || t.starts_with("附：") || t.starts_with("附:") || t == "附";
+            // A sentence citing an annex (`……见附件。`) is not its heading.
+            (head && !t.contains('。')).then(|| {
+                let n: String = t
+                    .trim_start_matches("附件")
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c))
+                    .collect();
+                (i, parse_number(&n).unwrap_or(0))
+            })
+        })
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, (i, n))| {
+            let end = starts.get(k + 1).map_or(lines.len(), |(j, _)| *j);
+            (*n, &lines[i + 1..end])
+        })
+        .collect()
+}
+
+/// The parties of an annex: numbered lines, branches under their parent. Returns the parties and
+/// how many numbered (top-level) parties there were.
+fn annex_parties(
+    lines: &[String],
+    regime: &str,
+    removal: bool,
+    out: &mut Vec<ControlEntry>,
+) -> usize {
+    let mut top = 0;
+    let mut parent: Option<String> = None;
+    for line in lines {
+        if let Some(c) = PARTY_LINE.captures(line) {
+            // A stray number after the last party (`29.`) is not a party.
+            let Some((zh, en, branches)) = names(&c[2]) else {
+                continue;
+            };
+            out.push(party(regime, &zh, en.as_deref(), None, removal));
+            top += 1;
+            parent = branches.then(|| zh.clone());
+            continue;
+        }
+        if let (Some(c), Some(p)) = (BRANCH_LINE.captures(line), &parent)
+            && let Some((zh, en, _)) = names(&c[1])
+        {
+            out.push(party(regime, &zh, en.as_deref(), Some(p), removal));
+        }
+    }
+    top
+}
+
+/// The parties named inline: `将示例导弹公司（Example Missiles Corporation）、示例陆地系统公司（……）
+/// 等3家实体`. The names come before `等3家实体`; a collective (`上述实体`) names no one.
+fn inline_parties(who: &str, regime: &str, removal: bool, out: &mut Vec<ControlEntry>) -> usize {
+    let who = match COUNT.find(who) {
+        Some(m) => &who[..m.start()],
+        None => who,
+    };
+    let mut top = 0;
+    for part in split_names(who) {
+        let part = part
+            .trim()
+            .trim_start_matches("决定")
+            .trim_end_matches('从');
+        if part.is_empty()
+            || (part.contains("实体") || part.contains("企业") || part.contains("上述"))
+                && !part.contains('（')
+                && !part.contains('(')
+        {
+            continue;
+        }
+        if let Some((zh, en, _)) = names(part) {
+            out.push(party(regime, &zh, en.as_deref(), None, removal));
+            top += 1;
+        }
+    }
+    top
+}
+
+/// Splits a run of names at `、`, `和` and `及` outside brackets (an English name may say `and`,
+/// a Chinese one contain 和).
+fn split_names(who: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in who.char_indices() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth -= 1,
+            '、' | '和' | '及' if depth <= 0 => {
+                // `及其分支机构` belongs to the name before it.
+                if c == '及' && who[i..].starts_with("及其分支机构") {
+                    continue;
+                }
+                out.push(&who[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&who[start..]);
+    out
+}
+
+/// The parties an announcement lists or removes: from an annex (`附件`/`附：` then numbered
+/// lines, branches under their parent) or, for a short decision, named inline in the decision.
+/// Each stated count is checked against what was read.
+pub(super) fn parties(lines: &[String], doubts: &mut Vec<Doubt>) -> Vec<ControlEntry> {
+    let text = lines.join("\n");
+    let decisions = decisions(&text);
+    let annexes = annexes(lines);
+    let mut out: Vec<ControlEntry> = Vec::new();
+    let single = decisions.len() == 1;
+    for d in &decisions {
+        let mut found = Vec::new();
+        // The annex the decision refers to; one decision alone takes the annex it has.
+        let annex = match d.annex {
+            Some(0) | None if single => annexes.first(),
+            Some(0) => annexes.first(),
+            Some(n) => annexes.iter().find(|(k, _)| *k == n),
+            None => None,
+        };
+        let mut top = annex.map_or(0, |(_, lines)| {
+            annex_parties(lines, d.regime, d.removal, &mut found)
+        });
+        if found.is_empty() {
+            top = inline_parties(&d.who, d.regime, d.removal, &mut found);
+        }
+        if let Some(n) = d.stated
+            && n as usize != top
+        {
+            doubts.push(Doubt::new(
+                "count-mismatch",
+                format!(
+                    "the text says {n} parties are {}; {top} were read",
+                    if d.removal { "removed" } else { "listed" }
+                ),
+            ));
+        }
+        out.extend(found);
+    }
     let mut seen = std::collections::HashSet::new();
-    out.retain(|e| seen.insert(e.code.clone()));
+    out.retain(|e| seen.insert((e.regime.clone(), e.code.clone())));
     out
 }

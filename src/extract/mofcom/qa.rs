@@ -67,6 +67,25 @@ pub(super) fn qa(
             "the relation is stated in a spokesperson's Q&A, not a numbered announcement",
         ));
     }
+    // Parties taken off a list, announced in the Q&A (entities.md: `移出`). A listing a Q&A
+    // restates belongs to its numbered announcement and is not read here.
+    let mut entries = parties(body, &mut doubts);
+    entries.retain(|e| e.removal);
+    let mut effective = Vec::new();
+    if !entries.is_empty() {
+        doubts.push(Doubt::new(
+            "removal-from-qa",
+            "the removal is stated in a spokesperson's Q&A, not a numbered announcement",
+        ));
+        effective = effective_dates(&text, Some(issued), &mut doubts);
+        if effective.is_empty() {
+            effective.push(Effective {
+                date: issued,
+                scope: None,
+                stated: false,
+            });
+        }
+    }
     Ok(Announcement {
         key,
         authorities: vec!["QA".to_string()],
@@ -78,8 +97,8 @@ pub(super) fn qa(
             title
         },
         issued: Some(issued),
-        effective: Vec::new(),
-        entries: Vec::new(),
+        effective,
+        entries,
         relations,
         doubts,
         text,

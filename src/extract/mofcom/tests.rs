@@ -761,3 +761,107 @@ fn a_copy_without_group_headings_lists_the_same_entries() {
     assert_eq!(entries(&full), entries(&copy));
     assert_eq!(entries(&full).len(), 3);
 }
+
+/// entities.md: removal (`移出`) from the watch list after verification, parties in an annex;
+/// each removed party is an entry marked as a removal, of the list it leaves.
+#[test]
+fn parties_removed_from_a_list() {
+    let a = read(
+        "<p>【发布文号】商务部公告2031年第30号</p><p>【发文日期】2031年5月20日</p>\
+         <p>经核查，有关实体已配合商务部完成核查。根据《出口管制法》，商务部决定将示例飞行公司等2家实体移出关注名单（见附件）。</p>\
+         <p>本公告自2031年6月1日起施行。</p><p>商务部</p><p>2031年5月20日</p>\
+         <p>附件</p><p>1. 示例飞行公司（Example Flight LLC）</p><p>2. 示例光学公司</p>",
+    );
+    let removed: Vec<(&str, &str, bool)> = a
+        .entries
+        .iter()
+        .map(|e| (e.code.as_str(), e.regime.as_str(), e.removal))
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            ("EXAMPLE-FLIGHT", "cn-watch-list", true),
+            ("示例光学", "cn-watch-list", true)
+        ]
+    );
+    assert_eq!(a.effective[0].date, day(2031, 6, 1).unwrap());
+    assert!(a.doubts.is_empty(), "{:?}", a.doubts);
+
+    // Inline, `从……中移出`, from the unreliable entity list.
+    let a = read(
+        "<p>不可靠实体清单工作机制公告〔2031〕11号</p>\
+         <p>工作机制决定将示例导弹公司（Example Missiles Corporation）从不可靠实体清单中移出。</p>\
+         <p>本公告自公布之日起施行。</p><p>不可靠实体清单工作机制</p><p>2031年9月1日</p>",
+    );
+    assert_eq!(a.entries.len(), 1, "{:?}", a.entries);
+    assert_eq!(a.entries[0].code, "EXAMPLE-MISSILES");
+    assert_eq!(a.entries[0].regime, "cn-unreliable-entity");
+    assert!(a.entries[0].removal);
+}
+
+/// entities.md: a decision naming other companies that it does not list — a party warned about
+/// circumvention — lists only its own parties; one announcement listing on one list and removing
+/// from it, each with its own annex.
+#[test]
+fn only_the_parties_a_decision_lists_or_removes() {
+    let a = read(
+        "<p>不可靠实体清单工作机制公告〔2031〕12号</p>\
+         <p>工作机制决定将示例雷达公司（Example Radar, Inc.）和示例卫星公司（Example Satellites and Sensors Ltd.）列入不可靠实体清单。</p>\
+         <p>同时，工作机制提醒示例物流公司（Example Logistics LLC）不得协助上述实体规避本决定。</p>\
+         <p>本公告自公布之日起施行。</p><p>不可靠实体清单工作机制</p><p>2031年10月9日</p>",
+    );
+    let codes: Vec<&str> = a
+        .entries
+        .iter()
+        .filter(|e| e.item_type == ItemType::Entity)
+        .map(|e| e.code.as_str())
+        .collect();
+    assert_eq!(codes, ["EXAMPLE-RADAR", "EXAMPLE-SATELLITES-AND-SENSORS"]);
+
+    let a = read(
+        "<p>商务部公告2031年第40号</p>\
+         <p>商务部决定将示例材料公司等2家实体列入关注名单（见附件1），决定将示例光学公司移出关注名单（见附件2）。</p>\
+         <p>本公告自公布之日起施行。</p><p>商务部</p><p>2031年10月9日</p>\
+         <p>附件1</p><p>1．示例材料公司（Example Materials GmbH）</p><p>2．示例化工公司（Example Chemicals AG）</p>\
+         <p>附件2</p><p>1．示例光学公司（Example Optics Co., Ltd.）</p>",
+    );
+    let parties: Vec<(&str, bool)> = a
+        .entries
+        .iter()
+        .map(|e| (e.code.as_str(), e.removal))
+        .collect();
+    assert_eq!(
+        parties,
+        [
+            ("EXAMPLE-MATERIALS", false),
+            ("EXAMPLE-CHEMICALS", false),
+            ("EXAMPLE-OPTICS", true)
+        ]
+    );
+    assert!(a.doubts.is_empty(), "{:?}", a.doubts);
+}
+
+/// entities.md, patterns.md 17: a removal published only as a spokesperson's Q&A; the Q&A is
+/// the evidence, and it says so.
+#[test]
+fn a_removal_published_only_as_a_qa() {
+    let page = r#"<html><head><meta name="ArticleTitle" content="商务部新闻发言人就将有关实体移出关注名单答记者问"><meta name="PubDate" content="2031-07-02 17:30"></head><body>
+<div class="art-con" ergodic="article"><p>问：请问商务部对此有何考虑？</p>
+<p>答：示例光学公司积极配合核查。商务部决定将示例光学公司（Example Optics Co., Ltd.）移出关注名单，自2031年7月3日起生效。商务部此前将示例材料公司列入关注名单的决定不变。</p></div></body></html>"#;
+    assert!(is_acting_qa_title(
+        "商务部新闻发言人就将有关实体移出关注名单答记者问"
+    ));
+    let a = announcement(page).unwrap();
+    assert_eq!(a.key, "QA-2031-702");
+    assert_eq!(a.entries.len(), 1, "{:?}", a.entries);
+    assert_eq!(
+        (a.entries[0].code.as_str(), a.entries[0].removal),
+        ("EXAMPLE-OPTICS", true)
+    );
+    assert_eq!(a.first_effective(), day(2031, 7, 3));
+    assert!(
+        kinds(&a.doubts).contains(&"removal-from-qa"),
+        "{:?}",
+        a.doubts
+    );
+}
