@@ -40,6 +40,50 @@ pub struct Hit {
     pub matched: String,
     pub why: String,
     pub party: ListedEntry,
+    /// The control measures that apply to the party on the date: its listing's clauses and those
+    /// of later decisions naming it (`现决定对其采取以下措施`), each with its own status.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<AppliedMeasure>,
+}
+
+/// A control measure applying to a party, from the list on the date.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedMeasure {
+    pub announcement: String,
+    pub code: String,
+    pub description: String,
+    pub status: crate::diff::list::Status,
+}
+
+/// The measures on the list (`measures`: its entries of type `measure`) that apply to `party`:
+/// those of the announcement listing it, and those of other announcements of its list whose text
+/// names it (`names_in(key, names)`). None for a party taken off its list.
+pub fn measures_for(
+    party: &ListedEntry,
+    measures: &[ListedEntry],
+    mut names_in: impl FnMut(&str, &[String]) -> bool,
+) -> Vec<AppliedMeasure> {
+    if party.status == crate::diff::list::Status::Removed {
+        return Vec::new();
+    }
+    let names = names_of(&party.description);
+    let mut named: std::collections::HashMap<&str, bool> = Default::default();
+    measures
+        .iter()
+        .filter(|m| m.item_type == ItemType::Measure && m.regime == party.regime)
+        .filter(|m| {
+            m.announcement == party.announcement
+                || *named
+                    .entry(m.announcement.as_str())
+                    .or_insert_with(|| names_in(&m.announcement, &names))
+        })
+        .map(|m| AppliedMeasure {
+            announcement: m.announcement.clone(),
+            code: m.code.clone(),
+            description: m.description.clone(),
+            status: m.status,
+        })
+        .collect()
 }
 
 /// The names a party is listed under: `中文（English）`, or a branch `Name，中文的分支机构`.
@@ -196,6 +240,7 @@ impl<'a> Screener<'a> {
                 matched: self.names[i].1.clone(),
                 why,
                 party: self.parties[p].clone(),
+                measures: Vec::new(),
             })
             .collect();
         hits.sort_by(|a, b| {

@@ -44,12 +44,39 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         None => ctx.today(Some("cn-control-list")),
     };
     let inputs = ListInputs::load(ctx, None)?;
-    let mut listed = Timeline::new(&inputs.announcements).list(&inputs.entries, as_of);
-    listed.retain(|e| e.item_type == ItemType::Entity);
+    let (listed, measures): (Vec<_>, Vec<_>) = Timeline::new(&inputs.announcements)
+        .list(&inputs.entries, as_of)
+        .into_iter()
+        .filter(|e| matches!(e.item_type, ItemType::Entity | ItemType::Measure))
+        .partition(|e| e.item_type == ItemType::Entity);
     let screener = Screener::new(&listed);
+    let store = ctx.open_store()?;
+    // Announcements' texts, read once each, for the later decisions naming a party.
+    let mut texts: std::collections::HashMap<String, String> = Default::default();
+    let mut names_in = |key: &str, names: &[String]| -> bool {
+        let text = texts.entry(key.to_string()).or_insert_with(|| {
+            let text = store
+                .text_versions(key)
+                .ok()
+                .and_then(|v| v.into_iter().last())
+                .map(|v| v.text)
+                .unwrap_or_default();
+            crate::extract::text::normalise(&text)
+        });
+        names
+            .iter()
+            .filter(|n| n.chars().count() >= 4)
+            .any(|n| text.contains(&crate::extract::text::normalise(n)))
+    };
     let results: Vec<(String, Vec<Hit>)> = names
         .iter()
-        .map(|n| (n.clone(), screener.screen(n)))
+        .map(|n| {
+            let mut hits = screener.screen(n);
+            for h in &mut hits {
+                h.measures = crate::screen::measures_for(&h.party, &measures, &mut names_in);
+            }
+            (n.clone(), hits)
+        })
         .collect();
     let out = match args.format {
         Format::Json => {
@@ -92,6 +119,15 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
                     );
                     if let Some(u) = &p.url {
                         let _ = writeln!(s, "            {u}");
+                    }
+                    for m in &h.measures {
+                        let _ = writeln!(
+                            s,
+                            "            measure: {} ({}, {})",
+                            m.description,
+                            short_citation(&m.announcement),
+                            m.status.as_str()
+                        );
                     }
                 }
             }

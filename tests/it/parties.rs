@@ -22,12 +22,26 @@ const LISTING: &str = r#"<html><head><meta charset="utf-8"><meta name="ArticleTi
 <p>5.</p>
 </div></body></html>"#;
 
+/// The working mechanism lists a party with one measure, and a later decision adds another.
+const UEL_LISTING: &str = r#"<html><head><meta charset="utf-8"></head><body><div class="art-con" ergodic="article">
+<p>不可靠实体清单工作机制公告〔2031〕2号</p>
+<p>工作机制决定将示例导弹公司（Example Missiles Corporation）列入不可靠实体清单，并采取以下措施：</p>
+<p>一、禁止该企业从事与中国有关的进出口活动。</p><p>二、本公告自公布之日起实施。</p>
+<p>不可靠实体清单工作机制</p><p>2031年2月4日</p></div></body></html>"#;
+const UEL_MEASURES: &str = r#"<html><head><meta charset="utf-8"></head><body><div class="art-con" ergodic="article">
+<p>不可靠实体清单工作机制公告〔2031〕4号</p>
+<p>工作机制于2031年2月4日将示例导弹公司列入不可靠实体清单。现决定对其采取以下措施：</p>
+<p>一、禁止该企业在中国境内新增投资。</p><p>二、本公告自公布之日起实施。</p>
+<p>不可靠实体清单工作机制</p><p>2031年3月1日</p></div></body></html>"#;
+
 fn site() -> Server {
     Server::start(|path, _| match path {
         "/list/index.html" => html(
-            "<html><body><ul><li><a href=\"/list/art.html\">商务部公告2031年第21号 关于将示例航空技术公司等4家美国实体列入出口管制管控名单的公告</a></li></ul></body></html>",
+            "<html><body><ul><li><a href=\"/list/art.html\">商务部公告2031年第21号 关于将示例航空技术公司等4家美国实体列入出口管制管控名单的公告</a></li><li><a href=\"/list/uel2.html\">不可靠实体清单工作机制公告〔2031〕2号</a></li><li><a href=\"/list/uel4.html\">不可靠实体清单工作机制公告〔2031〕4号</a></li></ul></body></html>",
         ),
         "/list/art.html" => html(LISTING),
+        "/list/uel2.html" => html(UEL_LISTING),
+        "/list/uel4.html" => html(UEL_MEASURES),
         _ => ("404 Not Found", Vec::new(), Vec::new()),
     })
 }
@@ -134,6 +148,26 @@ fn parties_are_listed_reported_and_screened_under_any_name() {
         "{text}"
     );
     assert!(text.contains("export control control list (出口管制管控名单): in-force since 2031-04-04 (MOFCOM No. 21 of 2031)"), "{text}");
+
+    // The measures that apply: the listing's, and a later decision's naming the party.
+    let text = run(&["screen", "Example Missiles Corp."]);
+    assert!(
+        text.contains(
+            "measure: 禁止该企业从事与中国有关的进出口活动 (UEL No. 2 of 2031, in-force)"
+        ) && text.contains("measure: 禁止该企业在中国境内新增投资 (UEL No. 4 of 2031, in-force)"),
+        "{text}"
+    );
+    // The listing's measures are not every party's on the list.
+    let hit: Value = serde_json::from_str(
+        run(&["screen", "示例航空技术公司", "--format", "json"])
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let measures = hit["hits"][0]["measures"].as_array().unwrap();
+    assert_eq!(measures.len(), 1, "{hit:#}");
+    assert_eq!(measures[0]["code"], "MOFCOM-2031-21#m1");
 
     // Many names from a file, JSON lines out.
     let names = dir.path().join("names.txt");

@@ -361,10 +361,15 @@ pub fn announcement(html: &str) -> Result<Announcement, ExtractError> {
         authorities,
         year,
         number,
-        title: if title.is_empty() {
-            number_source
-        } else {
-            title
+        // A page title without a number (`……工作机制关于将……列入不可靠实体清单的公告`) still
+        // says what the announcement is: after the number read from the text.
+        title: match page_title.map(|t| normalise(&t)) {
+            _ if !title.is_empty() => title,
+            Some(t) if !t.trim().is_empty() => {
+                let t = t.split(" - ").next().unwrap_or("").trim().to_string();
+                format!("{number_source} {t}")
+            }
+            _ => number_source,
         },
         issued,
         effective,
