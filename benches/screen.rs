@@ -64,6 +64,8 @@ fn parties(n: usize) -> Vec<ListedEntry> {
             regime: "cn-unreliable-entity".into(),
             code: format!("P{i}"),
             description: format!("示例公司{i}（{}）", company(i)),
+            description_en: String::new(),
+            description_en_source: regwatch::gloss::Source::Gloss,
             item_type: ItemType::Entity,
             hs_codes: vec![],
             status: Status::InForce,

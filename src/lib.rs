@@ -15,6 +15,7 @@ pub mod demo;
 pub mod diff;
 pub mod extract;
 pub mod fetch;
+pub mod gloss;
 pub mod model;
 pub mod notify;
 pub mod report;

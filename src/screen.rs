@@ -269,6 +269,8 @@ mod tests {
             regime: "cn-unreliable-entity".into(),
             code: code.into(),
             description: description.into(),
+            description_en: String::new(),
+            description_en_source: crate::gloss::Source::Gloss,
             item_type: ItemType::Entity,
             hs_codes: vec![],
             status: Status::InForce,

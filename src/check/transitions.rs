@@ -242,7 +242,8 @@ fn after_json(sel: &Selected<'_>, as_of: chrono::NaiveDate) -> serde_json::Value
         "effective_from": sel.effective_from,
         "regime": e.entry.regime,
         "code": e.entry.code,
-        "description": e.entry.description,
+        // A removed party under the names its listing gave.
+        "description": sel.listing.unwrap_or(e).entry.description,
         "item_type": e.entry.item_type,
         "hs_codes": e.entry.hs_codes,
         "announcement": e.announcement,

@@ -37,7 +37,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .into_iter()
         .map(|a| (a.key.clone(), a))
         .collect();
-    let r = ChangeReport::new(&changes, &announcements);
+    let mut r = ChangeReport::new(&changes, &announcements);
+    r.lang = ctx.lang;
     print(&match args.format {
         Format::Text => format!(
             "{}{}",

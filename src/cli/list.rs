@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     print(&match args.format {
         Format::Text => format!(
             "{}{corrected}{}",
-            report::text::list(&entries, as_of),
+            report::text::list(&entries, as_of, ctx.lang),
             report::text::currency(&ctx.currency()?)
         ),
         Format::Json => report::json::list(&entries),

@@ -71,6 +71,10 @@ pub struct Cli {
     /// More detail on stderr (-vv for debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Descriptions and titles in English (official translation, else regwatch's gloss), the
+    /// Chinese original, or both (English first, Chinese beneath).
+    #[arg(long, global = true, value_enum, default_value = "both")]
+    pub lang: crate::report::Lang,
     /// How long to wait for another regwatch working on the same database (seconds).
     #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
     pub lock_wait: u64,
@@ -155,6 +159,8 @@ pub struct Ctx {
     pub lock_wait: std::time::Duration,
     /// A person at a terminal (stderr is a TTY and not `--quiet`): progress may be drawn.
     pub interactive: bool,
+    /// The language of reports (`--lang`).
+    pub lang: crate::report::Lang,
 }
 
 impl Ctx {
@@ -275,6 +281,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         clock,
         lock_wait: std::time::Duration::from_secs(cli.lock_wait),
         interactive: !cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        lang: cli.lang,
     };
     match &cli.command {
         Command::Check(args) => check::run(&ctx, args),

@@ -63,6 +63,10 @@ pub struct ListedEntry {
     pub regime: String,
     pub code: String,
     pub description: String,
+    /// The description in English: an official translation or regwatch's gloss (see
+    /// `description_en_source`). The Chinese text prevails.
+    pub description_en: String,
+    pub description_en_source: crate::gloss::Source,
     pub item_type: ItemType,
     pub hs_codes: Vec<String>,
     pub status: Status,
@@ -346,10 +350,15 @@ impl<'a> Timeline<'a> {
             .map(|s| {
                 let e = s.entry;
                 let key = e.announcement.as_str();
+                let named = s.listing.unwrap_or(e);
+                let (description_en, description_en_source) =
+                    crate::gloss::entry(&named.entry.description, named.entry.item_type, None);
                 ListedEntry {
                     regime: e.entry.regime.clone(),
                     code: e.entry.code.clone(),
-                    description: s.listing.unwrap_or(e).entry.description.clone(),
+                    description: named.entry.description.clone(),
+                    description_en,
+                    description_en_source,
                     item_type: e.entry.item_type,
                     hs_codes: e.entry.hs_codes.clone(),
                     status: s.status,

@@ -17,7 +17,7 @@ pub fn feed(report: &ChangeReport<'_>, self_url: Option<&str>) -> String {
     let mut entries: Vec<Entry> = Vec::new();
     for g in &report.groups {
         for c in &g.changes {
-            let sentence = sentence(c, g);
+            let sentence = sentence(c, g, report.lang);
             let mut entry = Entry {
                 id: format!("urn:regwatch:change:{}", c.uid),
                 title: Text::plain(sentence.clone()),

@@ -130,7 +130,7 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
                 out,
                 "<tr><td class=\"kind\">{}</td><td>{}{}</td></tr>",
                 esc(&c.kind.to_uppercase()),
-                esc(&sentence(c, g)),
+                esc(&sentence(c, g, report.lang)),
                 detail(c)
             );
         }

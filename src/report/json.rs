@@ -19,6 +19,8 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         .iter()
         .flat_map(|g| {
             g.changes.iter().map(move |c| {
+                let english = super::change_entry(c)
+                    .map(|e| crate::gloss::entry(&e.entry.description, e.entry.item_type, None));
                 json!({
                     "id": c.uid,
                     "kind": c.kind,
@@ -28,7 +30,10 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
                     "citation": g.citation(),
                     "issued": g.announcement.and_then(|a| a.issued),
                     "effective": g.announcement.map(|a| &a.effective),
-                    "sentence": sentence(c, g),
+                    "sentence": sentence(c, g, report.lang),
+                    "title_en": g.announcement.map(|a| crate::gloss::title(&a.title, &a.citation())),
+                    "description_en": english.as_ref().map(|(en, _)| en),
+                    "description_en_source": english.as_ref().map(|(_, s)| s),
                     "before": c.before,
                     "after": c.after,
                     "url": c.url,
@@ -88,10 +93,18 @@ pub fn announcements(
                 "year": a.year,
                 "number": a.number,
                 "title": a.title,
+                "title_en": crate::gloss::title(&a.title, &a.citation()),
+                "title_en_source": crate::gloss::Source::Gloss,
                 "issued": a.issued,
                 "effective": a.effective,
                 "relations": a.relations,
-                "entries": a.entries,
+                "entries": a.entries.iter().map(|e| {
+                    let (en, source) = crate::gloss::entry(&e.description, e.item_type, None);
+                    let mut v = serde_json::to_value(e).expect("plain data");
+                    v["description_en"] = Value::String(en);
+                    v["description_en_source"] = Value::String(source.as_str().to_string());
+                    v
+                }).collect::<Vec<_>>(),
                 "urls": a.urls,
             })
         })

@@ -64,12 +64,16 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
                 out,
                 "| {} | {} |",
                 c.kind.to_uppercase(),
-                esc(&sentence(c, g))
+                esc(&sentence(c, g, report.lang))
             );
         }
         out.push_str("\n```\n");
         for c in &g.changes {
-            let _ = writeln!(out, "{}", text::line(c, g).replace("```", "'''"));
+            let _ = writeln!(
+                out,
+                "{}",
+                text::line(c, g, report.lang).replace("```", "'''")
+            );
         }
         out.push_str("```\n");
     }

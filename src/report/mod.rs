@@ -18,9 +18,53 @@ use serde_json::Value;
 use crate::model::parse_key;
 use crate::store::{ChangeRecord, KnownAnnouncement, StoredEntry};
 
+/// The language of descriptions and titles in a report: English (an official translation or
+/// regwatch's gloss), the Chinese original, or both — English first, the Chinese beneath.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Zh,
+    #[default]
+    Both,
+}
+
+/// What a report says under its descriptions when it shows English.
+pub const PREVAILS: &str = "English marked (gloss) is regwatch's word-by-word gloss, not a translation; the Chinese text prevails.";
+
+/// A description in `lang`: the line to show, and the Chinese original beneath it (for `both`,
+/// when the English differs). A gloss says it is one.
+pub fn describe(
+    lang: Lang,
+    zh: &str,
+    en: &str,
+    source: crate::gloss::Source,
+) -> (String, Option<String>) {
+    if lang == Lang::Zh || en.is_empty() || en == zh {
+        return (zh.to_string(), None);
+    }
+    let en = match source {
+        crate::gloss::Source::Gloss => format!("{en} (gloss)"),
+        crate::gloss::Source::Official => en.to_string(),
+    };
+    match lang {
+        Lang::Both => (en, Some(zh.to_string())),
+        _ => (en, None),
+    }
+}
+
+/// An entry's description in `lang`, English made on the spot (change records carry the
+/// Chinese only).
+pub fn describe_entry(lang: Lang, e: &crate::model::ControlEntry) -> (String, Option<String>) {
+    let (en, source) = crate::gloss::entry(&e.description, e.item_type, None);
+    describe(lang, &e.description, &en, source)
+}
+
 /// Changes with the announcements they cite, ready to render.
 pub struct ChangeReport<'a> {
     pub groups: Vec<Group<'a>>,
+    /// The language descriptions and titles are shown in.
+    pub lang: Lang,
     /// Every announcement known, to tell a relation's target never seen (a doubt).
     pub known: std::collections::HashSet<&'a str>,
 }
@@ -83,6 +127,7 @@ impl<'a> ChangeReport<'a> {
             )
         });
         ChangeReport {
+            lang: Lang::default(),
             groups,
             known: announcements.keys().map(String::as_str).collect(),
         }
@@ -255,7 +300,11 @@ pub fn list_name(regime: &str) -> &'static str {
 
 /// The entry a change is about, from its `after` (or, for removals, `before`) JSON.
 pub fn change_entry(c: &ChangeRecord) -> Option<StoredEntry> {
-    let v = c.after.as_ref().or(c.before.as_ref())?;
+    // A party's removal names it as its listing did (the removal may give fewer names).
+    let v = match c.kind.as_str() {
+        "removed" => c.before.as_ref().or(c.after.as_ref())?,
+        _ => c.after.as_ref().or(c.before.as_ref())?,
+    };
     serde_json::from_value(v.clone()).ok()
 }
 
@@ -376,7 +425,7 @@ fn str_field<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
 }
 
 /// The plain-language sentence for a change, as a lawyer would write it in a memo.
-pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
+pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
     let cite = match group.announcement {
         Some(a) => {
             let mut s = crate::model::citation(&a.authorities, a.year, a.number)
@@ -391,7 +440,15 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>) -> String {
     let entry = change_entry(c);
     let code_desc = entry
         .as_ref()
-        .map(|e| format!("{} {}", e.entry.code, e.entry.description))
+        .map(|e| {
+            let (en, _) = crate::gloss::entry(&e.entry.description, e.entry.item_type, None);
+            let desc = if lang == Lang::Zh {
+                &e.entry.description
+            } else {
+                &en
+            };
+            format!("{} {desc}", e.entry.code)
+        })
         .unwrap_or_default();
     let measure = entry
         .as_ref()

@@ -20,16 +20,34 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
     }
     let mut out = String::new();
     for g in &report.groups {
-        group(&mut out, g, &report.known);
+        group(&mut out, g, &report.known, report.lang);
+        out.push('\n');
+    }
+    if report.lang != super::Lang::Zh {
+        out.push_str(super::PREVAILS);
         out.push('\n');
     }
     crate::safe_text::strip_controls(&out).into_owned()
 }
 
-fn group(out: &mut String, g: &Group<'_>, known: &std::collections::HashSet<&str>) {
+fn group(
+    out: &mut String,
+    g: &Group<'_>,
+    known: &std::collections::HashSet<&str>,
+    lang: super::Lang,
+) {
     let _ = writeln!(out, "{}{}", g.citation(), dot_prefixed(&g.dates()));
     if let Some(a) = g.announcement {
-        let _ = writeln!(out, "  {}", a.title);
+        if lang != super::Lang::Zh {
+            let _ = writeln!(
+                out,
+                "  {} (gloss)",
+                crate::gloss::title(&a.title, &a.citation())
+            );
+        }
+        if lang != super::Lang::En {
+            let _ = writeln!(out, "  {}", a.title);
+        }
     }
     let first = g.first_observed();
     let seen = if g.moved_on.is_some() {
@@ -55,7 +73,7 @@ fn group(out: &mut String, g: &Group<'_>, known: &std::collections::HashSet<&str
         }
     }
     for c in &g.changes {
-        let _ = writeln!(out, "  {}", line(c, g));
+        let _ = writeln!(out, "  {}", line(c, g, lang));
     }
 }
 
@@ -68,7 +86,7 @@ fn dot_prefixed(s: &str) -> String {
 }
 
 /// One change, one line: `ADDED      1E902.a  稀土… — MOFCOM Announcement No. 62 of 2025, issued 2025-10-09`.
-pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
+pub fn line(c: &ChangeRecord, g: &Group<'_>, lang: super::Lang) -> String {
     let tag = c.kind.to_uppercase();
     let cite = match g.announcement.and_then(|a| a.issued) {
         Some(d) => format!("{}, issued {d}", g.citation()),
@@ -78,15 +96,21 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
         "published" => format!("{tag:<10} {}", g.citation()),
         "added" | "removed" => {
             let e = change_entry(c);
-            let (code, desc, hs) = e
-                .map(|e| (e.entry.code, e.entry.description, e.entry.hs_codes))
+            let (code, (desc, beneath), hs) = e
+                .map(|e| {
+                    let d = super::describe_entry(lang, &e.entry);
+                    (e.entry.code, d, e.entry.hs_codes)
+                })
                 .unwrap_or_default();
             let hs = if hs.is_empty() {
                 String::new()
             } else {
                 format!(" [HS {}]", hs.join(", "))
             };
-            format!("{tag:<10} {code}  {desc}{hs} — {cite}")
+            let beneath = beneath
+                .map(|zh| format!("\n  {:<10} {:w$}  {zh}", "", "", w = code.chars().count()))
+                .unwrap_or_default();
+            format!("{tag:<10} {code}  {desc}{hs} — {cite}{beneath}")
         }
         "modified" => {
             let before = c
@@ -109,8 +133,15 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
         crate::check::transitions::STATUS_CHANGED => {
             let t = status_transition(c);
             let e = change_entry(c);
+            // One line per status change: the English alone (the Chinese is under the entry's
+            // `added` line), or the Chinese alone.
             let (code, desc) = e
-                .map(|e| (e.entry.code, e.entry.description))
+                .map(|e| {
+                    (
+                        e.entry.code.clone(),
+                        super::describe_entry(lang, &e.entry).0,
+                    )
+                })
                 .unwrap_or_default();
             let until = t.until.map(|u| format!(" until {u}")).unwrap_or_default();
             // A suspension over on an entry that was never in force: it takes effect now.
@@ -141,7 +172,7 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>) -> String {
         crate::check::SOURCE_FAILING
         | crate::check::SOURCE_RECOVERED
         | crate::correction::CORRECTED => {
-            format!("{tag:<10} {}", super::sentence(c, g))
+            format!("{tag:<10} {}", super::sentence(c, g, lang))
         }
         crate::check::ingest::TEXT_EDITED => {
             let (from, to, lines) = text_edit(c);
@@ -231,18 +262,31 @@ pub fn summary(s: &CheckSummary) -> String {
     crate::safe_text::strip_controls(&out).into_owned()
 }
 
-pub fn list(entries: &[ListedEntry], as_of: NaiveDate) -> String {
+pub fn list(entries: &[ListedEntry], as_of: NaiveDate, lang: super::Lang) -> String {
     let mut out = format!("Control list as of {as_of} ({} entries)\n", entries.len());
     for e in entries {
         let status = status_words(e);
+        let (desc, beneath) = super::describe(
+            lang,
+            &e.description,
+            &e.description_en,
+            e.description_en_source,
+        );
         let _ = writeln!(
             out,
             "{:<28} {:<12} {}  ({})",
             status,
             e.code,
-            e.description,
+            desc,
             authority(e)
         );
+        if let Some(zh) = beneath {
+            let _ = writeln!(out, "{:<28} {:<12} {zh}", "", "");
+        }
+    }
+    if lang != super::Lang::Zh {
+        out.push_str(super::PREVAILS);
+        out.push('\n');
     }
     crate::safe_text::strip_controls(&out).into_owned()
 }

@@ -85,16 +85,17 @@ fn demo_tells_the_2025_story() {
     };
     let april = step("2025-04-04");
     assert!(
-        april.contains("ADDED      1C902.a  钐金属、合金及相关产品"),
+        april.contains("ADDED      1C902.a  samarium metal, alloys and related products")
+            && april.contains("钐金属、合金及相关产品"),
         "{april}"
     );
     let october = step("2025-10-09");
     assert!(
-        october.contains("ADDED      1E902.a  稀土开采"),
+        october.contains("ADDED      1E902.a  technologies for rare-earth mining"),
         "{october}"
     );
     assert!(
-        october.contains("ADDED      1E902.b  稀土开采"),
+        october.contains("ADDED      1E902.b  technologies for the assembly, commissioning"),
         "{october}"
     );
     assert!(

@@ -94,7 +94,8 @@ fn a_digest_arrives_once_with_its_changes_then_only_new_ones() {
         )
     );
     assert!(
-        mail.text.contains("ADDED      1E902.a  稀土开采"),
+        mail.text
+            .contains("ADDED      1E902.a  technologies for rare-earth mining"),
         "{}",
         mail.text
     );
@@ -107,8 +108,9 @@ fn a_digest_arrives_once_with_its_changes_then_only_new_ones() {
     assert!(mail.html.starts_with("<!DOCTYPE html>"));
     assert!(mail.html.contains("<meta charset=\"utf-8\">"));
     assert!(
-        mail.html
-            .contains("Added to the export control list: 1E902.a 稀土开采")
+        mail.html.contains(
+            "Added to the export control list: 1E902.a technologies for rare-earth mining"
+        ) && mail.html.contains("关于对稀土相关技术实施出口管制的决定")
     );
 
     // Nothing new: nothing sent.

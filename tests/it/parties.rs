@@ -112,7 +112,7 @@ fn parties_are_listed_reported_and_screened_under_any_name() {
     let changes: Value = serde_json::from_str(&run(&["changes", "--format", "json"])).unwrap();
     assert!(
         changes.as_array().unwrap().iter().any(|c| c["sentence"]
-            == "Added to the export control control list (出口管制管控名单): EXAMPLE-AERO-TECHNOLOGIES 示例航空技术公司（Example Aero Technologies, Inc.） (MOFCOM No. 21 of 2031, effective 2031-04-04)."),
+            == "Added to the export control control list (出口管制管控名单): EXAMPLE-AERO-TECHNOLOGIES Example Aero Technologies, Inc. (MOFCOM No. 21 of 2031, effective 2031-04-04)."),
         "{changes:#}"
     );
 
@@ -406,7 +406,7 @@ fn a_removal_takes_a_party_off_its_list_from_its_date() {
             .unwrap();
             assert!(
                 changes.as_array().unwrap().iter().any(|c| c["sentence"]
-                    == "Removed from the export control control list (出口管制管控名单): EXAMPLE-FLIGHT 示例飞行公司 (MOFCOM No. 30 of 2031, effective 2031-06-01)."),
+                    == "Removed from the export control control list (出口管制管控名单): EXAMPLE-FLIGHT Example Flight LLC (MOFCOM No. 30 of 2031, effective 2031-06-01)."),
                 "{changes:#}"
             );
         }
@@ -417,7 +417,7 @@ fn a_removal_takes_a_party_off_its_list_from_its_date() {
             &["changes", "--since", "2031-06-01"],
         );
         assert!(
-            text.contains("STATUS     EXAMPLE-FLIGHT  示例飞行公司 — in-force → removed (as of 2031-06-01, MOFCOM No. 30 of 2031)"),
+            text.contains("STATUS     EXAMPLE-FLIGHT  Example Flight LLC — in-force → removed (as of 2031-06-01, MOFCOM No. 30 of 2031)"),
             "{text}"
         );
         let json: Value = serde_json::from_str(&run(
@@ -434,7 +434,7 @@ fn a_removal_takes_a_party_off_its_list_from_its_date() {
         assert_eq!(moved.len(), 1, "{json:#}");
         assert_eq!(
             moved[0]["sentence"],
-            "Removed from the export control control list (出口管制管控名单) as of 2031-06-01 by MOFCOM No. 30 of 2031: EXAMPLE-FLIGHT 示例飞行公司."
+            "Removed from the export control control list (出口管制管控名单) as of 2031-06-01 by MOFCOM No. 30 of 2031: EXAMPLE-FLIGHT Example Flight LLC."
         );
         let screened = run("2031-06-01T02:00:00Z", &["screen", "Example Flight LLC"]);
         assert!(
