@@ -33,6 +33,7 @@ pub fn apply(
     page: &RecordedPage,
     a: &Announcement,
     now: &str,
+    baseline: bool,
 ) -> Result<Applied, StoreError> {
     let previous = tx.announcement(&a.key)?;
     // The last version of the text read: compared with this one, here and below.
@@ -138,6 +139,28 @@ pub fn apply(
     };
 
     let mut changes = 0;
+    if previous.is_none() && baseline {
+        // The first check of a source: what already existed is one record, not one `added` per
+        // entry (the list is complete all the same).
+        record(
+            super::BASELINE,
+            None,
+            None,
+            None,
+            Some(json!({
+                "key": a.key,
+                "title": a.title,
+                "issued": a.issued,
+                "effective": a.effective,
+                "entries": a.entries.len(),
+                "relations": a.relations.len(),
+            })),
+        )?;
+        if last_text.is_none() {
+            tx.add_text_version(&a.key, page, &a.text, now)?;
+        }
+        return Ok(Applied::Recorded { changes: 1 });
+    }
     if previous.is_none() {
         record(
             "published",

@@ -173,6 +173,10 @@ enum PageResult {
 const DICTIONARY_MAX: usize = 256 * 1024;
 
 /// The change kinds that report a source's health, once each way.
+/// The change kind recorded, once per announcement, for what already existed when regwatch first
+/// read a source: the list is complete, its entries are not each reported as added.
+pub const BASELINE: &str = "baseline";
+
 pub const SOURCE_FAILING: &str = "source-failing";
 pub const SOURCE_RECOVERED: &str = "source-recovered";
 
@@ -449,8 +453,10 @@ impl Checker {
             drop(send);
             outcomes
         };
-        let (fetched, recorded) =
-            tokio::join!(fetching, self.record_batches(source, reader, receive));
+        let (fetched, recorded) = tokio::join!(
+            fetching,
+            self.record_batches(source, reader, receive, first_check && source.baseline)
+        );
         let mut results: Vec<(Url, PageResult)> = recorded?;
         for (url, r) in fetched {
             // Pages skipped for a stop were never sent to the recorder.
@@ -767,6 +773,7 @@ impl Checker {
         source: &SourceConfig,
         reader: &Reader,
         mut rx: tokio::sync::mpsc::Receiver<Observation>,
+        baseline: bool,
     ) -> Result<Vec<(Url, PageResult)>, StoreError> {
         use tokio::sync::mpsc::error::TryRecvError;
         let mut results = Vec::new();
@@ -797,7 +804,7 @@ impl Checker {
                     let mut out = Vec::with_capacity(batch.len());
                     for o in batch {
                         let page = o.url.clone();
-                        let r = observe_in(&tx, &id, &reader, o)?;
+                        let r = observe_in(&tx, &id, &reader, o, baseline)?;
                         out.push((page, r));
                     }
                     tx.commit()?;
@@ -1010,6 +1017,7 @@ fn observe_in(
     source: &str,
     reader: &Reader,
     observation: Observation,
+    baseline: bool,
 ) -> Result<PageResult, StoreError> {
     let Observation {
         url,
@@ -1179,7 +1187,7 @@ fn observe_in(
         }
     }
     ingest::reconcile_removals(tx, &mut announcement)?;
-    match ingest::apply(tx, url, &rec, &announcement, now)? {
+    match ingest::apply(tx, url, &rec, &announcement, now, baseline)? {
         Applied::Recorded { changes } => Ok(PageResult::NewVersion { changes }),
         Applied::Rejected(e) => reject(e.to_string()),
     }
@@ -1235,7 +1243,13 @@ mod tests {
         let changes = |read_here| {
             let mut store = Store::open_in_memory().unwrap();
             let tx = store.transaction().unwrap();
-            let result = observe_in(&tx, "mofcom", &Reader::Mofcom, observation(&url, read_here));
+            let result = observe_in(
+                &tx,
+                "mofcom",
+                &Reader::Mofcom,
+                observation(&url, read_here),
+                false,
+            );
             assert!(matches!(result, Ok(PageResult::NewVersion { .. })));
             tx.commit().unwrap();
             store.changes(None, None).unwrap()
@@ -1257,7 +1271,14 @@ mod tests {
         let url = Url::parse("https://www.mofcom.gov.cn/art/62.html").unwrap();
         let mut store = Store::open_in_memory().unwrap();
         let tx = store.transaction().unwrap();
-        observe_in(&tx, "mofcom", &Reader::Mofcom, observation(&url, true)).unwrap();
+        observe_in(
+            &tx,
+            "mofcom",
+            &Reader::Mofcom,
+            observation(&url, true),
+            false,
+        )
+        .unwrap();
         let failed_at = "2025-10-10T08:00:00Z";
         tx.record_problem(
             "mofcom",
@@ -1275,7 +1296,7 @@ mod tests {
             read: None,
             now: "2025-10-11T08:00:00Z".into(),
         };
-        let result = observe_in(&tx, "mofcom", &Reader::Mofcom, again);
+        let result = observe_in(&tx, "mofcom", &Reader::Mofcom, again, false);
         assert!(matches!(
             result,
             Ok(PageResult::Unchanged { fetched: false })
@@ -1331,7 +1352,7 @@ mod tests {
             let tx = store.transaction().unwrap();
             for (url, body) in demo_articles() {
                 let o = observation_of(&url, &body, true);
-                observe_in(&tx, "mofcom", &Reader::Mofcom, o).unwrap();
+                observe_in(&tx, "mofcom", &Reader::Mofcom, o, false).unwrap();
             }
             // Codes recorded once and listed no more: one among the listed codes, one after all.
             let day = chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();

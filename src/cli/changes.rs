@@ -15,6 +15,9 @@ pub struct Args {
     /// Changes first observed on or before this date.
     #[arg(long)]
     until: Option<String>,
+    /// Every row: status changes with the same cause and kind are otherwise grouped under one.
+    #[arg(long)]
+    full: bool,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
@@ -39,6 +42,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .collect();
     let mut r = ChangeReport::new(&changes, &announcements);
     r.lang = ctx.lang;
+    r.full = args.full;
     print(&match args.format {
         Format::Text => format!(
             "{}{}",

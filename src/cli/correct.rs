@@ -172,7 +172,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     };
     // The corrected announcement goes through the same path as a new reading: its changes are
     // recorded (an entry modified, a suspension's end moved), then statuses that moved today.
-    let changes = match crate::check::ingest::apply(&tx, &url, &page, &corrected, &now)? {
+    let changes = match crate::check::ingest::apply(&tx, &url, &page, &corrected, &now, false)? {
         crate::check::ingest::Applied::Recorded { changes } => changes,
         crate::check::ingest::Applied::Rejected(e) => {
             return Err(usage(format!(

@@ -42,10 +42,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .into_iter()
         .map(|a| (a.key.clone(), a))
         .collect();
-    let xml = report::atom::feed(
-        &ChangeReport::new(&changes, &announcements),
-        args.self_url.as_deref(),
-    );
+    let mut report = ChangeReport::new(&changes, &announcements);
+    report.lang = ctx.lang;
+    let xml = report::atom::feed(&report, args.self_url.as_deref());
     match &args.out {
         None => print(&xml)?,
         Some(path) => replace_file(path, xml.as_bytes())?,

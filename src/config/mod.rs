@@ -118,6 +118,10 @@ pub struct DigestConfig {
     /// Only changes first observed on or after this date (a new digest need not mail history).
     #[serde(default, deserialize_with = "toml_date")]
     pub since: Option<chrono::NaiveDate>,
+    /// The language of descriptions and titles: `en`, `zh` or `both` (English first, the
+    /// Chinese beneath).
+    #[serde(default)]
+    pub lang: crate::report::Lang,
 }
 
 /// A date written as a TOML date (`2025-10-01`) or a string (`"2025-10-01"`).
@@ -292,6 +296,10 @@ pub struct SourceConfig {
     /// a problem (a hostile or broken page), and the first ones are read.
     #[serde(default = "default_max_links")]
     pub max_links: usize,
+    /// The first check records what already exists as a `baseline` (one record per
+    /// announcement) rather than one `added` per entry. `false` reports every entry as added.
+    #[serde(default = "default_true")]
+    pub baseline: bool,
     /// This source's proxy, instead of `http.proxy` (`""`: fetch directly).
     #[serde(default, deserialize_with = "proxy_url")]
     pub proxy: Option<String>,
@@ -314,6 +322,10 @@ pub struct SourceConfig {
 }
 
 fn yes() -> bool {
+    true
+}
+
+fn default_true() -> bool {
     true
 }
 

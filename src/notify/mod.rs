@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::clock::format_time;
 use crate::config::{Config, DigestConfig};
-use crate::report::{self, ChangeReport, Currency, short_citation};
+use crate::report::{self, ChangeReport, Currency};
 use crate::store::handle::DbHandle;
 use crate::store::{ChangeRecord, KnownAnnouncement, Store, StoreError};
 
@@ -206,23 +206,27 @@ pub fn render(
     announcements: &HashMap<String, KnownAnnouncement>,
     currency: &[Currency],
 ) -> Rendered {
-    let report = ChangeReport::new(&planned.changes, announcements);
+    let mut report = ChangeReport::new(&planned.changes, announcements);
+    report.lang = digest.lang;
     let n = planned.changes.len();
-    let mut cited: Vec<String> = report
-        .groups
-        .iter()
-        .map(|g| short_citation(g.key))
-        .collect();
-    let more = cited.len().saturating_sub(3);
-    cited.truncate(3);
-    let mut subject = format!(
-        "{} {n} change{}: {}",
-        digest.subject_prefix,
-        if n == 1 { "" } else { "s" },
-        cited.join(", ")
-    );
-    if more > 0 {
-        subject.push_str(&format!(" and {more} more"));
+    // The subject names the weightiest event (a suspension or removal before an addition).
+    let headlines = report::summary::headlines(&report);
+    let mut subject = match report::summary::top(&headlines) {
+        Some(top) => {
+            let mut s = format!("{} {}", digest.subject_prefix, top.text);
+            if s.chars().count() > 150 {
+                s = s.chars().take(149).collect::<String>() + "…";
+            }
+            s
+        }
+        None => format!(
+            "{} {n} change{}",
+            digest.subject_prefix,
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    if headlines.len() > 1 {
+        subject.push_str(&format!(" (+{} more)", headlines.len() - 1));
     }
     let title = format!(
         "regwatch digest \u{201c}{}\u{201d}: {n} change{}",

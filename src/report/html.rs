@@ -43,6 +43,19 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
 del{background:#fde2e2;color:#8a1c1c}
 ins{background:#dff5e1;color:#1c5e24;text-decoration:none}
 .failing{color:#a11}
+.summary ul{padding-left:0;list-style:none}
+.summary li{border-left:.3rem solid #999;padding:.3rem .6rem;margin:.3rem 0;background:#f6f6f6}
+.k-suspended,.k-removed,.k-repealed{border-color:#c2410c!important}
+.summary li.k-suspended,.summary li.k-removed,.summary li.k-repealed{background:#fff1e6;font-weight:600}
+.summary li.k-added{border-color:#15803d;background:#eefbf1}
+.summary li.k-ended,.summary li.k-took-effect{border-color:#1d4ed8;background:#eef3ff}
+tr.k-suspended td.kind,tr.k-removed td.kind,tr.k-repealed td.kind{color:#c2410c}
+tr.k-added td.kind{color:#15803d}
+.zh{color:#555}
+a,code,.meta{overflow-wrap:anywhere;word-break:break-word}
+table{table-layout:fixed}
+td.kind{width:6.5rem}
+@media (max-width:30rem){body{margin:1rem auto;padding:0 .6rem}td.kind{width:4.5rem;font-size:.7rem}}
 .doubt{color:#8a5a00;font-size:.9rem}
 @media print{body{margin:0;max-width:none}a{color:inherit}}
 ";
@@ -78,6 +91,14 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
     }
     if report.is_empty() {
         out.push_str("<p>No changes.</p>\n");
+    }
+    let headlines = super::summary::headlines(report);
+    if !headlines.is_empty() {
+        out.push_str("<section class=\"summary\" id=\"summary\"><h2>What happened</h2>\n<ul>\n");
+        for h in &headlines {
+            let _ = writeln!(out, "<li class=\"k-{}\">{}</li>", h.kind, esc(&h.text));
+        }
+        out.push_str("</ul></section>\n");
     }
     for g in &report.groups {
         let _ = writeln!(out, "<h2>{}</h2>", esc(&g.citation()));
@@ -125,18 +146,54 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
             }
         }
         out.push_str("<table>\n");
-        for c in &g.changes {
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"kind\">{}</td><td>{}{}</td></tr>",
-                esc(&c.kind.to_uppercase()),
-                esc(&sentence(c, g, report.lang)),
-                detail(c)
-            );
+        for row in super::text::rows(g, report.full) {
+            match row {
+                super::text::Row::One(c) => {
+                    let zh = super::change_entry(c)
+                        .filter(|_| report.lang == super::Lang::Both)
+                        .map(|e| e.entry.description)
+                        .filter(|d| d.chars().any(crate::gloss::is_cjk))
+                        .map(|d| {
+                            format!("<br><span class=\"zh\" lang=\"zh-CN\">{}</span>", esc(&d))
+                        })
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "<tr class=\"k-{}\"><td class=\"kind\">{}</td><td>{}{zh}{}</td></tr>",
+                        esc(&row_kind(c)),
+                        esc(&c.kind.to_uppercase()),
+                        esc(&sentence(c, g, report.lang)),
+                        detail(c)
+                    );
+                }
+                super::text::Row::Many(cs) => {
+                    let t = super::status_transition(cs[0]);
+                    let codes: Vec<String> = cs.iter().filter_map(|c| c.code.clone()).collect();
+                    let _ = writeln!(
+                        out,
+                        "<tr class=\"k-{}\"><td class=\"kind\">STATUS</td><td>{} entries → {}{} on {} ({}): <code>{}</code></td></tr>",
+                        esc(&t.to),
+                        cs.len(),
+                        esc(&t.to),
+                        esc(&t.until.map(|u| format!(" until {u}")).unwrap_or_default()),
+                        esc(&t.as_of),
+                        esc(&super::short_citation(&t.by)),
+                        esc(&codes.join(", "))
+                    );
+                }
+            }
         }
         out.push_str("</table>\n");
     }
     crate::safe_text::strip_controls(&out).into_owned()
+}
+
+/// The class of a change's row: its kind, or for a status change the status it went to.
+fn row_kind(c: &ChangeRecord) -> String {
+    if c.kind == crate::check::transitions::STATUS_CHANGED {
+        return super::status_transition(c).to;
+    }
+    c.kind.clone()
 }
 
 /// The redline of a modified entry's fields, under its sentence.

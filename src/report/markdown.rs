@@ -28,10 +28,33 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         return "No changes.\n".to_string();
     }
     let mut out = String::from("# Regulatory changes\n");
+    let headlines = super::summary::headlines(report);
+    if !headlines.is_empty() {
+        out.push_str("\n## What happened\n\n");
+        for h in &headlines {
+            let strong = h.weight == 0;
+            let _ = writeln!(
+                out,
+                "- {}{}{}",
+                if strong { "**" } else { "" },
+                esc(&h.text),
+                if strong { "**" } else { "" }
+            );
+        }
+    }
     for g in &report.groups {
         let _ = writeln!(out, "\n## {}\n", esc(&g.citation()));
         if let Some(a) = g.announcement {
-            let _ = writeln!(out, "*{}*  ", esc(&a.title));
+            if report.lang != super::Lang::Zh {
+                let _ = writeln!(
+                    out,
+                    "{} (gloss)  ",
+                    esc(&crate::gloss::title(&a.title, &a.citation()))
+                );
+            }
+            if report.lang != super::Lang::En {
+                let _ = writeln!(out, "*{}*  ", esc(&a.title));
+            }
         }
         let dates = g.dates();
         if !dates.is_empty() {
@@ -41,14 +64,19 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
             let url = c.url.as_deref().unwrap_or("");
             let _ = writeln!(
                 out,
-                "Source: <{}>, {} {}",
+                "Source: <{}>, {} {}{}",
                 url.replace('>', "%3E"),
                 if g.moved_on.is_some() {
                     "recorded"
                 } else {
                     "first observed"
                 },
-                g.first_observed()
+                g.first_observed(),
+                g.changes
+                    .iter()
+                    .find_map(|c| c.sha256.as_deref())
+                    .map(|h| format!(", sha256 `{h}`"))
+                    .unwrap_or_default()
             );
         }
         if g.moved_on.is_none()
@@ -59,23 +87,38 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
             }
         }
         out.push_str("\n| Change | Summary |\n|---|---|\n");
-        for c in &g.changes {
-            let _ = writeln!(
-                out,
-                "| {} | {} |",
-                c.kind.to_uppercase(),
-                esc(&sentence(c, g, report.lang))
-            );
+        for row in text::rows(g, report.full) {
+            match row {
+                text::Row::One(c) => {
+                    let zh = super::change_entry(c)
+                        .filter(|_| report.lang == super::Lang::Both)
+                        .map(|e| e.entry.description)
+                        .filter(|d| d.chars().any(crate::gloss::is_cjk))
+                        .map(|d| format!("<br>{}", esc(&d)))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "| {} | {}{zh} |",
+                        c.kind.to_uppercase(),
+                        esc(&sentence(c, g, report.lang))
+                    );
+                }
+                text::Row::Many(cs) => {
+                    let t = super::status_transition(cs[0]);
+                    let codes: Vec<String> = cs.iter().filter_map(|c| c.code.clone()).collect();
+                    let _ = writeln!(
+                        out,
+                        "| STATUS | {} entries → {}{} on {} ({}): {} |",
+                        cs.len(),
+                        t.to,
+                        t.until.map(|u| format!(" until {u}")).unwrap_or_default(),
+                        t.as_of,
+                        esc(&super::short_citation(&t.by)),
+                        esc(&codes.join(", "))
+                    );
+                }
+            }
         }
-        out.push_str("\n```\n");
-        for c in &g.changes {
-            let _ = writeln!(
-                out,
-                "{}",
-                text::line(c, g, report.lang).replace("```", "'''")
-            );
-        }
-        out.push_str("```\n");
     }
     crate::safe_text::strip_controls(&out).into_owned()
 }

@@ -9,6 +9,7 @@ pub mod doubts;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod summary;
 pub mod text;
 
 use std::collections::HashMap;
@@ -65,6 +66,10 @@ pub struct ChangeReport<'a> {
     pub groups: Vec<Group<'a>>,
     /// The language descriptions and titles are shown in.
     pub lang: Lang,
+    /// Every row, rather than rows with the same cause and kind grouped under it (`--full`).
+    pub full: bool,
+    /// The announcements known, by key (with their entries, when loaded).
+    pub announcements: &'a HashMap<String, KnownAnnouncement>,
     /// Every announcement known, to tell a relation's target never seen (a doubt).
     pub known: std::collections::HashSet<&'a str>,
 }
@@ -128,6 +133,8 @@ impl<'a> ChangeReport<'a> {
         });
         ChangeReport {
             lang: Lang::default(),
+            full: false,
+            announcements,
             groups,
             known: announcements.keys().map(String::as_str).collect(),
         }
@@ -152,6 +159,7 @@ fn kind_rank(kind: &str) -> u8 {
         "status-changed" => 9,
         "text-edited" => 10,
         "copies-disagree" => 11,
+        "baseline" => 0,
         "corrected" => 12,
         "source-failing" => 13,
         "source-recovered" => 14,
@@ -470,6 +478,18 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
             format!("Now watching: {}.", group.citation())
         }
         "published" => format!("Published: {} ({cite}).", group.citation()),
+        crate::check::BASELINE => {
+            let n = c
+                .after
+                .as_ref()
+                .and_then(|v| v.get("entries"))
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            format!(
+                "Already published when regwatch began reading its source ({cite}): {n} {} on the list, not each reported as added.",
+                if n == 1 { "entry" } else { "entries" }
+            )
+        }
         "added" if measure => format!("New control measure: {code_desc} ({cite})."),
         "removed" if measure => format!("Control measure withdrawn: {code_desc} ({cite})."),
         "modified" if measure => format!("Control measure modified: {code_desc} ({cite})."),

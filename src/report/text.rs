@@ -19,8 +19,16 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         return "No changes.\n".to_string();
     }
     let mut out = String::new();
+    let headlines = super::summary::headlines(report);
+    if !headlines.is_empty() {
+        out.push_str("What happened:\n");
+        for h in &headlines {
+            let _ = writeln!(out, "  * {}", h.text);
+        }
+        out.push('\n');
+    }
     for g in &report.groups {
-        group(&mut out, g, &report.known, report.lang);
+        group(&mut out, g, &report.known, report.lang, report.full);
         out.push('\n');
     }
     if report.lang != super::Lang::Zh {
@@ -35,6 +43,7 @@ fn group(
     g: &Group<'_>,
     known: &std::collections::HashSet<&str>,
     lang: super::Lang,
+    full: bool,
 ) {
     let _ = writeln!(out, "{}{}", g.citation(), dot_prefixed(&g.dates()));
     if let Some(a) = g.announcement {
@@ -72,9 +81,61 @@ fn group(
             let _ = writeln!(out, "  DOUBT      {}: {}", d.kind, d.detail);
         }
     }
-    for c in &g.changes {
-        let _ = writeln!(out, "  {}", line(c, g, lang));
+    for row in rows(g, full) {
+        match row {
+            Row::One(c) => {
+                let _ = writeln!(out, "  {}", line(c, g, lang));
+            }
+            Row::Many(cs) => {
+                let t = status_transition(cs[0]);
+                let codes: Vec<String> = cs.iter().filter_map(|c| c.code.clone()).collect();
+                let _ = writeln!(
+                    out,
+                    "  {:<10} {} entries → {}{} (as of {}, {}): {} (--full lists each)",
+                    "STATUS",
+                    cs.len(),
+                    t.to,
+                    t.until.map(|u| format!(" until {u}")).unwrap_or_default(),
+                    t.as_of,
+                    short_citation(&t.by),
+                    codes.join(", ")
+                );
+            }
+        }
     }
+}
+
+/// A report's row: one change, or several status changes with the same cause and kind.
+pub(super) enum Row<'a> {
+    One(&'a ChangeRecord),
+    Many(Vec<&'a ChangeRecord>),
+}
+
+/// Rows with the same cause and kind — status changes of one day from one status to another by
+/// one announcement — grouped under one row when there are more than three, unless `full`.
+pub(super) fn rows<'a>(g: &Group<'a>, full: bool) -> Vec<Row<'a>> {
+    let mut out: Vec<Row<'a>> = Vec::new();
+    let mut pending: Vec<(String, Vec<&'a ChangeRecord>)> = Vec::new();
+    for c in &g.changes {
+        if full || c.kind != crate::check::transitions::STATUS_CHANGED {
+            out.push(Row::One(c));
+            continue;
+        }
+        let t = status_transition(c);
+        let key = format!("{}|{}|{:?}|{}", t.to, t.by, t.until, t.before_by);
+        match pending.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(c),
+            None => pending.push((key, vec![*c])),
+        }
+    }
+    for (_, cs) in pending {
+        if cs.len() > 3 {
+            out.push(Row::Many(cs));
+        } else {
+            out.extend(cs.into_iter().map(Row::One));
+        }
+    }
+    out
 }
 
 fn dot_prefixed(s: &str) -> String {
@@ -94,6 +155,7 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>, lang: super::Lang) -> String {
     };
     match c.kind.as_str() {
         "published" => format!("{tag:<10} {}", g.citation()),
+        crate::check::BASELINE => format!("{tag:<10} {}", super::sentence(c, g, lang)),
         "added" | "removed" => {
             let e = change_entry(c);
             let (code, (desc, beneath), hs) = e

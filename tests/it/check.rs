@@ -1059,3 +1059,57 @@ fn a_busy_database_is_a_clear_error_with_its_own_exit_code() {
         "{err}"
     );
 }
+
+/// The first check of a source records what already exists as a baseline — one record per
+/// announcement, the list complete — and what appears later is reported as new.
+#[test]
+fn the_first_check_is_a_baseline_and_later_ones_report_as_now() {
+    let site = Site::start(&repo_snapshots());
+    let ws = Workspace::new(&site, "");
+    let config = std::fs::read_to_string(ws.config()).unwrap();
+    std::fs::write(ws.config(), config.replace("baseline = false\n", "")).unwrap();
+    site.at("2025-04-04");
+    let (code, summary) = ws.check(APR);
+    assert_eq!(code, 0, "{summary}");
+    let changes = ws.json(APR, &["changes", "--format", "json"]);
+    let kinds: std::collections::BTreeSet<&str> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["baseline"],
+        "{changes:#}"
+    );
+    let baseline = changes_of_kind(&changes, "baseline");
+    let b18 = baseline
+        .iter()
+        .find(|c| c["announcement"] == "MOFCOM-2025-18")
+        .expect("No. 18 in the baseline");
+    assert_eq!(b18["after"]["entries"], 21);
+    assert_eq!(b18["sha256"].as_str().map(str::len), Some(64));
+    // The list is complete all the same.
+    let list = ws.json(APR, &["list", "--format", "json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "1C902.a")
+    );
+
+    site.at("2025-10-09");
+    ws.check(OCT);
+    let changes = ws.json(
+        OCT,
+        &["changes", "--since", "2025-10-09", "--format", "json"],
+    );
+    assert!(
+        changes_of_kind(&changes, "added")
+            .iter()
+            .any(|c| c["code"] == "1E902.a"),
+        "{changes:#}"
+    );
+    assert!(changes_of_kind(&changes, "baseline").is_empty());
+}

@@ -83,12 +83,13 @@ fn demo_tells_the_2025_story() {
         let end = rest.find("=== ").unwrap_or(rest.len());
         rest[..end].to_string()
     };
+    // The first check records what already existed as a baseline, one line per announcement.
     let april = step("2025-04-04");
     assert!(
-        april.contains("ADDED      1C902.a  samarium metal, alloys and related products")
-            && april.contains("钐金属、合金及相关产品"),
+        april.contains("BASELINE   Already published when regwatch began reading its source (MOFCOM/GAC No. 18 of 2025, effective 2025-04-04): 21 entries on the list"),
         "{april}"
     );
+    assert!(!april.contains("ADDED"), "{april}");
     let october = step("2025-10-09");
     assert!(
         october.contains("ADDED      1E902.a  technologies for rare-earth mining"),
@@ -108,6 +109,42 @@ fn demo_tells_the_2025_story() {
     );
     let november = step("2025-11-07");
     assert!(november.contains("SUSPENDED  MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025 · by MOFCOM No. 70 of 2025 · 2025-11-07 → 2026-11-10"), "{november}");
+    // The report opens with what happened, one line per cause: the No. 62 addition, the
+    // No. 70 suspension, the day it ended.
+    let report = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .args(["changes"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8(report.stdout).unwrap();
+    let summary = &report[..report.find("\n\n").unwrap()];
+    assert!(summary.starts_with("What happened:\n  * Already published when regwatch began (baseline, not each reported): MOFCOM No. 23 of 2023 (14 entries), MOFCOM No. 18 of 2025 (21 entries)"), "{summary}");
+    let at = |needle: &str| {
+        summary
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in the summary:\n{summary}"))
+    };
+    let added = at(
+        "* MOFCOM No. 62 of 2025 (effective 2025-10-09) added 3 entries to the export control list: 1E902.a technologies for rare-earth mining",
+    );
+    let suspended = at(
+        "* MOFCOM No. 70 of 2025 suspended 23 entries of MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025, 2025-11-07 → 2026-11-10",
+    );
+    let ended = at(
+        "* 2026-11-11: the suspension by MOFCOM No. 70 of 2025 ended; 23 entries apply again, incl. 1E902.a",
+    );
+    assert!(added < suspended && suspended < ended, "{summary}");
+    // The 23 status changes of that day are one row under their cause.
+    assert!(
+        report
+            .contains("STATUS     23 entries → in-force (as of 2026-11-11, MOFCOM No. 62 of 2025)")
+            || report.contains("entries → in-force (as of 2026-11-11"),
+        "{report}"
+    );
+    assert!(report.contains("the Chinese text prevails"));
+
     // The database it leaves behind answers the other commands.
     let list = Command::cargo_bin("regwatch")
         .unwrap()

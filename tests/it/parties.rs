@@ -50,10 +50,11 @@ fn site() -> Server {
 fn parties_are_listed_reported_and_screened_under_any_name() {
     let server = site();
     let dir = tempfile::tempdir().unwrap();
+    // Every party reported as added from the first check on (no baseline).
     std::fs::write(
         dir.path().join("schedule.toml"),
         format!(
-            "[store]\npath = \"test.db\"\n[politeness]\nmin_interval_ms = 0\n[[source]]\nid = \"aqygzj\"\nprofile = \"mofcom\"\nurl = \"http://{}/list/index.html\"\nschedule = \"0 * * * *\"\n",
+            "[store]\npath = \"test.db\"\n[politeness]\nmin_interval_ms = 0\n[[source]]\nid = \"aqygzj\"\nprofile = \"mofcom\"\nurl = \"http://{}/list/index.html\"\nschedule = \"0 * * * *\"\nbaseline = false\n",
             server.addr
         ),
     )

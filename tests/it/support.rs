@@ -79,6 +79,8 @@ timeout_secs = 5
 min_interval_ms = 0
 concurrency = 4
 
+# These tests follow each check entry by entry from the first one on; the baseline a first
+# check records instead has tests of its own (`baseline = true`, the default).
 [[source]]
 id = "mofcom-policy"
 profile = "mofcom"
@@ -86,12 +88,14 @@ url = "https://www.mofcom.gov.cn/zwgk/zcfb/index.html"
 schedule = "7 8-20/2 * * *"
 timezone = "Asia/Shanghai"
 allowed_hosts = ["www.mofcom.gov.cn"]
+baseline = false
 
 [[source]]
 id = "mofcom-xkzj"
 profile = "mofcom"
 url = "https://xkzj.mofcom.gov.cn/tzgg/index.html"
 schedule = "37 8-20/4 * * *"
+baseline = false
 {extra}
 "#,
             site.addr
