@@ -18,7 +18,7 @@ pub struct Args {
     /// Every row: status changes with the same cause and kind are otherwise grouped under one.
     #[arg(long)]
     full: bool,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "html", "json"]), default_value = "text")]
     format: Format,
 }
 

@@ -19,7 +19,7 @@ pub struct Args {
     /// Check every source now, whether due or not.
     #[arg(long, conflicts_with = "sources")]
     all: bool,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "json"]), default_value = "text")]
     format: Format,
     /// Exit with code 1 when changes were recorded.
     #[arg(long)]

@@ -17,7 +17,7 @@ pub struct Args {
     /// Only this regime (e.g. cn-dual-use).
     #[arg(long)]
     regime: Option<String>,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "json"]), default_value = "text")]
     format: Format,
 }
 

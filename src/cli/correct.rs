@@ -214,7 +214,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "json"]), default_value = "text")]
     format: Format,
 }
 

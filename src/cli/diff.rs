@@ -16,7 +16,7 @@ pub struct Args {
     /// The later version (default: the latest).
     #[arg(long)]
     to: Option<i64>,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "json"]), default_value = "text")]
     format: Format,
 }
 
@@ -44,12 +44,17 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let to = args.to.unwrap_or(latest);
     let from = args.from.unwrap_or(to - 1);
     let find = |n: i64| versions.iter().find(|v| v.version == n);
+    if versions.len() < 2 && args.from.is_none() && args.to.is_none() {
+        // Not an error: the page has not changed since regwatch first read it.
+        print(&format!(
+            "{key} has one text version on record: nothing to compare (no silent edit seen)\n"
+        ))?;
+        return Ok(Exit::Ok);
+    }
     let (Some(from_v), Some(to_v)) = (find(from), find(to)) else {
-        return Err(usage(if versions.len() < 2 && args.from.is_none() {
-            format!("{key} has one text version ({latest} on record): nothing to compare")
-        } else {
-            format!("{key} has versions 1 to {latest}; --from {from} --to {to} is not among them")
-        }));
+        return Err(usage(format!(
+            "{key} has versions 1 to {latest}; --from {from} --to {to} is not among them"
+        )));
     };
     print(&match args.format {
         Format::Json => report::json::text_diff(&a, from_v, to_v),

@@ -24,7 +24,7 @@ pub struct Args {
     /// Write each message as an .eml file into DIR instead of sending; records nothing.
     #[arg(long, value_name = "DIR")]
     dry_run: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "json"]), default_value = "text")]
     format: Format,
 }
 
@@ -115,8 +115,11 @@ fn preview(ctx: &Ctx, digests: &[&DigestConfig]) -> Result<Exit> {
         .into_iter()
         .map(|a| (a.key.clone(), a))
         .collect();
-    let ids: Vec<String> = ctx.config.sources.iter().map(|s| s.id.0.clone()).collect();
-    let currency = Currency::of(&ids, &store.source_statuses()?);
+    let currency = Currency::of(
+        &ctx.config.sources,
+        &store.source_statuses()?,
+        ctx.clock.now(),
+    );
     let mut out = String::new();
     for d in digests {
         let planned = notify::plan(&store, d)?;

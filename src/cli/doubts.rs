@@ -7,7 +7,7 @@ use crate::report;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "json"]), default_value = "text")]
     format: Format,
 }
 

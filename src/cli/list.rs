@@ -17,7 +17,7 @@ pub struct Args {
     /// Only entries in these statuses (repeatable, or comma-separated).
     #[arg(long, value_enum, value_delimiter = ',')]
     status: Vec<StatusArg>,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "csv", "json"]), default_value = "text")]
     format: Format,
 }
 

@@ -84,7 +84,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Fetch every source once, record what changed, print a summary (for cron).
+    /// Check the sources that are due (by their schedules; --all for every one, --source ID for
+    /// one), record what changed, print a summary (for cron).
     Check(check::Args),
     /// The daemon: checks and digests on their cron schedules until SIGTERM/SIGINT.
     Run(run::Args),
@@ -143,6 +144,15 @@ impl Format {
     }
 }
 
+/// A `--format` parser offering only `names`: `--help` lists what the command renders.
+pub fn formats(
+    names: &'static [&'static str],
+) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(names)
+        .map(|s| Format::from_str(&s, true).expect("a listed format is a format"))
+}
+
 /// The usage error for a format a command does not render.
 pub fn unsupported(command: &str, format: Format, offered: &str) -> anyhow::Error {
     usage(format!(
@@ -182,8 +192,11 @@ impl Ctx {
     /// How current the data is, per configured source.
     pub fn currency(&self) -> Result<Vec<crate::report::Currency>> {
         let statuses = self.open_store()?.source_statuses()?;
-        let ids: Vec<String> = self.config.sources.iter().map(|s| s.id.0.clone()).collect();
-        Ok(crate::report::Currency::of(&ids, &statuses))
+        Ok(crate::report::Currency::of(
+            &self.config.sources,
+            &statuses,
+            self.clock.now(),
+        ))
     }
 
     /// Today in the regime's time zone (the Chinese list's days turn at midnight in Beijing).
@@ -238,9 +251,24 @@ pub fn corrections_note<'e>(
 }
 
 /// A `YYYY-MM-DD` argument.
+/// A day: `YYYY-MM-DD`, or an RFC 3339 time read as the day it is in Beijing (the Chinese
+/// lists' days; `2025-11-10T20:00:00Z` is 2025-11-11 there).
 pub fn parse_day(flag: &str, s: &str) -> Result<NaiveDate> {
-    s.parse::<NaiveDate>()
-        .map_err(|_| usage(format!("invalid {flag} {s:?}: use YYYY-MM-DD")))
+    if let Ok(d) = s.parse::<NaiveDate>() {
+        return Ok(d);
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| {
+            crate::model::legal_date(
+                t.with_timezone(&chrono::Utc),
+                crate::extract::mofcom::REGIME,
+            )
+        })
+        .map_err(|_| {
+            usage(format!(
+                "invalid {flag} {s:?}: use YYYY-MM-DD or an RFC 3339 time"
+            ))
+        })
 }
 
 /// An error that maps to a specific exit code.

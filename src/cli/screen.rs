@@ -20,7 +20,7 @@ pub struct Args {
     /// The date the lists are read at (YYYY-MM-DD); today in Beijing by default.
     #[arg(long)]
     as_of: Option<String>,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "json"]), default_value = "text")]
     format: Format,
 }
 

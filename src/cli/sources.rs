@@ -10,7 +10,7 @@ use crate::schedule::next_after;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "json"]), default_value = "text")]
     format: Format,
 }
 

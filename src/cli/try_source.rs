@@ -25,7 +25,7 @@ pub struct Args {
     /// How many of the announcements found to fetch and read.
     #[arg(long, default_value_t = 3)]
     limit: usize,
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "json"]), default_value = "text")]
     format: Format,
 }
 

@@ -72,13 +72,24 @@ pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Wri
         site.set_step(captures.iter().rposition(|d| *d <= date).unwrap_or(0));
         let at = check_time(date);
         clock.set(at);
+        // The changes this step records are the ones after the last recorded before it (on a
+        // database kept from an earlier run, older steps' changes carry later times).
+        let before = db
+            .call(|s| {
+                Ok(s.changes(None, None)?
+                    .iter()
+                    .map(|c| c.id)
+                    .max()
+                    .unwrap_or(0))
+            })
+            .await?;
         let summary = checker.check(&[]).await?;
         writeln!(out, "=== {date}: check at {}{note} ===", format_time(at))?;
         write!(out, "{}", report::text::summary(&summary))?;
-        let since = format_time(at);
         let (changes, announcements) = db
             .call(move |s| {
-                let changes = s.changes(Some(&since), None)?;
+                let mut changes = s.changes(None, None)?;
+                changes.retain(|c| c.id > before);
                 let anns: HashMap<_, _> = s
                     .announcements()?
                     .into_iter()

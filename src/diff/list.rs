@@ -509,6 +509,26 @@ impl Timeline<'_> {
     }
 }
 
+impl Timeline<'_> {
+    /// The first dated events after `after` (beyond a report's window): the day and what
+    /// happens on it.
+    pub fn next_events(&self, entries: &[StoredEntry], after: NaiveDate) -> Vec<Event> {
+        let Some(first) = self.event_dates().into_iter().find(|d| *d > after) else {
+            return Vec::new();
+        };
+        // Dates where nothing differs are skipped: the first day that changes something.
+        let mut from = after;
+        for date in self.event_dates().into_iter().filter(|d| *d >= first) {
+            let found = self.upcoming(entries, from, date);
+            if !found.is_empty() {
+                return found;
+            }
+            from = date;
+        }
+        Vec::new()
+    }
+}
+
 /// A dated change of the list ahead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {

@@ -260,7 +260,7 @@ pub async fn run_digest(
     now: DateTime<Utc>,
 ) -> Result<DigestOutcome, anyhow::Error> {
     let d = digest.clone();
-    let sources: Vec<String> = config.sources.iter().map(|s| s.id.0.clone()).collect();
+    let sources = config.sources.clone();
     let (planned, announcements, currency) = db
         .call(move |s| {
             let planned = plan(s, &d)?;
@@ -269,7 +269,7 @@ pub async fn run_digest(
                 .into_iter()
                 .map(|a| (a.key.clone(), a))
                 .collect();
-            let currency = Currency::of(&sources, &s.source_statuses()?);
+            let currency = Currency::of(&sources, &s.source_statuses()?, now);
             Ok((planned, anns, currency))
         })
         .await?;

@@ -80,7 +80,7 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
     if !currency.is_empty() {
         out.push_str("<div class=\"currency\">\n");
         for c in currency {
-            let class = if c.failing.is_some() {
+            let class = if c.failing.is_some() || c.stale.is_some() {
                 " class=\"failing\""
             } else {
                 ""

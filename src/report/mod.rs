@@ -230,24 +230,45 @@ pub struct Currency {
     pub last_success: Option<String>,
     /// Consecutive failures and the last error, when the last attempt failed.
     pub failing: Option<(i64, String)>,
+    /// How long ago the last success was, when that is more than twice the schedule's period.
+    pub stale: Option<chrono::TimeDelta>,
 }
 
 impl Currency {
-    /// One line per source, for `sources` in config order; statuses from the store.
-    pub fn of(sources: &[String], statuses: &[crate::store::SourceStatus]) -> Vec<Currency> {
+    /// One line per source, in config order; statuses from the store. A source whose last
+    /// success is older than twice its schedule's period at `now` is stale.
+    pub fn of(
+        sources: &[crate::config::SourceConfig],
+        statuses: &[crate::store::SourceStatus],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<Currency> {
         sources
             .iter()
-            .map(|id| {
+            .map(|source| {
+                let id = &source.id.0;
                 let st = statuses.iter().find(|s| &s.id == id);
+                let last_success = st.and_then(|s| s.last_success.clone());
+                let stale = last_success
+                    .as_deref()
+                    .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                    .and_then(|last| {
+                        let next =
+                            crate::schedule::next_after(&source.schedule, source.timezone, now)?;
+                        let after =
+                            crate::schedule::next_after(&source.schedule, source.timezone, next)?;
+                        let period = after - next;
+                        (now - last > period * 2).then_some(now - last)
+                    });
                 Currency {
                     source: id.clone(),
-                    last_success: st.and_then(|s| s.last_success.clone()),
+                    last_success,
                     failing: st.filter(|s| s.consecutive_failures > 0).map(|s| {
                         (
                             s.consecutive_failures,
                             s.last_error.clone().unwrap_or_default(),
                         )
                     }),
+                    stale,
                 }
             })
             .collect()
@@ -260,13 +281,20 @@ impl Currency {
             Some(t) => format!("last successful check {t}"),
             None => "never checked successfully".to_string(),
         };
+        let stale = match self.stale {
+            Some(ago) if ago.num_days() >= 2 => {
+                format!("STALE: last checked {} days ago; ", ago.num_days())
+            }
+            Some(ago) => format!("STALE: last checked {} hours ago; ", ago.num_hours()),
+            None => String::new(),
+        };
         match &self.failing {
             Some((n, error)) => format!(
-                "{}: FAILING ({n} consecutive failure{}: {error}); {last}",
+                "{}: {stale}FAILING ({n} consecutive failure{}: {error}); {last}",
                 self.source,
                 if *n == 1 { "" } else { "s" }
             ),
-            None => format!("{}: {last}", self.source),
+            None => format!("{}: {stale}{last}", self.source),
         }
     }
 }

@@ -70,7 +70,7 @@ fn group(
             .changes
             .iter()
             .find_map(|c| c.sha256.as_deref())
-            .map(|s| format!(" · sha256 {}", &s[..s.len().min(16)]))
+            .map(|s| format!(" · sha256 {}", s))
             .unwrap_or_default();
         let _ = writeln!(out, "  {seen} {first}{sha}");
     }
@@ -484,7 +484,14 @@ pub fn event_words(ev: &Event) -> String {
         (Delta::Added, _) => format!("listed ({})", short_citation(&e.announcement)),
         (Delta::Removed, _) => "no longer listed".to_string(),
     };
-    format!("{:<12} {} — {what}", e.code, e.description)
+    // English where there is one (the JSON carries both descriptions beside this summary).
+    let (desc, _) = super::describe(
+        super::Lang::En,
+        &e.description,
+        &e.description_en,
+        e.description_en_source,
+    );
+    format!("{:<12} {desc} — {what}", e.code)
 }
 
 pub fn announcements(
@@ -552,10 +559,7 @@ pub fn text_diff(a: &KnownAnnouncement, from: &TextVersion, to: &TextVersion) ->
         let _ = writeln!(
             out,
             "  {label} version {} · observed {} · sha256 {} · {}",
-            v.version,
-            v.observed_at,
-            &v.sha256[..v.sha256.len().min(16)],
-            v.url
+            v.version, v.observed_at, &v.sha256, v.url
         );
     }
     let hunks = crate::diff::text_diff(&from.text, &to.text);

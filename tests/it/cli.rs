@@ -145,6 +145,64 @@ fn demo_tells_the_2025_story() {
     );
     assert!(report.contains("the Chinese text prevails"));
 
+    // Small things a new user hits on the demo's database.
+    let run = |now: &str, args: &[&str]| -> (i32, String) {
+        let out = Command::cargo_bin("regwatch")
+            .unwrap()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("REGWATCH_NOW", now)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // The silent edit in the snapshots, word by word.
+    let (code, diff) = run("2026-11-30T00:00:00Z", &["diff", "MOFCOM-2025-61"]);
+    assert_eq!(code, 0);
+    assert!(diff.contains("现[-将-]{+就+}有关事项公告如下"), "{diff}");
+    // An RFC 3339 time is the day it is in Beijing.
+    assert_eq!(
+        run(
+            "2026-11-30T00:00:00Z",
+            &[
+                "list",
+                "--as-of",
+                "2026-11-10T20:00:00Z",
+                "--format",
+                "json"
+            ]
+        )
+        .1,
+        run(
+            "2026-11-30T00:00:00Z",
+            &["list", "--as-of", "2026-11-11", "--format", "json"]
+        )
+        .1
+    );
+    // The next event beyond the window, and the stale sources, are said.
+    let (_, ahead) = run("2025-10-10T00:00:00Z", &["upcoming", "--days", "5"]);
+    assert!(
+        ahead.contains("Next after 2025-10-15: 2025-11-07 — "),
+        "{ahead}"
+    );
+    let (_, stale) = run("2026-11-30T00:00:00Z", &["changes"]);
+    assert!(
+        stale.contains("mofcom-policy: STALE: last checked 18 days ago; last successful check 2026-11-11T02:00:00Z"),
+        "{stale}"
+    );
+    // `--help` offers only the formats a command renders.
+    let (_, help) = run("2026-11-30T00:00:00Z", &["list", "--help"]);
+    assert!(
+        help.contains("[possible values: text, md, csv, json]"),
+        "{help}"
+    );
+    let (_, help) = run("2026-11-30T00:00:00Z", &["screen", "--help"]);
+    assert!(help.contains("[possible values: text, json]"), "{help}");
+
     // The database it leaves behind answers the other commands.
     let list = Command::cargo_bin("regwatch")
         .unwrap()

@@ -171,7 +171,7 @@ fn a_repeal_takes_effect_on_its_date_and_compare_shows_it() {
     let ahead = String::from_utf8(ahead.stdout).unwrap();
     assert!(ahead.contains("\n2026-03-01\n"), "{ahead}");
     assert!(
-        ahead.contains("1C910.a      钬金属、合金及相关产品：1.钬金属；2.钬合金 — takes effect (MOFCOM No. 3 of 2026)"),
+        ahead.contains("1C910.a      holmium metal, alloys and related products: 1. holmium metal; 2. holmium alloys (gloss) — takes effect (MOFCOM No. 3 of 2026)"),
         "{ahead}"
     );
     assert!(
