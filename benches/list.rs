@@ -97,6 +97,7 @@ fn corpus() -> (HashMap<String, KnownAnnouncement>, Vec<StoredEntry>) {
                 first_seen: String::new(),
                 snapshot: 0,
                 doubts: Vec::new(),
+                english: None,
             },
         );
     }

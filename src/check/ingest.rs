@@ -295,6 +295,51 @@ pub fn rekey_removals(tx: &Tx<'_>) -> Result<usize, StoreError> {
 /// The doubt said of a removed party regwatch knows no listing of.
 pub const REMOVAL_NOT_LISTED: &str = "removal-not-listed";
 
+/// The change kind recorded when MOFCOM's own English version of an announcement is read (or
+/// changes): one record for the announcement, however many entries it translates.
+pub const TRANSLATED: &str = "translated";
+
+/// Keeps an official English version read from MOFCOM's English site, paired with its Chinese
+/// announcement by key (which may not be read yet: it pairs when it is). A translation is
+/// evidence like any page; a new or changed one is one change, never one per entry.
+pub fn apply_translation(
+    tx: &Tx<'_>,
+    url: &str,
+    page: &RecordedPage,
+    a: &Announcement,
+    now: &str,
+) -> Result<Applied, StoreError> {
+    let t = crate::store::Translation {
+        title: a.title.clone(),
+        entries: a
+            .entries
+            .iter()
+            .map(|e| (e.code.clone(), e.description.clone()))
+            .collect(),
+        url: url.to_string(),
+        observed_at: now.to_string(),
+    };
+    let previous = tx.translation(&a.key)?;
+    if previous
+        .as_ref()
+        .is_some_and(|p| p.title == t.title && p.entries == t.entries)
+    {
+        return Ok(Applied::Recorded { changes: 0 });
+    }
+    tx.put_translation(&a.key, &t, page.snapshot)?;
+    tx.record_change(&NewChange {
+        kind: TRANSLATED,
+        regime: None,
+        code: None,
+        announcement: &a.key,
+        before: previous.map(|p| json!({ "title": p.title, "entries": p.entries.len(), "url": p.url })),
+        after: Some(json!({ "title": t.title, "entries": t.entries.len(), "codes": t.entries.keys().collect::<Vec<_>>(), "url": url })),
+        evidence: Evidence::Snapshot(page.snapshot),
+        observed_at: now,
+    })?;
+    Ok(Applied::Recorded { changes: 1 })
+}
+
 /// The change kind recorded when an announcement's text changed after regwatch first read it.
 pub const TEXT_EDITED: &str = "text-edited";
 

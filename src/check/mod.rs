@@ -1170,6 +1170,12 @@ fn observe_in(
         new_version: article_new,
         dictionary,
     };
+    if let Reader::MofcomEn = reader {
+        return match ingest::apply_translation(tx, url, &rec, &extracted.announcement, now)? {
+            Applied::Recorded { changes } => Ok(PageResult::NewVersion { changes }),
+            Applied::Rejected(e) => reject(e.to_string()),
+        };
+    }
     // People's corrections go on top of every reading; reading the page again does not undo
     // them. One the reading already agrees with is now unnecessary, and said to be.
     let mut announcement = extracted.announcement;

@@ -339,6 +339,7 @@ impl SourceConfig {
         use crate::extract::Reader;
         match self.profile {
             Profile::Mofcom => Reader::Mofcom,
+            Profile::MofcomEn => Reader::MofcomEn,
             Profile::Generic => match &self.generic {
                 Some(spec) => Reader::Generic {
                     spec: std::sync::Arc::new(spec.clone()),

@@ -351,8 +351,10 @@ impl<'a> Timeline<'a> {
                 let e = s.entry;
                 let key = e.announcement.as_str();
                 let named = s.listing.unwrap_or(e);
-                let (description_en, description_en_source) =
-                    crate::gloss::entry(&named.entry.description, named.entry.item_type, None);
+                let (description_en, description_en_source) = crate::report::english(
+                    &named.entry,
+                    self.announcements.get(&named.announcement),
+                );
                 ListedEntry {
                     regime: e.entry.regime.clone(),
                     code: e.entry.code.clone(),
@@ -699,6 +701,7 @@ mod tests {
             first_seen: String::new(),
             snapshot: 0,
             doubts: Vec::new(),
+            english: None,
         }
     }
 

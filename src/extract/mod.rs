@@ -6,6 +6,7 @@ pub mod charset;
 pub mod cms;
 pub mod generic;
 pub mod mofcom;
+pub mod mofcom_en;
 pub mod page;
 pub mod text;
 
@@ -22,6 +23,8 @@ use crate::model::Announcement;
 pub enum Profile {
     /// China's Ministry of Commerce, read by built-in rules.
     Mofcom,
+    /// MOFCOM's English site: official English versions, paired with the Chinese announcements.
+    MofcomEn,
     /// Any list and announcement pages, read with the selectors in `[source.generic]`.
     Generic,
     /// One page's text, watched as a document (`[source.page]`).
@@ -32,6 +35,7 @@ impl Profile {
     pub fn as_str(self) -> &'static str {
         match self {
             Profile::Mofcom => "mofcom",
+            Profile::MofcomEn => "mofcom-en",
             Profile::Generic => "generic",
             Profile::Page => "page",
         }
@@ -43,6 +47,7 @@ impl Profile {
 #[derive(Debug, Clone)]
 pub enum Reader {
     Mofcom,
+    MofcomEn,
     Generic {
         spec: Arc<generic::GenericSpec>,
         regime: String,
@@ -61,6 +66,7 @@ impl Reader {
         match self {
             // "cms": column shells are followed to their list API (a store from before read the shell)
             Reader::Mofcom => format!("{version} mofcom cms"),
+            Reader::MofcomEn => format!("{version} mofcom-en cms"),
             Reader::Generic { spec, .. } => format!(
                 "{version} generic {:?} {:?}",
                 spec.links.text,
@@ -182,10 +188,10 @@ pub fn index(
     reader: &Reader,
     page: &Page<'_>,
 ) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
-    if let Reader::Mofcom = reader
+    if matches!(reader, Reader::Mofcom | Reader::MofcomEn)
         && (cms::is_unit_call(page.url) || page.content_type.is_some_and(|ct| ct.contains("json")))
     {
-        return mofcom_list(page);
+        return mofcom_list(page, reader);
     }
     let html = html(page)?;
     let (mut links, next) = match reader {
@@ -193,6 +199,11 @@ pub fn index(
         Reader::Mofcom => match cms::shell_call(page.url, &html) {
             Some(call) => (Vec::new(), Some(call)),
             None => mofcom::index(page.url, &html).map(|links| (links, None))?,
+        },
+        // The English site is the same CMS: a shell, or a static list.
+        Reader::MofcomEn => match cms::shell_call(page.url, &html) {
+            Some(call) => (Vec::new(), Some(call)),
+            None => mofcom_en::index(page.url, &html).map(|links| (links, None))?,
         },
         Reader::Generic { spec, .. } => generic::index(spec, page.url, &html)?,
         // A watched page is its own "announcement".
@@ -213,7 +224,11 @@ pub fn index(
 /// One page of a MOFCOM column's list from the unit API: the items that are announcements (their
 /// titles carry a document number; the column also lists notices, rules and news), and the next
 /// page while there is one. A list of items none of which is an announcement is read fine.
-fn mofcom_list(page: &Page<'_>) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
+fn mofcom_list(
+    page: &Page<'_>,
+    reader: &Reader,
+) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
+    let english = matches!(reader, Reader::MofcomEn);
     let list = cms::read_unit(page.url, page.body)?;
     let this = list.page_no.unwrap_or_else(|| cms::page_of(page.url));
     let next = list
@@ -223,7 +238,13 @@ fn mofcom_list(page: &Page<'_>) -> Result<(Vec<IndexLink>, Option<Url>), Extract
     let mut links: Vec<IndexLink> = list
         .items
         .into_iter()
-        .filter(|l| mofcom::is_announcement_title(&l.title) || mofcom::is_acting_qa_title(&l.title))
+        .filter(|l| {
+            if english {
+                mofcom_en::key_of(&l.title).is_some()
+            } else {
+                mofcom::is_announcement_title(&l.title) || mofcom::is_acting_qa_title(&l.title)
+            }
+        })
         .collect();
     for l in &mut links {
         crate::safe_text::scrub(&mut l.title);
@@ -236,6 +257,7 @@ pub fn announcement(reader: &Reader, page: &Page<'_>) -> Result<Announcement, Ex
     let html = html(page)?;
     let mut a = match reader {
         Reader::Mofcom => mofcom::announcement(&html)?,
+        Reader::MofcomEn => mofcom_en::announcement(&html)?,
         Reader::Generic { spec, regime } => generic::announcement(spec, regime, page.url, &html)?,
         Reader::Page { spec, source } => page::announcement(spec, source, &html),
     };
@@ -250,7 +272,7 @@ pub fn annex_links(reader: &Reader, page: &Page<'_>) -> Vec<IndexLink> {
     };
     match reader {
         Reader::Mofcom => mofcom::annex_links(page.url, &html),
-        Reader::Generic { .. } | Reader::Page { .. } => Vec::new(),
+        Reader::MofcomEn | Reader::Generic { .. } | Reader::Page { .. } => Vec::new(),
     }
 }
 

@@ -269,7 +269,7 @@ pub fn party(description: &str) -> String {
     match description.split_once('，') {
         Some((_, parent)) if parent.ends_with("的分支机构") => {
             let parent = parent.trim_end_matches("的分支机构");
-            format!("{base}, a branch of {}", gloss(parent))
+            format!("{base}, a branch of {}", party(parent))
         }
         _ => base,
     }

@@ -55,6 +55,11 @@ fn parties_use_their_english_names() {
         "Example Aero Technologies, Inc."
     );
     assert_eq!(
+        party("Example Insights Europe Limited，示例洞察公司（Example Insights Inc.）的分支机构"),
+        "Example Insights Europe Limited, a branch of Example Insights Inc."
+    );
+    // Without the parent's English, its Chinese name is glossed, unknown words kept.
+    assert_eq!(
         party("Example Insights Europe Limited，示例洞察公司的分支机构"),
         "Example Insights Europe Limited, a branch of Example 洞察 Company"
     );

@@ -19,8 +19,8 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         .iter()
         .flat_map(|g| {
             g.changes.iter().map(move |c| {
-                let english = super::change_entry(c)
-                    .map(|e| crate::gloss::entry(&e.entry.description, e.entry.item_type, None));
+                let english =
+                    super::change_entry(c).map(|e| super::english(&e.entry, g.announcement));
                 json!({
                     "id": c.uid,
                     "kind": c.kind,
@@ -31,7 +31,7 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
                     "issued": g.announcement.and_then(|a| a.issued),
                     "effective": g.announcement.map(|a| &a.effective),
                     "sentence": sentence(c, g, report.lang),
-                    "title_en": g.announcement.map(|a| crate::gloss::title(&a.title, &a.citation())),
+                    "title_en": g.announcement.map(|a| super::title_en(a).0),
                     "description_en": english.as_ref().map(|(en, _)| en),
                     "description_en_source": english.as_ref().map(|(_, s)| s),
                     "before": c.before,
@@ -93,13 +93,13 @@ pub fn announcements(
                 "year": a.year,
                 "number": a.number,
                 "title": a.title,
-                "title_en": crate::gloss::title(&a.title, &a.citation()),
-                "title_en_source": crate::gloss::Source::Gloss,
+                "title_en": super::title_en(a).0,
+                "title_en_source": super::title_en(a).1,
                 "issued": a.issued,
                 "effective": a.effective,
                 "relations": a.relations,
                 "entries": a.entries.iter().map(|e| {
-                    let (en, source) = crate::gloss::entry(&e.description, e.item_type, None);
+                    let (en, source) = super::english(e, Some(a));
                     let mut v = serde_json::to_value(e).expect("plain data");
                     v["description_en"] = Value::String(en);
                     v["description_en_source"] = Value::String(source.as_str().to_string());

@@ -46,10 +46,15 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         let _ = writeln!(out, "\n## {}\n", esc(&g.citation()));
         if let Some(a) = g.announcement {
             if report.lang != super::Lang::Zh {
+                let (title, source) = super::title_en(a);
                 let _ = writeln!(
                     out,
-                    "{} (gloss)  ",
-                    esc(&crate::gloss::title(&a.title, &a.citation()))
+                    "{}{}  ",
+                    esc(&title),
+                    match source {
+                        crate::gloss::Source::Gloss => " (gloss)",
+                        crate::gloss::Source::Official => " (MOFCOM's English)",
+                    }
                 );
             }
             if report.lang != super::Lang::En {

@@ -56,9 +56,37 @@ pub fn describe(
 
 /// An entry's description in `lang`, English made on the spot (change records carry the
 /// Chinese only).
-pub fn describe_entry(lang: Lang, e: &crate::model::ControlEntry) -> (String, Option<String>) {
-    let (en, source) = crate::gloss::entry(&e.description, e.item_type, None);
+pub fn describe_entry(
+    lang: Lang,
+    e: &crate::model::ControlEntry,
+    a: Option<&KnownAnnouncement>,
+) -> (String, Option<String>) {
+    let (en, source) = english(e, a);
     describe(lang, &e.description, &en, source)
+}
+
+/// An entry's English: MOFCOM's own when its announcement (`a`) has an English version naming
+/// the entry's code, else a party's English name or the gloss.
+pub fn english(
+    e: &crate::model::ControlEntry,
+    a: Option<&KnownAnnouncement>,
+) -> (String, crate::gloss::Source) {
+    let official = a
+        .and_then(|a| a.english.as_ref())
+        .and_then(|t| t.entries.get(&e.code))
+        .map(String::as_str);
+    crate::gloss::entry(&e.description, e.item_type, official)
+}
+
+/// An announcement's English title: MOFCOM's own, else its citation and a gloss of its title.
+pub fn title_en(a: &KnownAnnouncement) -> (String, crate::gloss::Source) {
+    match &a.english {
+        Some(t) if !t.title.is_empty() => (t.title.clone(), crate::gloss::Source::Official),
+        _ => (
+            crate::gloss::title(&a.title, &a.citation()),
+            crate::gloss::Source::Gloss,
+        ),
+    }
 }
 
 /// Changes with the announcements they cite, ready to render.
@@ -160,6 +188,7 @@ fn kind_rank(kind: &str) -> u8 {
         "text-edited" => 10,
         "copies-disagree" => 11,
         "baseline" => 0,
+        "translated" => 11,
         "corrected" => 12,
         "source-failing" => 13,
         "source-recovered" => 14,
@@ -477,7 +506,7 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
     let code_desc = entry
         .as_ref()
         .map(|e| {
-            let (en, _) = crate::gloss::entry(&e.entry.description, e.entry.item_type, None);
+            let (en, _) = english(&e.entry, group.announcement);
             let desc = if lang == Lang::Zh {
                 &e.entry.description
             } else {
@@ -506,6 +535,19 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
             format!("Now watching: {}.", group.citation())
         }
         "published" => format!("Published: {} ({cite}).", group.citation()),
+        crate::check::ingest::TRANSLATED => {
+            let after = c.after.as_ref();
+            let n = after
+                .and_then(|v| v.get("entries"))
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            format!(
+                "MOFCOM's English version of {} read: \u{201c}{}\u{201d} ({n} {} in MOFCOM's English instead of the gloss; the Chinese text prevails).",
+                group.citation(),
+                after.and_then(|v| str_field(v, "title")).unwrap_or(""),
+                if n == 1 { "entry" } else { "entries" }
+            )
+        }
         crate::check::BASELINE => {
             let n = c
                 .after

@@ -102,9 +102,10 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn entry_of(
     c: &ChangeRecord,
     lang: Lang,
+    a: Option<&crate::store::KnownAnnouncement>,
 ) -> Option<(String, String, crate::model::ItemType, String)> {
     let e = change_entry(c)?;
-    let (en, _) = crate::gloss::entry(&e.entry.description, e.entry.item_type, None);
+    let (en, _) = super::english(&e.entry, a);
     let desc = if lang == Lang::Zh {
         e.entry.description.clone()
     } else {
@@ -154,7 +155,7 @@ fn group(g: &Group<'_>, report: &ChangeReport<'_>) -> Vec<Headline> {
             }
             let entries: Vec<(String, String)> = changes
                 .iter()
-                .filter_map(|c| entry_of(c, lang))
+                .filter_map(|c| entry_of(c, lang, g.announcement))
                 .map(|(code, desc, ..)| (code, desc))
                 .collect();
             let n = entries.len();
@@ -229,7 +230,7 @@ fn group(g: &Group<'_>, report: &ChangeReport<'_>) -> Vec<Headline> {
         g.changes
             .iter()
             .filter(|c| c.kind == kind)
-            .filter_map(|c| entry_of(c, lang))
+            .filter_map(|c| entry_of(c, lang, g.announcement))
             .collect()
     };
     // Relations first: they are what an announcement that acts on others is for. An amendment
@@ -348,6 +349,11 @@ fn group(g: &Group<'_>, report: &ChangeReport<'_>) -> Vec<Headline> {
                 ("other", 4, format!("{cite}: two copies disagree"))
             }
             crate::correction::CORRECTED => ("other", 5, format!("{cite}: corrected by a person")),
+            crate::check::ingest::TRANSLATED => (
+                "other",
+                5,
+                format!("{cite}: MOFCOM's English version read (it replaces the gloss)"),
+            ),
             crate::check::SOURCE_FAILING | crate::check::SOURCE_RECOVERED => {
                 ("other", 4, super::sentence(c, g, lang))
             }
@@ -359,7 +365,7 @@ fn group(g: &Group<'_>, report: &ChangeReport<'_>) -> Vec<Headline> {
     if out.is_empty() && g.changes.iter().any(|c| c.kind == "published") {
         let title = g
             .announcement
-            .map(|a| crate::gloss::title(&a.title, &a.citation()))
+            .map(|a| super::title_en(a).0)
             .unwrap_or_else(|| g.citation());
         out.push(Headline {
             kind: "published",

@@ -48,11 +48,12 @@ fn group(
     let _ = writeln!(out, "{}{}", g.citation(), dot_prefixed(&g.dates()));
     if let Some(a) = g.announcement {
         if lang != super::Lang::Zh {
-            let _ = writeln!(
-                out,
-                "  {} (gloss)",
-                crate::gloss::title(&a.title, &a.citation())
-            );
+            let (title, source) = super::title_en(a);
+            let mark = match source {
+                crate::gloss::Source::Gloss => " (gloss)",
+                crate::gloss::Source::Official => " (MOFCOM's English)",
+            };
+            let _ = writeln!(out, "  {title}{mark}");
         }
         if lang != super::Lang::En {
             let _ = writeln!(out, "  {}", a.title);
@@ -155,12 +156,14 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>, lang: super::Lang) -> String {
     };
     match c.kind.as_str() {
         "published" => format!("{tag:<10} {}", g.citation()),
-        crate::check::BASELINE => format!("{tag:<10} {}", super::sentence(c, g, lang)),
+        crate::check::BASELINE | crate::check::ingest::TRANSLATED => {
+            format!("{tag:<10} {}", super::sentence(c, g, lang))
+        }
         "added" | "removed" => {
             let e = change_entry(c);
             let (code, (desc, beneath), hs) = e
                 .map(|e| {
-                    let d = super::describe_entry(lang, &e.entry);
+                    let d = super::describe_entry(lang, &e.entry, g.announcement);
                     (e.entry.code, d, e.entry.hs_codes)
                 })
                 .unwrap_or_default();
@@ -201,7 +204,7 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>, lang: super::Lang) -> String {
                 .map(|e| {
                     (
                         e.entry.code.clone(),
-                        super::describe_entry(lang, &e.entry).0,
+                        super::describe_entry(lang, &e.entry, g.announcement).0,
                     )
                 })
                 .unwrap_or_default();

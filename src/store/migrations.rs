@@ -254,6 +254,18 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE entry ADD COLUMN removal INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 14: MOFCOM's English versions of announcements, paired by key: the latest one read (its
+    // page versions are kept like any page's).
+    r#"
+    CREATE TABLE translation (
+        announcement TEXT PRIMARY KEY,   -- the Chinese announcement's key
+        title_en     TEXT NOT NULL,
+        entries      TEXT NOT NULL,      -- JSON {code: English description}
+        url          TEXT NOT NULL,
+        snapshot     INTEGER NOT NULL REFERENCES snapshot(id),
+        observed_at  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

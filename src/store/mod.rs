@@ -21,7 +21,7 @@ use rusqlite::config::DbConfig;
 pub use evidence::{Dictionary, Packed, pack};
 pub use read::{
     ChangeRecord, Delivery, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
-    TextVersion, Validators,
+    TextVersion, Translation, Validators,
 };
 pub use write::{
     Evidence, IndexLinks, NewChange, PageRole, PageState, PageVersion, RecordedPage, STATUS_PASS,

@@ -35,6 +35,18 @@ pub struct KnownAnnouncement {
     pub snapshot: i64,
     /// What the reader was unsure of when it read the announcement.
     pub doubts: Vec<crate::model::Doubt>,
+    /// MOFCOM's own English version, when one was read (`profile = "mofcom-en"`).
+    pub english: Option<Translation>,
+}
+
+/// An official English version of an announcement: its title and its entries' descriptions by
+/// control code, and where it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Translation {
+    pub title: String,
+    pub entries: std::collections::BTreeMap<String, String>,
+    pub url: String,
+    pub observed_at: String,
 }
 
 impl KnownAnnouncement {
@@ -412,7 +424,10 @@ const UNSEEN: &str = "NOT EXISTS (SELECT 1 FROM announcement t WHERE t.key = r.t
 
 /// An announcement's row without its entries, relations and URLs; `HEAD` lists its columns.
 const HEAD: &str =
-    "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts";
+    "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts,
+     (SELECT json_object('title', t.title_en, 'entries', json(t.entries), 'url', t.url,
+                         'observed_at', t.observed_at)
+      FROM translation t WHERE t.announcement = announcement.key)";
 
 fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
     Ok(KnownAnnouncement {
@@ -429,6 +444,9 @@ fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
         first_seen: r.get(7)?,
         snapshot: r.get(8)?,
         doubts: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+        english: r
+            .get::<_, Option<String>>(10)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
     })
 }
 

@@ -253,6 +253,52 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The official English version stored for an announcement, if any.
+    pub fn translation(&self, key: &str) -> Result<Option<crate::store::Translation>, StoreError> {
+        let row: Option<(String, String, String, String)> = self
+            .tx
+            .query_row(
+                "SELECT title_en, entries, url, observed_at FROM translation WHERE announcement = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            Some((title, entries, url, observed_at)) => Some(crate::store::Translation {
+                title,
+                entries: serde_json::from_str(&entries)?,
+                url,
+                observed_at,
+            }),
+            None => None,
+        })
+    }
+
+    /// Keeps the official English version of an announcement (the latest read).
+    pub fn put_translation(
+        &self,
+        key: &str,
+        t: &crate::store::Translation,
+        snapshot: i64,
+    ) -> Result<(), StoreError> {
+        self.run(
+            "INSERT INTO translation (announcement, title_en, entries, url, snapshot, observed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (announcement) DO UPDATE SET title_en = excluded.title_en,
+                entries = excluded.entries, url = excluded.url, snapshot = excluded.snapshot,
+                observed_at = excluded.observed_at",
+            params![
+                key,
+                t.title,
+                serde_json::to_string(&t.entries)?,
+                t.url,
+                snapshot,
+                t.observed_at
+            ],
+        )?;
+        Ok(())
+    }
+
     /// Removed parties (`ControlEntry::removal`) whose code no listing in their list has:
     /// (announcement, regime, code, description).
     pub fn unmatched_removals(&self) -> Result<Vec<(String, String, String, String)>, StoreError> {

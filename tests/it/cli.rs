@@ -127,7 +127,7 @@ fn demo_tells_the_2025_story() {
             .unwrap_or_else(|| panic!("{needle} not in the summary:\n{summary}"))
     };
     let added = at(
-        "* MOFCOM No. 62 of 2025 (effective 2025-10-09) added 3 entries to the export control list: 1E902.a technologies for rare-earth mining",
+        "* MOFCOM No. 62 of 2025 (effective 2025-10-09) added 3 entries to the export control list: 1E902.a Technologies for rare earth mining",
     );
     let suspended = at(
         "* MOFCOM No. 70 of 2025 suspended 23 entries of MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025, 2025-11-07 → 2026-11-10",
@@ -194,6 +194,65 @@ fn demo_tells_the_2025_story() {
         stale.contains("mofcom-policy: STALE: last checked 18 days ago; last successful check 2026-11-11T02:00:00Z"),
         "{stale}"
     );
+    // English for every entry: MOFCOM's own where its English site has the announcement (No. 18
+    // in part, No. 62 weeks later), the gloss elsewhere; almost no Chinese left in the English.
+    let (_, list) = run("2026-11-30T00:00:00Z", &["list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let rows = list.as_array().unwrap();
+    let row = |code: &str| rows.iter().find(|e| e["code"] == code).unwrap().clone();
+    assert_eq!(row("1E902.a")["description_en_source"], "official");
+    assert!(
+        row("1E902.a")["description_en"]
+            .as_str()
+            .unwrap()
+            .starts_with("Technologies for rare earth mining, smelting and separation")
+    );
+    assert_eq!(row("1C902.b")["description_en_source"], "official");
+    assert_eq!(row("1C903.b")["description_en_source"], "gloss");
+    assert_eq!(
+        row("1C903.b")["description_en"],
+        "gadolinium oxide and mixtures thereof"
+    );
+    let chinese_left = rows
+        .iter()
+        .filter(|e| {
+            e["description_en"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        })
+        .count();
+    assert!(
+        rows.len() >= 60 && chinese_left * 20 <= rows.len(),
+        "{chinese_left} of {}",
+        rows.len()
+    );
+    // The translation that came weeks later is one change, not one per entry.
+    let (_, changes) = run("2026-11-30T00:00:00Z", &["changes", "--format", "json"]);
+    let changes: serde_json::Value = serde_json::from_str(&changes).unwrap();
+    let translated: Vec<_> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "translated")
+        .collect();
+    assert_eq!(translated.len(), 2, "{translated:#?}");
+    assert!(translated.iter().any(
+        |c| c["announcement"] == "MOFCOM-2025-62" && c["observed_at"] == "2025-11-07T02:00:00Z"
+    ));
+    // `--lang en` has the English alone; `--lang zh` the Chinese alone.
+    let (_, en) = run("2026-11-30T00:00:00Z", &["--lang", "en", "list"]);
+    assert!(
+        en.contains("Technologies for rare earth mining") && !en.contains("稀土开采"),
+        "{en}"
+    );
+    let (_, zh) = run("2026-11-30T00:00:00Z", &["--lang", "zh", "list"]);
+    assert!(
+        !zh.contains("Technologies for rare earth mining") && zh.contains("稀土开采"),
+        "{zh}"
+    );
+
     // `--help` offers only the formats a command renders.
     let (_, help) = run("2026-11-30T00:00:00Z", &["list", "--help"]);
     assert!(

@@ -137,7 +137,7 @@ fn parties_are_listed_reported_and_screened_under_any_name() {
         "Nobody Trading Co.",
     ]);
     assert!(
-        text.contains("EXACT     Example Insights Europe Limited，示例洞察公司的分支机构"),
+        text.contains("EXACT     Example Insights Europe Limited，示例洞察公司（Example Insights Inc.）的分支机构"),
         "{text}"
     );
     assert!(

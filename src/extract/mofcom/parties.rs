@@ -216,7 +216,11 @@ fn annex_parties(
             };
             out.push(party(regime, &zh, en.as_deref(), None, removal));
             top += 1;
-            parent = branches.then(|| zh.clone());
+            // A branch names its parent as listed, both names.
+            parent = branches.then(|| match &en {
+                Some(en) if *en != zh => format!("{zh}（{en}）"),
+                _ => zh.clone(),
+            });
             continue;
         }
         if let (Some(c), Some(p)) = (BRANCH_LINE.captures(line), &parent)

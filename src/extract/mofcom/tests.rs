@@ -555,11 +555,11 @@ fn parties_listed_in_an_annex() {
             ("EXAMPLE-INSIGHTS", "示例洞察公司（Example Insights Inc.）"),
             (
                 "EXAMPLE-INSIGHTS-EUROPE",
-                "Example Insights Europe Limited，示例洞察公司的分支机构"
+                "Example Insights Europe Limited，示例洞察公司（Example Insights Inc.）的分支机构"
             ),
             (
                 "EXAMPLE-INSIGHTS-JAPAN",
-                "Example Insights Japan KK，示例洞察公司的分支机构"
+                "Example Insights Japan KK，示例洞察公司（Example Insights Inc.）的分支机构"
             ),
         ]
     );
