@@ -44,7 +44,9 @@ del{background:#fde2e2;color:#8a1c1c}
 ins{background:#dff5e1;color:#1c5e24;text-decoration:none}
 .failing{color:#a11}
 .summary ul{padding-left:0;list-style:none}
-.summary li{border-left:.3rem solid #999;padding:.3rem .6rem;margin:.3rem 0;background:#f6f6f6}
+.summary h2{border-top:0;margin-top:.6rem;padding-top:0}
+.summary li{border-left:.3rem solid #999;padding:.15rem .5rem;margin:.2rem 0;background:#f6f6f6;font-size:.92rem;line-height:1.35}
+.also{font-size:.85rem;color:#444;margin:.4rem 0}
 .k-suspended,.k-removed,.k-repealed{border-color:#c2410c!important}
 .summary li.k-suspended,.summary li.k-removed,.summary li.k-repealed{background:#fff1e6;font-weight:600}
 .summary li.k-added{border-color:#15803d;background:#eefbf1}
@@ -77,6 +79,28 @@ pub fn changes(report: &ChangeReport<'_>, title: &str, currency: &[Currency]) ->
 /// The report without the document around it.
 pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
     let mut out = String::new();
+    if report.is_empty() {
+        out.push_str("<p>No changes.</p>\n");
+    }
+    // What happened first, and on one screen: events that change the list in a list of their
+    // own, the rest (edits, translations, the baseline) on a line beneath; then how current.
+    let headlines = super::summary::headlines(report);
+    if !headlines.is_empty() {
+        out.push_str("<section class=\"summary\" id=\"summary\"><h2>What happened</h2>\n<ul>\n");
+        for h in headlines.iter().filter(|h| h.weight <= 3) {
+            let _ = writeln!(out, "<li class=\"k-{}\">{}</li>", h.kind, esc(&h.text));
+        }
+        out.push_str("</ul>\n");
+        let also: Vec<String> = headlines
+            .iter()
+            .filter(|h| h.weight > 3)
+            .map(|h| esc(&h.text))
+            .collect();
+        if !also.is_empty() {
+            let _ = writeln!(out, "<p class=\"also\">Also: {}</p>", also.join(" · "));
+        }
+        out.push_str("</section>\n");
+    }
     if !currency.is_empty() {
         out.push_str("<div class=\"currency\">\n");
         for c in currency {
@@ -89,17 +113,7 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
         }
         out.push_str("</div>\n");
     }
-    if report.is_empty() {
-        out.push_str("<p>No changes.</p>\n");
-    }
-    let headlines = super::summary::headlines(report);
-    if !headlines.is_empty() {
-        out.push_str("<section class=\"summary\" id=\"summary\"><h2>What happened</h2>\n<ul>\n");
-        for h in &headlines {
-            let _ = writeln!(out, "<li class=\"k-{}\">{}</li>", h.kind, esc(&h.text));
-        }
-        out.push_str("</ul></section>\n");
-    }
+
     for g in &report.groups {
         let _ = writeln!(out, "<h2>{}</h2>", esc(&g.citation()));
         if let Some(a) = g.announcement {

@@ -111,6 +111,16 @@ pub struct Group<'a> {
     /// announcement's page brought, in time order.
     pub moved_on: Option<String>,
     pub changes: Vec<&'a ChangeRecord>,
+    /// Every announcement known, for the announcement listing an entry (its English version).
+    pub all: &'a HashMap<String, KnownAnnouncement>,
+}
+
+impl<'a> Group<'a> {
+    /// The announcement that lists `e` (not always the group's: a status change is grouped
+    /// under its cause).
+    pub fn listing_of(&self, e: &StoredEntry) -> Option<&'a KnownAnnouncement> {
+        self.all.get(&e.announcement)
+    }
 }
 
 impl<'a> ChangeReport<'a> {
@@ -133,6 +143,7 @@ impl<'a> ChangeReport<'a> {
                     key: &c.announcement,
                     moved_on,
                     changes: vec![c],
+                    all: announcements,
                 }),
             }
         }
@@ -506,7 +517,7 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
     let code_desc = entry
         .as_ref()
         .map(|e| {
-            let (en, _) = english(&e.entry, group.announcement);
+            let (en, _) = english(&e.entry, group.listing_of(e));
             let desc = if lang == Lang::Zh {
                 &e.entry.description
             } else {

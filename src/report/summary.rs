@@ -102,10 +102,10 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn entry_of(
     c: &ChangeRecord,
     lang: Lang,
-    a: Option<&crate::store::KnownAnnouncement>,
+    g: &Group<'_>,
 ) -> Option<(String, String, crate::model::ItemType, String)> {
     let e = change_entry(c)?;
-    let (en, _) = super::english(&e.entry, a);
+    let (en, _) = super::english(&e.entry, g.listing_of(&e));
     let desc = if lang == Lang::Zh {
         e.entry.description.clone()
     } else {
@@ -155,7 +155,7 @@ fn group(g: &Group<'_>, report: &ChangeReport<'_>) -> Vec<Headline> {
             }
             let entries: Vec<(String, String)> = changes
                 .iter()
-                .filter_map(|c| entry_of(c, lang, g.announcement))
+                .filter_map(|c| entry_of(c, lang, g))
                 .map(|(code, desc, ..)| (code, desc))
                 .collect();
             let n = entries.len();
@@ -230,7 +230,7 @@ fn group(g: &Group<'_>, report: &ChangeReport<'_>) -> Vec<Headline> {
         g.changes
             .iter()
             .filter(|c| c.kind == kind)
-            .filter_map(|c| entry_of(c, lang, g.announcement))
+            .filter_map(|c| entry_of(c, lang, g))
             .collect()
     };
     // Relations first: they are what an announcement that acts on others is for. An amendment

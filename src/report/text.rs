@@ -163,7 +163,7 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>, lang: super::Lang) -> String {
             let e = change_entry(c);
             let (code, (desc, beneath), hs) = e
                 .map(|e| {
-                    let d = super::describe_entry(lang, &e.entry, g.announcement);
+                    let d = super::describe_entry(lang, &e.entry, g.listing_of(&e));
                     (e.entry.code, d, e.entry.hs_codes)
                 })
                 .unwrap_or_default();
@@ -204,7 +204,7 @@ pub fn line(c: &ChangeRecord, g: &Group<'_>, lang: super::Lang) -> String {
                 .map(|e| {
                     (
                         e.entry.code.clone(),
-                        super::describe_entry(lang, &e.entry, g.announcement).0,
+                        super::describe_entry(lang, &e.entry, g.listing_of(&e)).0,
                     )
                 })
                 .unwrap_or_default();
@@ -503,12 +503,14 @@ pub fn announcements(
 ) -> String {
     let mut out = String::new();
     let known = super::doubts::known(list);
+    let none = std::collections::HashMap::new();
     for a in list {
         let g = Group {
             announcement: Some(a),
             key: &a.key,
             moved_on: None,
             changes: Vec::new(),
+            all: &none,
         };
         let _ = writeln!(out, "{}{}", a.citation(), dot_prefixed(&g.dates()));
         let _ = writeln!(out, "  {}", a.title);

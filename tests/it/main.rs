@@ -1,6 +1,7 @@
 //! Integration tests: the real binary against real local servers and real SQLite files.
 //! One test binary keeps link time down; modules group the scenarios.
 
+mod browser;
 mod check;
 mod cli;
 mod cms;
