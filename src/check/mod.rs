@@ -1361,10 +1361,9 @@ mod tests {
                 observe_in(&tx, "mofcom", &Reader::Mofcom, o, false).unwrap();
             }
             // Codes recorded once and listed no more: one among the listed codes, one after all.
-            let day = chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
             for (regime, code) in [("cn-dual-use", "1E902.zz"), ("zz-gone", "9Z999")] {
                 let status = Some(("in-force", "MOFCOM-2025-1", None));
-                tx.put_entry_status(regime, code, status, day).unwrap();
+                tx.put_entry_status(regime, code, status).unwrap();
             }
             // Suspended by No. 70, then in force again after 2026-11-10: two full passes (the
             // day moved), the second reporting transitions.

@@ -169,15 +169,14 @@ fn compare(
     for d in diffs {
         match d {
             Diff::Gone(regime, code) => {
-                let as_of = legal_date(now, &regime);
-                tx.put_entry_status(&regime, &code, None, as_of)?;
+                tx.put_entry_status(&regime, &code, None)?;
             }
             Diff::New(i) => {
                 // First seen: only remembered; its `added` change already reports it.
-                let (as_of, s) = &selected[i];
+                let (_, s) = &selected[i];
                 let e = &s.entry.entry;
                 let status = Some((s.status.as_str(), s.status_by.as_str(), s.until));
-                tx.put_entry_status(&e.regime, &e.code, status, *as_of)?;
+                tx.put_entry_status(&e.regime, &e.code, status)?;
             }
             Diff::Changed(i, before) => {
                 let (as_of, s) = &selected[i];
@@ -225,7 +224,7 @@ fn compare(
                 })?;
                 changes += 1;
                 let status = Some((s.status.as_str(), s.status_by.as_str(), s.until));
-                tx.put_entry_status(&e.entry.regime, &e.entry.code, status, *as_of)?;
+                tx.put_entry_status(&e.entry.regime, &e.entry.code, status)?;
             }
         }
     }

@@ -111,9 +111,57 @@ pub(super) fn unpack(bytes: &[u8], dict: Option<&[u8]>) -> std::io::Result<Vec<u
     Ok(out)
 }
 
+/// What response headers usually say, as a raw-content dictionary: a version's headers (~220
+/// bytes of JSON) are kept compressed against it (~90 bytes). Changing these bytes would make
+/// stored headers unreadable: they are part of the store's format.
+const HEADER_WORDS: &[u8] = br#"[["accept-ranges","bytes"],["cache-control","max-age=0, no-cache, no-store, must-revalidate, private, public"],["connection","keep-alive"],["content-encoding","gzip"],["content-language","zh-CN"],["content-length","1"],["content-type","application/json;charset=UTF-8"],["content-type","text/html"],["content-type","text/html; charset=utf-8"],["content-type","text/html; charset=UTF-8"],["content-type","text/html; charset=GBK"],["content-type","application/pdf"],["date","Mon, Tue, Wed, Thu, Fri, Sat, Sun, 01 Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec 2025 2026 00:00:00 GMT"],["etag",""0-1""],["expires","Thu, 01 Jan 1970 00:00:00 GMT"],["last-modified","Mon, 30 Nov 2026 00:00:00 GMT"],["location","https://"],["pragma","no-cache"],["server","nginx/1.22.1"],["server","nginx"],["set-cookie","; Path=/; HttpOnly; Secure"],["strict-transport-security","max-age=31536000"],["transfer-encoding","chunked"],["vary","Accept-Encoding"],["x-content-type-options","nosniff"],["x-frame-options","SAMEORIGIN"],["x-xss-protection","1; mode=block"]]"#;
+
+/// A version's response headers as kept: their JSON compressed against [`HEADER_WORDS`].
+pub(super) fn pack_headers(json: &str) -> std::io::Result<Vec<u8>> {
+    compress(
+        json.as_bytes(),
+        Some(&Dictionary {
+            sha256: String::new(),
+            raw: HEADER_WORDS.to_vec(),
+        }),
+    )
+}
+
+/// Headers as stored: JSON text (stores from before), or JSON packed by [`pack_headers`].
+pub(super) fn unpack_headers(stored: rusqlite::types::Value) -> std::io::Result<String> {
+    match stored {
+        rusqlite::types::Value::Text(json) => Ok(json),
+        rusqlite::types::Value::Blob(bytes) => {
+            let raw = unpack(&bytes, Some(HEADER_WORDS))?;
+            String::from_utf8(raw).map_err(std::io::Error::other)
+        }
+        _ => Ok("[]".to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_come_back_and_take_less_room() {
+        let json = r#"[["content-length","58157"],["content-type","text/html; charset=utf-8"],["date","Mon, 30 Nov 2026 04:07:47 GMT"],["etag",""6b0cf693-e32d""],["last-modified","Mon, 30 Nov 2026 04:07:47 GMT"],["server","nginx/1.22.1"]]"#;
+        let packed = pack_headers(json).unwrap();
+        assert!(
+            packed.len() * 2 < json.len(),
+            "{} of {}",
+            packed.len(),
+            json.len()
+        );
+        assert_eq!(
+            unpack_headers(rusqlite::types::Value::Blob(packed)).unwrap(),
+            json
+        );
+        assert_eq!(
+            unpack_headers(rusqlite::types::Value::Text(json.into())).unwrap(),
+            json
+        );
+    }
 
     fn page(n: u32) -> Vec<u8> {
         format!(

@@ -266,6 +266,10 @@ const MIGRATIONS: &[&str] = &[
         observed_at  TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 15: the day a status was computed for was written and never read: a tenth of the table.
+    r#"
+    ALTER TABLE entry_status DROP COLUMN as_of;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

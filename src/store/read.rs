@@ -128,16 +128,17 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
 }
 
 pub(super) fn snapshot_body(conn: &Connection, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
-    let (body, headers, dict): (Vec<u8>, String, Option<Vec<u8>>) = conn.query_row(
-        "SELECT s.body, s.headers, z.body FROM snapshot s LEFT JOIN zdict z ON z.id = s.dict
-         WHERE s.id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let (body, headers, dict): (Vec<u8>, rusqlite::types::Value, Option<Vec<u8>>) = conn
+        .query_row(
+            "SELECT s.body, s.headers, z.body FROM snapshot s LEFT JOIN zdict z ON z.id = s.dict
+             WHERE s.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
     let dict = dict.map(|d| evidence::unpack(&d, None)).transpose()?;
     Ok((
         evidence::unpack(&body, dict.as_deref())?,
-        serde_json::from_str(&headers)?,
+        serde_json::from_str(&evidence::unpack_headers(headers)?)?,
     ))
 }
 
@@ -154,7 +155,8 @@ pub struct StoredPage {
 pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPage>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT s.id, s.sha256, s.final_url FROM page p JOIN snapshot s ON s.id = p.snapshot
+            "SELECT s.id, s.sha256, CASE s.final_url WHEN '' THEN s.url ELSE s.final_url END
+             FROM page p JOIN snapshot s ON s.id = p.snapshot
              WHERE p.url = ?1",
             [url],
             |r| {

@@ -176,9 +176,10 @@ impl Tx<'_> {
                             params![
                                 url,
                                 sha,
-                                version.final_url,
+                                // Empty when it is the URL itself (most pages): read back as it.
+                                if version.final_url == url { "" } else { version.final_url },
                                 version.status,
-                                serde_json::to_string(version.headers)?,
+                                evidence::pack_headers(&serde_json::to_string(version.headers)?)?,
                                 compressed,
                                 version.body.len() as i64,
                                 now,
@@ -624,20 +625,19 @@ impl Tx<'_> {
         read::latest_text_version(&self.tx, key)
     }
 
-    /// Records the status a code is in as of a date (`None` forgets a code no longer listed).
+    /// Records the status a code is in (`None` forgets a code no longer listed).
     pub fn put_entry_status(
         &self,
         regime: &str,
         code: &str,
         status: Option<(&str, &str, Option<NaiveDate>)>,
-        as_of: NaiveDate,
     ) -> Result<(), StoreError> {
         match status {
             Some((status, by, until)) => self.run(
-                "INSERT INTO entry_status (regime, code, status, status_by, until, as_of)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (regime, code) DO UPDATE SET status = ?3, status_by = ?4, until = ?5, as_of = ?6",
-                params![regime, code, status, by, until.map(|d| d.to_string()), as_of.to_string()],
+                "INSERT INTO entry_status (regime, code, status, status_by, until)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (regime, code) DO UPDATE SET status = ?3, status_by = ?4, until = ?5",
+                params![regime, code, status, by, until.map(|d| d.to_string())],
             )?,
             None => self.run(
                 "DELETE FROM entry_status WHERE regime = ?1 AND code = ?2",

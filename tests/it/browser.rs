@@ -90,7 +90,11 @@ fn the_report_shows_what_happened_on_the_first_screen_and_fits_a_phone() {
         .arg("demo")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = Command::cargo_bin("regwatch")
         .unwrap()
         .arg("--db")
@@ -116,7 +120,10 @@ fn the_report_shows_what_happened_on_the_first_screen_and_fits_a_phone() {
         "2026-11-11: the suspension by MOFCOM No. 70 of 2025 ended",
     ] {
         let bottom = line(start)["bottom"].as_f64().unwrap();
-        assert!(bottom <= h, "{start:?} ends at {bottom} px, below the first screen ({h} px)");
+        assert!(
+            bottom <= h,
+            "{start:?} ends at {bottom} px, below the first screen ({h} px)"
+        );
     }
     // At a phone's 390 px, URLs and hashes wrap: nothing sticks out.
     assert_eq!(v["wide"], Value::Array(Vec::new()), "{:#}", v["wide"]);
@@ -137,7 +144,10 @@ fn the_report_shows_what_happened_on_the_first_screen_and_fits_a_phone() {
             "--hide-scrollbars",
             "--window-size=1280,800",
         ])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile2").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile2").display()
+        ))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("file://{}", page.display()))
         .output()
