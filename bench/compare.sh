@@ -141,6 +141,8 @@ regime = "bench"
 url = "$SITE/index.html"
 schedule = "0 * * * *"
 robots_txt = false
+# One index page lists every page: past the default cap of 1,000 links at N = 10,000.
+max_links = 100000
 $(cat "$REPO/bench/generic-source.toml")
 TOML
   phases regwatch "$dir" regwatch_extra "$REGWATCH" --config "$dir/schedule.toml" -q check --all --format json
