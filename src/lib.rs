@@ -16,6 +16,7 @@ pub mod diff;
 pub mod extract;
 pub mod fetch;
 pub mod gloss;
+pub mod impact;
 pub mod model;
 pub mod notify;
 pub mod report;

@@ -113,6 +113,21 @@ pub fn same_party(a: &str, b: &str) -> bool {
     names(a).iter().any(|n| b.contains(n))
 }
 
+/// Why a listed party matches any of `names` (exactly or partly, as `screen` says; a near miss is
+/// not a match): what a watch on parties asks.
+pub fn screen_one(names: &[String], e: &ListedEntry) -> Vec<String> {
+    if names.is_empty() || e.item_type != ItemType::Entity {
+        return Vec::new();
+    }
+    let listed = [e.clone()];
+    names
+        .iter()
+        .flat_map(|n| screen(n, &listed))
+        .filter(|h| h.quality != Quality::NearMiss)
+        .map(|h| format!("party {} ({})", h.matched, h.quality.as_str()))
+        .collect()
+}
+
 /// Words (Latin) or characters (Chinese) of a normalised name, for the near-miss measure.
 fn tokens(n: &str) -> HashSet<String> {
     n.split(' ')

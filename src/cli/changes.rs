@@ -18,6 +18,12 @@ pub struct Args {
     /// Every row: status changes with the same cause and kind are otherwise grouped under one.
     #[arg(long)]
     full: bool,
+    /// Only changes nobody has reviewed yet (`regwatch review`).
+    #[arg(long)]
+    unreviewed: bool,
+    /// Only changes touching this watch (`[[watch]] name`; repeatable).
+    #[arg(long, value_name = "NAME")]
+    watch: Vec<String>,
     #[arg(long, value_parser = super::formats(&["text", "md", "html", "json"]), default_value = "text")]
     format: Format,
 }
@@ -34,15 +40,26 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .map(|s| parse_instant(s, true))
         .transpose()?;
     let store = ctx.open_store()?;
-    let changes = store.changes(since.as_deref(), until.as_deref())?;
+    let mut changes = store.changes(since.as_deref(), until.as_deref())?;
     let announcements: HashMap<_, _> = store
         .announcements()?
         .into_iter()
         .map(|a| (a.key.clone(), a))
         .collect();
+    let (reviews, touches) = super::annotate(
+        ctx,
+        &store,
+        &mut changes,
+        &announcements,
+        args.unreviewed,
+        &args.watch,
+    )?;
     let mut r = ChangeReport::new(&changes, &announcements);
     r.lang = ctx.lang;
     r.full = args.full;
+    r.show_reviews = true;
+    r.reviews = reviews;
+    r.touches = touches;
     print(&match args.format {
         Format::Text => format!(
             "{}{}",

@@ -120,14 +120,15 @@ fn preview(ctx: &Ctx, digests: &[&DigestConfig]) -> Result<Exit> {
         &store.source_statuses()?,
         ctx.clock.now(),
     );
+    let reviews = crate::report::touch::current(store.reviews()?);
     let mut out = String::new();
     for d in digests {
-        let planned = notify::plan(&store, d)?;
+        let planned = notify::plan(&store, d, &ctx.config.watches)?;
         if planned.is_empty() {
             let _ = writeln!(out, "{}: nothing new to send", d.name.0);
         }
         for p in planned {
-            let r = notify::render(d, &p, &announcements, &currency);
+            let r = notify::render(d, &p, &announcements, &currency, &reviews);
             let _ = writeln!(
                 out,
                 "To: {}\nSubject: {}\nMessage-ID: {}\n\n{}",

@@ -10,7 +10,9 @@ mod diff;
 mod digest;
 mod doubts;
 mod feed;
+mod impact;
 mod list;
+mod review;
 mod run;
 mod screen;
 mod sources;
@@ -115,6 +117,10 @@ pub enum Command {
     Corrections(correct::ListArgs),
     /// Is a counterparty on a Chinese list of parties, under any of its names?
     Screen(screen::Args),
+    /// Per product: the listed entries that may cover it on a date, why, since when, by whom.
+    Impact(impact::Args),
+    /// Changes with their review state, or record a review (`ID… --as STATE`).
+    Review(review::Args),
     /// Status per source: last success, last error.
     Sources(sources::Args),
     /// Fetch a source once and show what would be extracted; writes nothing.
@@ -206,6 +212,44 @@ impl Ctx {
             regime.unwrap_or(crate::extract::mofcom::REGIME),
         )
     }
+}
+
+/// Filters changes as `--unreviewed` and `--watch NAME` ask, and fills in what a report shows
+/// beside each change: its review, and the products and watches it touches.
+pub fn annotate<'a>(
+    ctx: &Ctx,
+    store: &Store,
+    changes: &mut Vec<crate::store::ChangeRecord>,
+    announcements: &HashMap<String, KnownAnnouncement>,
+    unreviewed: bool,
+    watch: &[String],
+) -> Result<(
+    HashMap<String, crate::store::review::Review>,
+    HashMap<String, Vec<String>>,
+)> {
+    let reviews = crate::report::touch::current(store.reviews()?);
+    if unreviewed {
+        changes.retain(|c| !reviews.contains_key(&c.uid));
+    }
+    for w in watch {
+        if !ctx.config.watches.iter().any(|x| &x.name == w) {
+            return Err(usage(format!("no [[watch]] named {w:?} in the configuration")));
+        }
+    }
+    let products = match &ctx.config.products {
+        Some(p) => impact::load_products(ctx, Some(p))?,
+        None => Vec::new(),
+    };
+    let touches =
+        crate::report::touch::touches(changes, announcements, &products, &ctx.config.watches);
+    if !watch.is_empty() {
+        changes.retain(|c| {
+            touches
+                .get(&c.uid)
+                .is_some_and(|t| watch.iter().any(|w| t.contains(&format!("watch {w}"))))
+        });
+    }
+    Ok((reviews, touches))
 }
 
 /// What rebuilding the list needs: the announcements by key and every stored entry.
@@ -316,6 +360,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Run(args) => run::run(&ctx, args),
         Command::Changes(args) => changes::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
+        Command::Impact(args) => impact::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Upcoming(args) => upcoming::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),

@@ -34,6 +34,13 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     #[serde(default, rename = "digest")]
     pub digests: Vec<DigestConfig>,
+    /// The company's products (CSV: id, name, hs_codes, control_codes, keywords), for `impact`
+    /// and for saying which products a change touches; relative to the config file.
+    #[serde(default)]
+    pub products: Option<PathBuf>,
+    /// Named interests: codes, customs-code prefixes, keywords, lists, parties.
+    #[serde(default, rename = "watch")]
+    pub watches: Vec<crate::impact::Watch>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +125,9 @@ pub struct DigestConfig {
     /// Only changes first observed on or after this date (a new digest need not mail history).
     #[serde(default, deserialize_with = "toml_date")]
     pub since: Option<chrono::NaiveDate>,
+    /// Only changes touching these watches (`[[watch]] name`; all changes when empty).
+    #[serde(default)]
+    pub watch: Vec<String>,
     /// The language of descriptions and titles: `en`, `zh` or `both` (English first, the
     /// Chinese beneath).
     #[serde(default)]
@@ -500,6 +510,9 @@ impl Config {
                 }
             };
             rel(&mut config.store.path);
+            if let Some(p) = config.products.as_mut() {
+                rel(p);
+            }
             if let Some(p) = config.http.ca_file.as_mut() {
                 rel(p);
             }

@@ -16,6 +16,23 @@ impl Config {
             },
             message,
         };
+        let mut watches = HashSet::new();
+        for w in &self.watches {
+            if w.name.is_empty() || !watches.insert(w.name.as_str()) {
+                return Err(invalid(
+                    "[[watch]]",
+                    format!("[[watch]] names must be given and unique: {:?}", w.name),
+                ));
+            }
+        }
+        for d in &self.digests {
+            if let Some(w) = d.watch.iter().find(|w| !watches.contains(w.as_str())) {
+                return Err(invalid(
+                    &format!("\"{w}\""),
+                    format!("digest {:?}: no [[watch]] named {w:?}", d.name.0),
+                ));
+            }
+        }
         let mut seen = HashSet::new();
         for s in &self.sources {
             let at = |m: String| ConfigError::Invalid {

@@ -124,7 +124,11 @@ fn wanted(
 }
 
 /// The messages a digest owes its recipients now.
-pub fn plan(store: &Store, digest: &DigestConfig) -> Result<Vec<Planned>, StoreError> {
+pub fn plan(
+    store: &Store,
+    digest: &DigestConfig,
+    watches: &[crate::impact::Watch],
+) -> Result<Vec<Planned>, StoreError> {
     let channel = channel(digest);
     let announcements: HashMap<String, KnownAnnouncement> = store
         .announcements()?
@@ -132,11 +136,21 @@ pub fn plan(store: &Store, digest: &DigestConfig) -> Result<Vec<Planned>, StoreE
         .map(|a| (a.key.clone(), a))
         .collect();
     let url_sources = store.url_sources()?;
-    let changes: Vec<ChangeRecord> = store
+    let mut changes: Vec<ChangeRecord> = store
         .changes(None, None)?
         .into_iter()
         .filter(|c| wanted(digest, c, &announcements, &url_sources))
         .collect();
+    // `watch = [...]`: only changes touching one of those watches.
+    if !digest.watch.is_empty() {
+        let mine: Vec<crate::impact::Watch> = watches
+            .iter()
+            .filter(|w| digest.watch.contains(&w.name))
+            .cloned()
+            .collect();
+        let touches = crate::report::touch::touches(&changes, &announcements, &[], &mine);
+        changes.retain(|c| touches.contains_key(&c.uid));
+    }
     let by_uid: HashMap<&str, &ChangeRecord> =
         changes.iter().map(|c| (c.uid.as_str(), c)).collect();
     let deliveries = store.deliveries(&channel)?;
@@ -205,9 +219,17 @@ pub fn render(
     planned: &Planned,
     announcements: &HashMap<String, KnownAnnouncement>,
     currency: &[Currency],
+    reviews: &HashMap<String, crate::store::review::Review>,
 ) -> Rendered {
     let mut report = ChangeReport::new(&planned.changes, announcements);
     report.lang = digest.lang;
+    // Each change with its review state: a team sees what is already dealt with.
+    report.show_reviews = true;
+    report.reviews = planned
+        .changes
+        .iter()
+        .filter_map(|c| reviews.get(&c.uid).map(|r| (c.uid.clone(), r.clone())))
+        .collect();
     let n = planned.changes.len();
     // The subject names the weightiest event (a suspension or removal before an addition).
     let headlines = report::summary::headlines(&report);
@@ -261,16 +283,18 @@ pub async fn run_digest(
 ) -> Result<DigestOutcome, anyhow::Error> {
     let d = digest.clone();
     let sources = config.sources.clone();
-    let (planned, announcements, currency) = db
+    let watches = config.watches.clone();
+    let (planned, announcements, currency, reviews) = db
         .call(move |s| {
-            let planned = plan(s, &d)?;
+            let planned = plan(s, &d, &watches)?;
             let anns: HashMap<String, KnownAnnouncement> = s
                 .announcements()?
                 .into_iter()
                 .map(|a| (a.key.clone(), a))
                 .collect();
             let currency = Currency::of(&sources, &s.source_statuses()?, now);
-            Ok((planned, anns, currency))
+            let reviews = crate::report::touch::current(s.reviews()?);
+            Ok((planned, anns, currency, reviews))
         })
         .await?;
     let channel = channel(digest);
@@ -279,7 +303,7 @@ pub async fn run_digest(
         messages: Vec::new(),
     };
     for p in planned {
-        let rendered = render(digest, &p, &announcements, &currency);
+        let rendered = render(digest, &p, &announcements, &currency, &reviews);
         let mut result = MessageOutcome {
             message_id: p.message_id.clone(),
             recipients: p.recipients.clone(),

@@ -37,6 +37,18 @@ fn is_number(s: &str) -> bool {
         && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Any table as CSV: a BOM, then the rows (the first is the header), every cell quoted as
+/// needed and defused.
+pub fn table(rows: &[Vec<String>]) -> String {
+    let mut out = String::from(BOM);
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| field(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    crate::safe_text::strip_controls(&out).into_owned()
+}
+
 /// `list --format csv`: one row per code, customs codes space-separated.
 pub fn list(entries: &[ListedEntry]) -> String {
     let mut out = String::from(BOM);

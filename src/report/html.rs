@@ -54,6 +54,7 @@ ins{background:#dff5e1;color:#1c5e24;text-decoration:none}
 tr.k-suspended td.kind,tr.k-removed td.kind,tr.k-repealed td.kind{color:#c2410c}
 tr.k-added td.kind{color:#15803d}
 .zh{color:#555}
+.note{color:#666;font-size:.8rem}
 a,code,.meta{overflow-wrap:anywhere;word-break:break-word}
 table{table-layout:fixed}
 td.kind{width:6.5rem}
@@ -171,13 +172,28 @@ pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
                             format!("<br><span class=\"zh\" lang=\"zh-CN\">{}</span>", esc(&d))
                         })
                         .unwrap_or_default();
+                    let mut notes = Vec::new();
+                    if let Some(t) = report.touches.get(&c.uid) {
+                        notes.push(format!("touches {}", esc(&t.join(", "))));
+                    }
+                    if report.show_reviews {
+                        notes.push(esc(&super::touch::review_words(report.reviews.get(&c.uid))));
+                    }
+                    // The evidence behind the change, by its id: `regwatch evidence ID`.
+                    notes.push(format!(
+                        "evidence: <code>regwatch evidence {} --out {}.tar</code>",
+                        esc(&c.uid),
+                        esc(&c.uid)
+                    ));
                     let _ = writeln!(
                         out,
-                        "<tr class=\"k-{}\"><td class=\"kind\">{}</td><td>{}{zh}{}</td></tr>",
+                        "<tr class=\"k-{}\" id=\"{}\"><td class=\"kind\">{}</td><td>{}{zh}{}<br><span class=\"note\">{}</span></td></tr>",
                         esc(&row_kind(c)),
+                        esc(&c.uid),
                         esc(&c.kind.to_uppercase()),
                         esc(&sentence(c, g, report.lang)),
-                        detail(c)
+                        detail(c),
+                        notes.join(" · ")
                     );
                 }
                 super::text::Row::Many(cs) => {

@@ -39,6 +39,8 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
                     "url": c.url,
                     "sha256": c.sha256,
                     "observed_at": c.observed_at,
+                    "review": report.reviews.get(&c.uid),
+                    "touches": report.touches.get(&c.uid).cloned().unwrap_or_default(),
                 })
             })
         })

@@ -101,9 +101,20 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
                         .filter(|d| d.chars().any(crate::gloss::is_cjk))
                         .map(|d| format!("<br>{}", esc(&d)))
                         .unwrap_or_default();
+                    let mut notes = String::new();
+                    if let Some(t) = report.touches.get(&c.uid) {
+                        notes.push_str(&format!("<br>touches {}", esc(&t.join(", "))));
+                    }
+                    if report.show_reviews {
+                        notes.push_str(&format!(
+                            "<br>`{}` {}",
+                            c.uid,
+                            esc(&super::touch::review_words(report.reviews.get(&c.uid)))
+                        ));
+                    }
                     let _ = writeln!(
                         out,
-                        "| {} | {}{zh} |",
+                        "| {} | {}{zh}{notes} |",
                         c.kind.to_uppercase(),
                         esc(&sentence(c, g, report.lang))
                     );

@@ -11,6 +11,7 @@ pub mod json;
 pub mod markdown;
 pub mod summary;
 pub mod text;
+pub mod touch;
 
 use std::collections::HashMap;
 
@@ -98,6 +99,11 @@ pub struct ChangeReport<'a> {
     pub full: bool,
     /// The announcements known, by key (with their entries, when loaded).
     pub announcements: &'a HashMap<String, KnownAnnouncement>,
+    /// The current review of each change, by change id (shown when `show_reviews`).
+    pub reviews: HashMap<String, crate::store::review::Review>,
+    pub show_reviews: bool,
+    /// The products and watches each change touches, by change id.
+    pub touches: HashMap<String, Vec<String>>,
     /// Every announcement known, to tell a relation's target never seen (a doubt).
     pub known: std::collections::HashSet<&'a str>,
 }
@@ -174,6 +180,9 @@ impl<'a> ChangeReport<'a> {
             lang: Lang::default(),
             full: false,
             announcements,
+            reviews: HashMap::new(),
+            show_reviews: false,
+            touches: HashMap::new(),
             groups,
             known: announcements.keys().map(String::as_str).collect(),
         }

@@ -28,7 +28,7 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
         out.push('\n');
     }
     for g in &report.groups {
-        group(&mut out, g, &report.known, report.lang, report.full);
+        group(&mut out, g, report);
         out.push('\n');
     }
     if report.lang != super::Lang::Zh {
@@ -38,13 +38,8 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
     crate::safe_text::strip_controls(&out).into_owned()
 }
 
-fn group(
-    out: &mut String,
-    g: &Group<'_>,
-    known: &std::collections::HashSet<&str>,
-    lang: super::Lang,
-    full: bool,
-) {
+fn group(out: &mut String, g: &Group<'_>, report: &ChangeReport<'_>) {
+    let (known, lang, full) = (&report.known, report.lang, report.full);
     let _ = writeln!(out, "{}{}", g.citation(), dot_prefixed(&g.dates()));
     if let Some(a) = g.announcement {
         if lang != super::Lang::Zh {
@@ -86,6 +81,20 @@ fn group(
         match row {
             Row::One(c) => {
                 let _ = writeln!(out, "  {}", line(c, g, lang));
+                let mut notes: Vec<String> = Vec::new();
+                if let Some(t) = report.touches.get(&c.uid) {
+                    notes.push(format!("touches {}", t.join(", ")));
+                }
+                if report.show_reviews {
+                    notes.push(format!(
+                        "{} {}",
+                        c.uid,
+                        super::touch::review_words(report.reviews.get(&c.uid))
+                    ));
+                }
+                if !notes.is_empty() {
+                    let _ = writeln!(out, "  {:<10} {}", "", notes.join(" · "));
+                }
             }
             Row::Many(cs) => {
                 let t = status_transition(cs[0]);

@@ -270,6 +270,18 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE entry_status DROP COLUMN as_of;
     "#,
+    // 16: people's reviews of changes (`store::review`): every one kept, the last one counts.
+    r#"
+    CREATE TABLE review (
+        id      INTEGER PRIMARY KEY,
+        change  TEXT NOT NULL,          -- change.uid
+        state   TEXT NOT NULL,          -- reviewed | not-applicable | needs-action
+        note    TEXT NOT NULL,
+        by      TEXT NOT NULL,
+        at      TEXT NOT NULL
+    );
+    CREATE INDEX review_by_change ON review (change, id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -10,6 +10,7 @@ pub mod handle;
 pub mod lock;
 mod migrations;
 mod read;
+pub mod review;
 mod write;
 
 use std::path::Path;
