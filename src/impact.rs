@@ -73,7 +73,9 @@ pub fn parse_products(text: &str) -> Result<Vec<Product>, String> {
         let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("").to_string();
         let list = |c: Option<usize>, spaces: bool| -> Vec<String> {
             cell(c)
-                .split(|ch: char| ch == ';' || ch == '|' || ch == '；' || (spaces && ch.is_whitespace()))
+                .split(|ch: char| {
+                    ch == ';' || ch == '|' || ch == '；' || (spaces && ch.is_whitespace())
+                })
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
@@ -154,7 +156,9 @@ fn keyword_match(keyword: &str, e: &ListedEntry) -> Option<String> {
         return None;
     }
     if fold(&e.description).contains(&k) {
-        return Some(format!("keyword \u{201c}{keyword}\u{201d} in the Chinese text"));
+        return Some(format!(
+            "keyword \u{201c}{keyword}\u{201d} in the Chinese text"
+        ));
     }
     if fold(&e.description_en).contains(&k) {
         return Some(format!(
@@ -174,7 +178,11 @@ pub fn product_reasons(p: &Product, e: &ListedEntry) -> Vec<String> {
     for h in &p.hs_codes {
         out.extend(e.hs_codes.iter().filter_map(|x| hs_match(h, x)));
     }
-    out.extend(p.control_codes.iter().filter_map(|c| code_match(c, &e.code)));
+    out.extend(
+        p.control_codes
+            .iter()
+            .filter_map(|c| code_match(c, &e.code)),
+    );
     out.extend(p.keywords.iter().filter_map(|k| keyword_match(k, e)));
     out.dedup();
     out
@@ -182,7 +190,7 @@ pub fn product_reasons(p: &Product, e: &ListedEntry) -> Vec<String> {
 
 /// Why `e` concerns watch `w` (none: it does not).
 pub fn watch_reasons(w: &Watch, e: &ListedEntry) -> Vec<String> {
-    if !w.regimes.is_empty() && !w.regimes.iter().any(|r| *r == e.regime) {
+    if !w.regimes.is_empty() && !w.regimes.contains(&e.regime) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -300,7 +308,10 @@ mod tests {
         };
         assert!(!product_reasons(&p(&["85051110"], &[], &[]), &e).is_empty());
         assert!(!product_reasons(&p(&["8505"], &[], &[]), &e).is_empty());
-        assert!(product_reasons(&p(&["850"], &[], &[]), &e).is_empty(), "3 digits are no level");
+        assert!(
+            product_reasons(&p(&["850"], &[], &[]), &e).is_empty(),
+            "3 digits are no level"
+        );
         assert!(product_reasons(&p(&["85061000"], &[], &[]), &e).is_empty());
         assert!(!product_reasons(&p(&[], &["1C902"], &[]), &e).is_empty());
         assert!(!product_reasons(&p(&[], &["1c902.A"], &[]), &e).is_empty());

@@ -5,6 +5,7 @@
 //! [`check::Checker`] runs one pass of it; `main.rs` is a thin command-line layer over this
 //! library, with one file per subcommand under [`cli`].
 
+pub mod bundle;
 pub mod check;
 pub mod cli;
 pub mod clock;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 
-use super::{Ctx, Exit, Format, parse_instant, print, unsupported};
+use super::{Ctx, Exit, Format, parse_instant, print};
 use crate::report::{self, ChangeReport};
 
 #[derive(Debug, clap::Args)]
@@ -24,7 +24,7 @@ pub struct Args {
     /// Only changes touching this watch (`[[watch]] name`; repeatable).
     #[arg(long, value_name = "NAME")]
     watch: Vec<String>,
-    #[arg(long, value_parser = super::formats(&["text", "md", "html", "json"]), default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "html", "json", "csv"]), default_value = "text")]
     format: Format,
 }
 
@@ -72,8 +72,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             report::markdown::currency(&ctx.currency()?)
         ),
         Format::Json => report::json::changes(&r),
+        Format::Csv => report::csv::changes(&r),
         Format::Html => report::html::changes(&r, "regwatch: regulatory changes", &ctx.currency()?),
-        other => return Err(unsupported("changes", other, "text, md, html or json")),
     })?;
     Ok(Exit::Ok)
 }

@@ -17,7 +17,7 @@ pub struct Args {
     /// Only this regime (e.g. cn-dual-use).
     #[arg(long)]
     regime: Option<String>,
-    #[arg(long, value_parser = super::formats(&["text", "md", "json"]), default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "json", "html"]), default_value = "text")]
     format: Format,
 }
 
@@ -40,7 +40,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         Format::Text => format!("{}{corrected}", report::text::compare(&deltas, from, to)),
         Format::Json => report::json::compare(&deltas),
         Format::Md => report::markdown::compare(&deltas, from, to),
-        other => return Err(unsupported("compare", other, "text, md or json")),
+        Format::Html => report::html::compare(&deltas, from, to),
+        other => return Err(unsupported("compare", other, "text, md, html or json")),
     })?;
     Ok(Exit::Ok)
 }

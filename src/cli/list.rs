@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Exit, Format, ListInputs, parse_day, print, unsupported};
+use super::{Ctx, Exit, Format, ListInputs, parse_day, print};
 use crate::diff::list::{Status, Timeline};
 use crate::report;
 
@@ -17,7 +17,7 @@ pub struct Args {
     /// Only entries in these statuses (repeatable, or comma-separated).
     #[arg(long, value_enum, value_delimiter = ',')]
     status: Vec<StatusArg>,
-    #[arg(long, value_parser = super::formats(&["text", "md", "csv", "json"]), default_value = "text")]
+    #[arg(long, value_parser = super::formats(&["text", "md", "csv", "json", "html"]), default_value = "text")]
     format: Format,
 }
 
@@ -71,7 +71,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             report::markdown::currency(&ctx.currency()?)
         ),
         Format::Csv => report::csv::list(&entries),
-        other => return Err(unsupported("list", other, "text, md, csv or json")),
+        Format::Html => report::html::list(&entries, as_of, &ctx.currency()?),
     })?;
     Ok(Exit::Ok)
 }

@@ -9,6 +9,7 @@ mod demo;
 mod diff;
 mod digest;
 mod doubts;
+mod evidence;
 mod feed;
 mod impact;
 mod list;
@@ -47,6 +48,8 @@ pub enum Exit {
     DeliveryFailed = 5,
     /// Another regwatch held the database longer than `--lock-wait`.
     Busy = 6,
+    /// `verify`: the evidence bundle is not intact (the message names the file).
+    NotIntact = 7,
 }
 
 #[derive(Debug, Parser)]
@@ -121,6 +124,11 @@ pub enum Command {
     Impact(impact::Args),
     /// Changes with their review state, or record a review (`ID… --as STATE`).
     Review(review::Args),
+    /// Write an evidence bundle (tar) for an announcement or a change: every stored page version
+    /// byte for byte, headers, hashes, texts, extraction and changes, with a manifest.
+    Evidence(evidence::Args),
+    /// Check an evidence bundle: exit 0 when intact, 7 naming the file that was altered.
+    Verify(evidence::VerifyArgs),
     /// Status per source: last success, last error.
     Sources(sources::Args),
     /// Fetch a source once and show what would be extracted; writes nothing.
@@ -214,26 +222,31 @@ impl Ctx {
     }
 }
 
+/// Each change's current review, and the products and watches it touches, by change id.
+pub type Annotations = (
+    HashMap<String, crate::store::review::Review>,
+    HashMap<String, Vec<String>>,
+);
+
 /// Filters changes as `--unreviewed` and `--watch NAME` ask, and fills in what a report shows
 /// beside each change: its review, and the products and watches it touches.
-pub fn annotate<'a>(
+pub fn annotate(
     ctx: &Ctx,
     store: &Store,
     changes: &mut Vec<crate::store::ChangeRecord>,
     announcements: &HashMap<String, KnownAnnouncement>,
     unreviewed: bool,
     watch: &[String],
-) -> Result<(
-    HashMap<String, crate::store::review::Review>,
-    HashMap<String, Vec<String>>,
-)> {
+) -> Result<Annotations> {
     let reviews = crate::report::touch::current(store.reviews()?);
     if unreviewed {
         changes.retain(|c| !reviews.contains_key(&c.uid));
     }
     for w in watch {
         if !ctx.config.watches.iter().any(|x| &x.name == w) {
-            return Err(usage(format!("no [[watch]] named {w:?} in the configuration")));
+            return Err(usage(format!(
+                "no [[watch]] named {w:?} in the configuration"
+            )));
         }
     }
     let products = match &ctx.config.products {
@@ -294,7 +307,6 @@ pub fn corrections_note<'e>(
     Ok(crate::report::corrections_note(&corrections, &keys))
 }
 
-/// A `YYYY-MM-DD` argument.
 /// A day: `YYYY-MM-DD`, or an RFC 3339 time read as the day it is in Beijing (the Chinese
 /// lists' days; `2025-11-10T20:00:00Z` is 2025-11-11 there).
 pub fn parse_day(flag: &str, s: &str) -> Result<NaiveDate> {
@@ -342,6 +354,9 @@ fn load_config(cli: &Cli) -> Result<Config> {
 /// Runs the parsed command line; the caller maps errors to exit codes with [`exit_code`].
 pub fn run(cli: Cli) -> Result<Exit> {
     let clock = Clock::from_env().map_err(usage)?;
+    if let Command::Verify(args) = &cli.command {
+        return evidence::verify(args);
+    }
     if let Command::Demo(args) = &cli.command {
         return demo::run(args, cli.db.as_deref());
     }
@@ -362,6 +377,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::List(args) => list::run(&ctx, args),
         Command::Impact(args) => impact::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
+        Command::Evidence(args) => evidence::run(&ctx, args),
+        Command::Verify(args) => evidence::verify(args),
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Upcoming(args) => upcoming::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),

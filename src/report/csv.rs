@@ -49,6 +49,65 @@ pub fn table(rows: &[Vec<String>]) -> String {
     crate::safe_text::strip_controls(&out).into_owned()
 }
 
+/// `changes --format csv`: one row per change, with its sentence, citation, dates, evidence and
+/// review state.
+pub fn changes(report: &super::ChangeReport<'_>) -> String {
+    let mut rows = vec![
+        [
+            "id",
+            "kind",
+            "regime",
+            "code",
+            "announcement",
+            "citation",
+            "issued",
+            "effective",
+            "sentence",
+            "url",
+            "sha256",
+            "observed_at",
+            "review",
+            "reviewed_by",
+            "touches",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    for g in &report.groups {
+        for c in &g.changes {
+            let a = g.announcement;
+            let review = report.reviews.get(&c.uid);
+            rows.push(vec![
+                c.uid.clone(),
+                c.kind.clone(),
+                c.regime.clone().unwrap_or_default(),
+                c.code.clone().unwrap_or_default(),
+                c.announcement.clone(),
+                g.citation(),
+                a.and_then(|a| a.issued)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                a.and_then(|a| a.effective.iter().map(|e| e.date).min())
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                super::sentence(c, g, report.lang),
+                c.url.clone().unwrap_or_default(),
+                c.sha256.clone().unwrap_or_default(),
+                c.observed_at.clone(),
+                review.map_or("unreviewed".to_string(), |r| r.state.as_str().to_string()),
+                review.map(|r| r.by.clone()).unwrap_or_default(),
+                report
+                    .touches
+                    .get(&c.uid)
+                    .map(|t| t.join("; "))
+                    .unwrap_or_default(),
+            ]);
+        }
+    }
+    table(&rows)
+}
+
 /// `list --format csv`: one row per code, customs codes space-separated.
 pub fn list(entries: &[ListedEntry]) -> String {
     let mut out = String::from(BOM);

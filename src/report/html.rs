@@ -77,6 +77,94 @@ pub fn changes(report: &ChangeReport<'_>, title: &str, currency: &[Currency]) ->
     crate::safe_text::strip_controls(&out).into_owned()
 }
 
+/// A document around `body`, with the stylesheet.
+fn document(title: &str, body: &str) -> String {
+    let out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n{body}</body>\n</html>\n",
+        esc(title),
+        esc(title)
+    );
+    crate::safe_text::strip_controls(&out).into_owned()
+}
+
+/// `list --format html`: the list on a date, one row per code, English and Chinese.
+pub fn list(
+    entries: &[crate::diff::list::ListedEntry],
+    as_of: chrono::NaiveDate,
+    currency: &[Currency],
+) -> String {
+    let mut body = format!(
+        "<p class=\"meta\">{} entries. {}</p>\n<table>\n",
+        entries.len(),
+        esc(super::PREVAILS)
+    );
+    body.push_str(
+        "<tr><td class=\"kind\">status</td><td>code · entry · on whose authority</td></tr>\n",
+    );
+    for e in entries {
+        let mark = match e.description_en_source {
+            crate::gloss::Source::Gloss => " (gloss)",
+            crate::gloss::Source::Official => "",
+        };
+        let until = e.until.map(|u| format!(" until {u}")).unwrap_or_default();
+        let since = e.since.map(|d| format!(" since {d}")).unwrap_or_default();
+        let _ = writeln!(
+            body,
+            "<tr class=\"k-{}\"><td class=\"kind\">{}{}</td><td><code>{}</code> {}{mark}<br><span class=\"zh\" lang=\"zh-CN\">{}</span><br><span class=\"note\">{}{} ({})</span></td></tr>",
+            esc(e.status.as_str()),
+            esc(e.status.as_str()),
+            esc(&until),
+            esc(&e.code),
+            esc(&e.description_en),
+            esc(&e.description),
+            esc(&super::short_citation(&e.announcement)),
+            esc(&since),
+            esc(&super::short_citation(&e.status_by))
+        );
+    }
+    body.push_str("</table>\n<div class=\"currency\">\n");
+    for c in currency {
+        let _ = writeln!(body, "<div>{}</div>", esc(&c.line()));
+    }
+    body.push_str("</div>\n");
+    document(&format!("Control lists as of {as_of}"), &body)
+}
+
+/// `compare --format html`: what differs between the lists on two dates.
+pub fn compare(
+    deltas: &[crate::diff::list::ListDelta<'_>],
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> String {
+    let mut body = format!(
+        "<p class=\"meta\">{} entries differ.</p>\n<table>\n",
+        deltas.len()
+    );
+    for d in deltas {
+        let Some(e) = d.after.or(d.before) else {
+            continue;
+        };
+        let what = match &d.delta {
+            crate::diff::list::Delta::StatusChanged { from, to } => {
+                format!("{} → {}", from.as_str(), to.as_str())
+            }
+            other => other.kind().to_string(),
+        };
+        let _ = writeln!(
+            body,
+            "<tr class=\"k-{}\"><td class=\"kind\">{}</td><td><code>{}</code> {}<br><span class=\"zh\" lang=\"zh-CN\">{}</span><br><span class=\"note\">{}</span></td></tr>",
+            esc(e.status.as_str()),
+            esc(&what),
+            esc(&e.code),
+            esc(&e.description_en),
+            esc(&e.description),
+            esc(&super::short_citation(&e.status_by))
+        );
+    }
+    body.push_str("</table>\n");
+    document(&format!("Control lists: {from} → {to}"), &body)
+}
+
 /// The report without the document around it.
 pub fn body(report: &ChangeReport<'_>, currency: &[Currency]) -> String {
     let mut out = String::new();

@@ -5,6 +5,7 @@
 //! `last_seen`. A connection lives on one thread ([`handle::DbHandle`]) and never crosses an
 //! `.await`.
 
+pub mod bundle;
 mod evidence;
 pub mod handle;
 pub mod lock;

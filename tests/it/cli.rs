@@ -256,7 +256,7 @@ fn demo_tells_the_2025_story() {
     // `--help` offers only the formats a command renders.
     let (_, help) = run("2026-11-30T00:00:00Z", &["list", "--help"]);
     assert!(
-        help.contains("[possible values: text, md, csv, json]"),
+        help.contains("[possible values: text, md, csv, json, html]"),
         "{help}"
     );
     let (_, help) = run("2026-11-30T00:00:00Z", &["screen", "--help"]);

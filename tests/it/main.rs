@@ -15,5 +15,6 @@ mod list;
 mod notify;
 mod parties;
 mod politeness;
+mod products;
 mod reach;
 mod support;
