@@ -24,6 +24,9 @@ pub struct Args {
     /// The URL the feed is published at (its `rel="self"` link).
     #[arg(long)]
     self_url: Option<String>,
+    /// Only changes touching this watch (`[[watch]] name`; repeatable).
+    #[arg(long, value_name = "NAME")]
+    watch: Vec<String>,
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
@@ -34,14 +37,22 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .transpose()?;
     let store = ctx.open_store()?;
     let mut changes = store.changes(since.as_deref(), None)?;
-    if changes.len() > args.limit {
-        changes.drain(..changes.len() - args.limit);
-    }
     let announcements: HashMap<_, _> = store
         .announcements()?
         .into_iter()
         .map(|a| (a.key.clone(), a))
         .collect();
+    let _ = super::annotate(
+        ctx,
+        &store,
+        &mut changes,
+        &announcements,
+        false,
+        &args.watch,
+    )?;
+    if changes.len() > args.limit {
+        changes.drain(..changes.len() - args.limit);
+    }
     let mut report = ChangeReport::new(&changes, &announcements);
     report.lang = ctx.lang;
     let xml = report::atom::feed(&report, args.self_url.as_deref());

@@ -169,6 +169,14 @@ fn reviews_survive_a_recheck_show_in_digests_and_shrink_the_unreviewed() {
         .iter()
         .map(|c| c["id"].as_str().unwrap().to_string())
         .collect();
+    // The feed follows the watch too.
+    let feed = ws
+        .cmd(now)
+        .args(["feed", "--watch", "batteries"])
+        .output()
+        .unwrap();
+    let feed = String::from_utf8(feed.stdout).unwrap();
+    assert_eq!(feed.matches("<entry>").count(), watched.len(), "{feed}");
 
     let out = ws
         .cmd(now)
