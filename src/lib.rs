@@ -24,4 +24,5 @@ pub mod report;
 pub mod safe_text;
 pub mod schedule;
 pub mod screen;
+pub mod serve;
 pub mod store;

@@ -16,6 +16,7 @@ mod list;
 mod review;
 mod run;
 mod screen;
+mod serve;
 mod sources;
 mod try_source;
 mod upcoming;
@@ -129,6 +130,8 @@ pub enum Command {
     Evidence(evidence::Args),
     /// Check an evidence bundle: exit 0 when intact, 7 naming the file that was altered.
     Verify(evidence::VerifyArgs),
+    /// The store in a browser: overview, the list on a date, entries, announcements, changes.
+    Serve(serve::Args),
     /// Status per source: last success, last error.
     Sources(sources::Args),
     /// Fetch a source once and show what would be extracted; writes nothing.
@@ -378,6 +381,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Impact(args) => impact::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
         Command::Evidence(args) => evidence::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
         Command::Verify(args) => evidence::verify(args),
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Upcoming(args) => upcoming::run(&ctx, args),

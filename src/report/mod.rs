@@ -379,6 +379,7 @@ pub fn list_name(regime: &str) -> &'static str {
         "cn-control-list" => "export control control list (出口管制管控名单)",
         "cn-watch-list" => "export control watch list (关注名单)",
         "cn-unreliable-entity" => "unreliable entity list (不可靠实体清单)",
+        "cn-dual-use" => "dual-use items export control list (两用物项出口管制清单)",
         _ => "list",
     }
 }

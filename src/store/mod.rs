@@ -71,6 +71,26 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// A read-only connection to an existing store (the web view's): never writes, never takes
+    /// the writer's lock, so a running `check` or `run` is not held up by readers. The schema
+    /// must be current (`open` migrates it).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(Store { conn })
+    }
+
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn)?;

@@ -1,0 +1,275 @@
+//! serve: the store in a browser. Server-rendered HTML from auto-escaping templates (minijinja,
+//! `templates/*.html`), a small stylesheet, no script, nothing fetched from elsewhere; and a JSON
+//! API under `/api/` in the CLI's shapes. Reads only: every request opens the store read-only, so
+//! a running `check` or `run` is never held up.
+//!
+//! Safety: loopback by default; another address needs a token (`REGWATCH_TOKEN`, sent as
+//! `Authorization: Bearer …`, or once as `?token=` which sets a cookie) or `--read-only` to say
+//! that an open read-only view is meant. Every response carries a CSP that allows nothing but this
+//! server's stylesheet and inline SVG, `nosniff`, no referrer, no framing.
+
+mod api;
+mod pages;
+mod svg;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::Store;
+
+/// What every request needs.
+pub struct AppState {
+    pub db_path: PathBuf,
+    pub config: Config,
+    pub clock: Clock,
+    pub token: Option<String>,
+    templates: minijinja::Environment<'static>,
+}
+
+/// The templates, compiled in: auto-escaping for `.html`.
+fn templates() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("templates/base.html")),
+        ("overview.html", include_str!("templates/overview.html")),
+        ("list.html", include_str!("templates/list.html")),
+        ("entry.html", include_str!("templates/entry.html")),
+        (
+            "announcement.html",
+            include_str!("templates/announcement.html"),
+        ),
+        (
+            "announcements.html",
+            include_str!("templates/announcements.html"),
+        ),
+        ("changes.html", include_str!("templates/changes.html")),
+        ("compare.html", include_str!("templates/compare.html")),
+        ("screen.html", include_str!("templates/screen.html")),
+        ("error.html", include_str!("templates/error.html")),
+    ] {
+        env.add_template(name, source)
+            .expect("the shipped templates parse (tested)");
+    }
+    env
+}
+
+const STYLE: &str = include_str!("templates/style.css");
+
+/// The content security policy: this server's stylesheet, inline SVG, forms to itself; no script,
+/// no frames, nothing from elsewhere.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+impl AppState {
+    pub fn new(db_path: PathBuf, config: Config, clock: Clock, token: Option<String>) -> AppState {
+        AppState {
+            db_path,
+            config,
+            clock,
+            token,
+            templates: templates(),
+        }
+    }
+
+    /// A read-only connection for one request.
+    pub fn store(&self) -> Result<Store, Failure> {
+        Store::open_read_only(&self.db_path).map_err(|e| Failure::Internal(e.to_string()))
+    }
+
+    /// A page from a template and its context; every value is escaped unless marked safe.
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<Response, Failure> {
+        let t = self
+            .templates
+            .get_template(name)
+            .map_err(|e| Failure::Internal(e.to_string()))?;
+        let html = t
+            .render(ctx)
+            .map_err(|e| Failure::Internal(format!("{e:#}")))?;
+        Ok(html_response(
+            crate::safe_text::strip_controls(&html).into_owned(),
+        ))
+    }
+}
+
+fn html_response(html: String) -> Response {
+    let mut r = Response::new(Body::from(html));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum Failure {
+    NotFound(String),
+    BadRequest(String),
+    Internal(String),
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            Failure::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            Failure::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            Failure::Internal(m) => {
+                tracing::error!("serve: {m}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "regwatch could not answer this request; its log says why".to_string(),
+                )
+            }
+        };
+        let env = templates();
+        let html = env
+            .get_template("error.html")
+            .and_then(|t| {
+                t.render(minijinja::context! { title => status.canonical_reason().unwrap_or("Error"), message => message, db => "" })
+            })
+            .unwrap_or_else(|_| "error".to_string());
+        let mut r = html_response(html);
+        *r.status_mut() = status;
+        r
+    }
+}
+
+/// Runs `work` with a read-only store off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    state: &Arc<AppState>,
+    work: impl FnOnce(&AppState, &Store) -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = state.store()?;
+        work(&state, &store)
+    })
+    .await
+    .map_err(|e| Failure::Internal(e.to_string()))?
+}
+
+/// The security headers, and the token when one is required.
+async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if let Some(token) = &state.token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string)
+            .or_else(|| {
+                req.headers()
+                    .get(header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|c| {
+                        c.split(';')
+                            .find_map(|kv| kv.trim().strip_prefix("regwatch_token="))
+                    })
+                    .map(str::to_string)
+            });
+        let query_token = req.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "token")
+                .map(|(_, v)| v.into_owned())
+        });
+        let ok = |t: &str| constant_time_eq(t.as_bytes(), token.as_bytes());
+        if let Some(q) = query_token {
+            if !ok(&q) {
+                return (StatusCode::UNAUTHORIZED, "wrong token").into_response();
+            }
+            // Once: the token becomes a cookie, and the URL without it.
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::SEE_OTHER;
+            r.headers_mut()
+                .insert(header::LOCATION, HeaderValue::from_static("/"));
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "regwatch_token={token}; HttpOnly; SameSite=Strict; Path=/"
+            )) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            return r;
+        }
+        if !given.as_deref().is_some_and(ok) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "this regwatch needs its token: Authorization: Bearer <token>, or open /?token=<token> once",
+            )
+                .into_response();
+        }
+    }
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert("content-security-policy", HeaderValue::from_static(CSP));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    r
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn style() -> Response {
+    let mut r = Response::new(Body::from(STYLE));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=3600"),
+    );
+    r
+}
+
+/// Every route.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/list", get(pages::list))
+        .route("/entry/{regime}/{code}", get(pages::entry))
+        .route("/announcements", get(pages::announcements))
+        .route("/announcement/{key}", get(pages::announcement))
+        .route("/version/{id}", get(pages::version))
+        .route("/changes", get(pages::changes))
+        .route("/compare", get(pages::compare))
+        .route("/screen", get(pages::screen))
+        .route("/static/style.css", get(style))
+        .route("/api/list", get(api::list))
+        .route("/api/changes", get(api::changes))
+        .route("/api/announcements", get(api::announcements))
+        .route("/api/entry/{regime}/{code}", get(api::entry))
+        .route("/api/screen", get(api::screen))
+        .route("/api/impact", get(api::impact))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped; `ready` is told the address once it listens.
+pub async fn serve(
+    state: Arc<AppState>,
+    bind: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    ready(listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
