@@ -160,7 +160,7 @@ pub async fn overview(State(state): State<Arc<AppState>>, Query(q): Query<Overvi
         state.render(
             "overview.html",
             context! {
-                title => "What happened",
+                title => "Overview",
                 db => db(state),
                 since => q.since.clone().filter(|s| !s.trim().is_empty()),
                 headlines => main,

@@ -17,4 +17,5 @@ mod parties;
 mod politeness;
 mod products;
 mod reach;
+mod serve;
 mod support;
