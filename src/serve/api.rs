@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::pages::{ListQuery, ScreenQuery, day, filtered, history, inputs, today};
+use super::pages::{ListQuery, ScreenQuery, day, filtered, history, today};
 use super::{AppState, Failure, blocking};
 use crate::diff::list::Timeline;
 use crate::report::{self, ChangeReport};
@@ -33,9 +33,9 @@ fn internal(e: impl std::fmt::Display) -> Failure {
 pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>) -> Api {
     blocking(&state, move |state, store| {
         let as_of = day(&q.as_of, today(state))?;
-        let (heads, entries) = inputs(store)?;
         Ok(json(report::json::list(&filtered(
-            &heads, &entries, as_of, &q,
+            &state.list_on(store, as_of)?,
+            &q,
         )?)))
     })
     .await
@@ -86,16 +86,18 @@ pub async fn entry(
     Path((regime, code)): Path<(String, String)>,
 ) -> Api {
     blocking(&state, move |state, store| {
-        let (heads, entries) = inputs(store)?;
-        let events = history(&heads, &entries, &regime, &code);
+        let inputs = state.inputs(store)?;
+        let (heads, entries) = (&inputs.heads, &inputs.entries);
+        let events = history(heads, entries, &regime, &code);
         let Some((_, _)) = events.last() else {
             return Err(Failure::NotFound(format!("no entry {code} in {regime}")));
         };
         let mine: Vec<_> = entries
-            .into_iter()
+            .iter()
             .filter(|e| e.entry.regime == regime && e.entry.code == code)
+            .cloned()
             .collect();
-        let current = Timeline::new(&heads)
+        let current = Timeline::new(heads)
             .list(&mine, today(state))
             .into_iter()
             .next();
@@ -120,8 +122,7 @@ pub async fn screen(State(state): State<Arc<AppState>>, Query(q): Query<ScreenQu
                 "name a party: /api/screen?name=…".into(),
             ));
         }
-        let (heads, entries) = inputs(store)?;
-        let mut listed = Timeline::new(&heads).list(&entries, as_of);
+        let mut listed: Vec<_> = state.list_on(store, as_of)?.to_vec();
         listed.retain(|e| e.item_type == crate::model::ItemType::Entity);
         let hits = crate::screen::Screener::new(&listed).screen(&name);
         Ok(json(
@@ -150,8 +151,7 @@ pub async fn impact(State(state): State<Arc<AppState>>, Query(q): Query<ImpactQu
         let text = std::fs::read_to_string(path).map_err(internal)?;
         let products = crate::impact::parse_products(&text).map_err(Failure::BadRequest)?;
         let as_of = day(&q.as_of, today(state))?;
-        let (heads, entries) = inputs(store)?;
-        let list = Timeline::new(&heads).list(&entries, as_of);
+        let list = state.list_on(store, as_of)?;
         let found = crate::impact::exposures(&products, &list);
         Ok(json(
             serde_json::to_string_pretty(&found).map_err(internal)?,

@@ -9,6 +9,7 @@
 //! server's stylesheet and inline SVG, `nosniff`, no referrer, no framing.
 
 mod api;
+mod cache;
 mod pages;
 mod svg;
 
@@ -35,6 +36,7 @@ pub struct AppState {
     pub clock: Clock,
     pub token: Option<String>,
     templates: minijinja::Environment<'static>,
+    cache: cache::Cache,
 }
 
 /// The templates, compiled in: auto-escaping for `.html`.
@@ -78,12 +80,40 @@ impl AppState {
             clock,
             token,
             templates: templates(),
+            cache: cache::Cache::default(),
         }
     }
 
     /// A read-only connection for one request.
     pub fn store(&self) -> Result<Store, Failure> {
         Store::open_read_only(&self.db_path).map_err(|e| Failure::Internal(e.to_string()))
+    }
+
+    /// The announcements and entries, read once while the store is unchanged.
+    pub fn inputs(&self, store: &Store) -> Result<Arc<cache::Inputs>, Failure> {
+        self.cache
+            .inputs(&self.db_path, store)
+            .map_err(|e| Failure::Internal(e.to_string()))
+    }
+
+    /// The whole list on a date, made once while the store is unchanged.
+    pub fn list_on(
+        &self,
+        store: &Store,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Arc<Vec<crate::diff::list::ListedEntry>>, Failure> {
+        self.cache
+            .list(&self.db_path, store, as_of)
+            .map_err(|e| Failure::Internal(e.to_string()))
+    }
+
+    /// The overview's chart for a day, made once while the store is unchanged.
+    pub fn cache_chart(
+        &self,
+        today: chrono::NaiveDate,
+        make: impl FnOnce() -> String,
+    ) -> Arc<String> {
+        self.cache.chart(&self.db_path, today, make)
     }
 
     /// A page from a template and its context; every value is escaped unless marked safe.
@@ -219,6 +249,65 @@ async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
     r
 }
 
+/// Answers a GET again from the cache while the store is unchanged (and on the same day): the
+/// pages are functions of the request, the store and the date. Versions (stored bytes) are not
+/// kept here; they are read directly.
+async fn cached(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if req.method() != axum::http::Method::GET
+        || path.starts_with("/version/")
+        || path.starts_with("/static/")
+    {
+        return next.run(req).await;
+    }
+    let key = (
+        req.uri()
+            .path_and_query()
+            .map_or(path.clone(), |p| p.as_str().to_string()),
+        pages::today(&state),
+    );
+    let db = state.db_path.clone();
+    let hit = {
+        let (state, db, key) = (state.clone(), db.clone(), key.clone());
+        tokio::task::spawn_blocking(move || state.cache.page(&db, &key))
+            .await
+            .ok()
+            .flatten()
+    };
+    if let Some(hit) = hit {
+        let mut r = Response::new(Body::from(hit.1.clone()));
+        for (k, v) in &hit.0 {
+            if let (Ok(k), Ok(v)) = (
+                axum::http::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                r.headers_mut().insert(k, v);
+            }
+        }
+        return r;
+    }
+    let r = next.run(req).await;
+    if r.status() != StatusCode::OK {
+        return r;
+    }
+    let (parts, body) = r.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    {
+        let (state, bytes) = (state.clone(), bytes.clone());
+        let _ =
+            tokio::task::spawn_blocking(move || state.cache.keep_page(&db, key, headers, bytes))
+                .await;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -255,6 +344,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/entry/{regime}/{code}", get(api::entry))
         .route("/api/screen", get(api::screen))
         .route("/api/impact", get(api::impact))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cached))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }

@@ -15,25 +15,9 @@ use serde::Deserialize;
 use super::{AppState, Failure, blocking, svg};
 use crate::diff::list::{ListedEntry, Status, Timeline, compare_lists};
 use crate::report::{self, ChangeReport, short_citation};
-use crate::store::{KnownAnnouncement, Store, StoredEntry};
+use crate::store::{KnownAnnouncement, StoredEntry};
 
 type Page = Result<Response, Failure>;
-
-/// The announcements (heads) by key and every stored entry: what rebuilding the list needs.
-pub fn inputs(
-    store: &Store,
-) -> Result<(HashMap<String, KnownAnnouncement>, Vec<StoredEntry>), Failure> {
-    let heads = store
-        .announcement_heads()
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    let entries = store
-        .all_entries()
-        .map_err(|e| Failure::Internal(e.to_string()))?;
-    Ok((
-        heads.into_iter().map(|a| (a.key.clone(), a)).collect(),
-        entries,
-    ))
-}
 
 /// A serialisable value for a template.
 fn v<T: serde::Serialize>(x: &T) -> minijinja::Value {
@@ -99,10 +83,11 @@ pub async fn overview(State(state): State<Arc<AppState>>, Query(q): Query<Overvi
             .filter(|h| h.weight > 3)
             .map(|h| h.text.clone())
             .collect();
-        let (heads, entries) = inputs(store)?;
-        let timeline = Timeline::new(&heads);
+        let inputs = state.inputs(store)?;
+        let (heads, entries) = (&inputs.heads, &inputs.entries);
+        let timeline = Timeline::new(heads);
         let today = today(state);
-        let ahead = timeline.upcoming(&entries, today, today + chrono::Days::new(365));
+        let ahead = timeline.upcoming(entries, today, today + chrono::Days::new(365));
         let upcoming: Vec<_> = ahead
             .iter()
             .take(30)
@@ -111,9 +96,12 @@ pub async fn overview(State(state): State<Arc<AppState>>, Query(q): Query<Overvi
             })
             .collect();
         let next = timeline
-            .next_events(&entries, today + chrono::Days::new(365))
+            .next_events(entries, today + chrono::Days::new(365))
             .first()
             .map(|e| e.date.to_string());
+        // Entries by status per list, at each date something moved (at most 12, and today):
+        // made once while the store is unchanged.
+        let chart = state.cache_chart(today, || {
         // Entries by status per list, at each date something moved (at most 12, and today).
         let mut dates: Vec<NaiveDate> = timeline
             .event_dates()
@@ -135,14 +123,15 @@ pub async fn overview(State(state): State<Arc<AppState>>, Query(q): Query<Overvi
             Default::default();
         for d in &dates {
             let mut counts: HashMap<&str, [usize; 5]> = HashMap::new();
-            for s in timeline.select(&entries, *d) {
+            for s in timeline.select(entries, *d) {
                 counts.entry(&s.entry.entry.regime).or_default()[svg::slot(s.status)] += 1;
             }
             for (regime, c) in counts {
                 series.entry(regime.to_string()).or_default().push((*d, c));
             }
         }
-        let chart = svg::status_chart(&series.into_iter().collect::<Vec<_>>());
+        svg::status_chart(&series.into_iter().collect::<Vec<_>>())
+        });
         let statuses = store.source_statuses().map_err(internal)?;
         let currency: Vec<_> =
             report::Currency::of(&state.config.sources, &statuses, state.clock.now())
@@ -167,7 +156,7 @@ pub async fn overview(State(state): State<Arc<AppState>>, Query(q): Query<Overvi
                 also => also,
                 upcoming => upcoming,
                 next => next,
-                chart => chart,
+                chart => chart.as_str(),
                 currency => currency,
                 unreviewed => unreviewed,
                 doubts => v(&doubts),
@@ -198,12 +187,7 @@ fn fold(s: &str) -> String {
 }
 
 /// The list on a date with the query's filters.
-pub fn filtered(
-    heads: &HashMap<String, KnownAnnouncement>,
-    entries: &[StoredEntry],
-    as_of: NaiveDate,
-    q: &ListQuery,
-) -> Result<Vec<ListedEntry>, Failure> {
+pub fn filtered(list: &[ListedEntry], q: &ListQuery) -> Result<Vec<ListedEntry>, Failure> {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -222,7 +206,7 @@ pub fn filtered(
         nonempty(&q.hs).map(|h| h.chars().filter(char::is_ascii_digit).collect::<String>()),
         nonempty(&q.q).map(|k| fold(&k)),
     );
-    let mut list = Timeline::new(heads).list(entries, as_of);
+    let mut list: Vec<ListedEntry> = list.to_vec();
     list.retain(|e| {
         status.is_none_or(|s| e.status == s)
             && regime.as_deref().is_none_or(|r| e.regime == r)
@@ -244,11 +228,11 @@ const PAGE: usize = 200;
 pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>) -> Page {
     blocking(&state, move |state, store| {
         let as_of = day(&q.as_of, today(state))?;
-        let (heads, entries) = inputs(store)?;
-        let rows = filtered(&heads, &entries, as_of, &q)?;
+        let all = state.list_on(store, as_of)?;
+        let rows = filtered(&all, &q)?;
         let regimes: Vec<String> = {
             let set: std::collections::BTreeSet<&str> =
-                entries.iter().map(|e| e.entry.regime.as_str()).collect();
+                all.iter().map(|e| e.regime.as_str()).collect();
             set.into_iter().map(str::to_string).collect()
         };
         let pages = rows.len().div_ceil(PAGE).max(1);
@@ -338,10 +322,11 @@ pub async fn entry(
     Path((regime, code)): Path<(String, String)>,
 ) -> Page {
     blocking(&state, move |state, store| {
-        let (heads, entries) = inputs(store)?;
+        let inputs = state.inputs(store)?;
+        let (heads, entries) = (&inputs.heads, &inputs.entries);
         let as_of = today(state);
-        let events = history(&heads, &entries, &regime, &code);
-        let Some(current) = Timeline::new(&heads)
+        let events = history(heads, entries, &regime, &code);
+        let Some(current) = Timeline::new(heads)
             .list(
                 &entries
                     .iter()
@@ -586,6 +571,9 @@ pub async fn version(State(state): State<Arc<AppState>>, Path(id): Path<i64>) ->
     .await
 }
 
+/// Changes on one page at most: the newest.
+const SHOWN_CHANGES: usize = 1000;
+
 #[derive(Debug, Deserialize)]
 pub struct ChangesQuery {
     since: Option<String>,
@@ -610,6 +598,11 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
         let unreviewed = q.unreviewed.as_deref().is_some_and(|v| !v.is_empty());
         if unreviewed {
             changes.retain(|c| !reviews.contains_key(&c.uid));
+        }
+        // The newest; a filter shows older ones.
+        let total = changes.len();
+        if total > SHOWN_CHANGES {
+            changes.drain(..total - SHOWN_CHANGES);
         }
         let full: HashMap<String, KnownAnnouncement> = store
             .announcements()
@@ -654,6 +647,8 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
                 kind => q.kind.clone().unwrap_or_default(),
                 unreviewed => unreviewed,
                 groups => groups,
+                total => total,
+                shown => total.min(SHOWN_CHANGES),
             },
         )
     })
@@ -671,10 +666,8 @@ pub async fn compare(State(state): State<Arc<AppState>>, Query(q): Query<Compare
         let t = today(state);
         let from = day(&q.from, t - chrono::Days::new(365))?;
         let to = day(&q.to, t)?;
-        let (heads, entries) = inputs(store)?;
-        let timeline = Timeline::new(&heads);
-        let before = timeline.list(&entries, from);
-        let after = timeline.list(&entries, to);
+        let before = state.list_on(store, from)?;
+        let after = state.list_on(store, to)?;
         let deltas: Vec<_> = compare_lists(&before, &after)
             .iter()
             .filter_map(|d| {
@@ -707,8 +700,7 @@ pub async fn screen(State(state): State<Arc<AppState>>, Query(q): Query<ScreenQu
         let hits = if name.trim().is_empty() {
             Vec::new()
         } else {
-            let (heads, entries) = inputs(store)?;
-            let mut listed = Timeline::new(&heads).list(&entries, as_of);
+            let mut listed: Vec<ListedEntry> = state.list_on(store, as_of)?.to_vec();
             listed.retain(|e| e.item_type == crate::model::ItemType::Entity);
             crate::screen::Screener::new(&listed).screen(&name)
         };
