@@ -231,6 +231,24 @@ fn every_route_answers_with_its_content_and_the_security_headers() {
         regwatch::store::sha256_hex(&body)
     );
 
+    // A write to the store (a review, while serving) shows at once: nothing stale is kept.
+    let before = page("/changes");
+    assert!(!before.contains("[reviewed by ana"));
+    let id = api("/api/changes")[0]["id"].as_str().unwrap().to_string();
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .args(["review", &id, "--as", "reviewed", "--by", "ana"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(page("/changes").contains("[reviewed by ana"));
+
     // Not found, bad dates.
     assert_eq!(get(s.addr, "/announcement/NOPE-1-1", &[]).0, 404);
     assert_eq!(get(s.addr, "/entry/cn-dual-use/9Z999", &[]).0, 404);
