@@ -26,3 +26,4 @@ pub mod schedule;
 pub mod screen;
 pub mod serve;
 pub mod store;
+pub mod templates;

@@ -35,38 +35,10 @@ pub struct AppState {
     pub config: Config,
     pub clock: Clock,
     pub token: Option<String>,
-    templates: minijinja::Environment<'static>,
     cache: cache::Cache,
 }
 
-/// The templates, compiled in: auto-escaping for `.html`.
-fn templates() -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
-    for (name, source) in [
-        ("base.html", include_str!("templates/base.html")),
-        ("overview.html", include_str!("templates/overview.html")),
-        ("list.html", include_str!("templates/list.html")),
-        ("entry.html", include_str!("templates/entry.html")),
-        (
-            "announcement.html",
-            include_str!("templates/announcement.html"),
-        ),
-        (
-            "announcements.html",
-            include_str!("templates/announcements.html"),
-        ),
-        ("changes.html", include_str!("templates/changes.html")),
-        ("compare.html", include_str!("templates/compare.html")),
-        ("screen.html", include_str!("templates/screen.html")),
-        ("error.html", include_str!("templates/error.html")),
-    ] {
-        env.add_template(name, source)
-            .expect("the shipped templates parse (tested)");
-    }
-    env
-}
-
-const STYLE: &str = include_str!("templates/style.css");
+const STYLE: &str = crate::templates::STYLE;
 
 /// The content security policy: this server's stylesheet, inline SVG, forms to itself; no script,
 /// no frames, nothing from elsewhere.
@@ -79,7 +51,6 @@ impl AppState {
             config,
             clock,
             token,
-            templates: templates(),
             cache: cache::Cache::default(),
         }
     }
@@ -118,13 +89,8 @@ impl AppState {
 
     /// A page from a template and its context; every value is escaped unless marked safe.
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<Response, Failure> {
-        let t = self
-            .templates
-            .get_template(name)
-            .map_err(|e| Failure::Internal(e.to_string()))?;
-        let html = t
-            .render(ctx)
-            .map_err(|e| Failure::Internal(format!("{e:#}")))?;
+        let html =
+            crate::templates::render(name, ctx).map_err(|e| Failure::Internal(format!("{e:#}")))?;
         Ok(html_response(
             crate::safe_text::strip_controls(&html).into_owned(),
         ))
@@ -161,13 +127,11 @@ impl IntoResponse for Failure {
                 )
             }
         };
-        let env = templates();
-        let html = env
-            .get_template("error.html")
-            .and_then(|t| {
-                t.render(minijinja::context! { title => status.canonical_reason().unwrap_or("Error"), message => message, db => "" })
-            })
-            .unwrap_or_else(|_| "error".to_string());
+        let html = crate::templates::render(
+            "error.html",
+            minijinja::context! { title => status.canonical_reason().unwrap_or("Error"), message => message, db => "" },
+        )
+        .unwrap_or_else(|_| "error".to_string());
         let mut r = html_response(html);
         *r.status_mut() = status;
         r
