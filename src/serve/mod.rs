@@ -60,6 +60,19 @@ impl AppState {
         Store::open_read_only(&self.db_path).map_err(|e| Failure::Internal(e.to_string()))
     }
 
+    /// Whether pages may write (reviews): only with a token, whose holder is the writer.
+    pub fn writes(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// The form token that proves a write comes from one of this server's pages (a page from
+    /// another site cannot read it): derived from the access token.
+    pub fn csrf(&self) -> Option<String> {
+        self.token
+            .as_ref()
+            .map(|t| crate::store::sha256_hex(format!("regwatch-csrf:{t}").as_bytes()))
+    }
+
     /// The announcements and entries, read once while the store is unchanged.
     pub fn inputs(&self, store: &Store) -> Result<Arc<cache::Inputs>, Failure> {
         self.cache
@@ -110,6 +123,7 @@ fn html_response(html: String) -> Response {
 #[derive(Debug)]
 pub enum Failure {
     NotFound(String),
+    Forbidden(String),
     BadRequest(String),
     Internal(String),
 }
@@ -118,6 +132,7 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             Failure::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            Failure::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             Failure::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             Failure::Internal(m) => {
                 tracing::error!("serve: {m}");
@@ -299,6 +314,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/announcement/{key}", get(pages::announcement))
         .route("/version/{id}", get(pages::version))
         .route("/changes", get(pages::changes))
+        .route("/review", axum::routing::post(pages::review))
         .route("/compare", get(pages::compare))
         .route("/screen", get(pages::screen))
         .route("/static/style.css", get(style))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{AppState, Failure, blocking, svg};
 use crate::diff::list::{ListedEntry, Status, Timeline, compare_lists};
 use crate::report::{self, ChangeReport, short_citation};
-use crate::store::{KnownAnnouncement, StoredEntry};
+use crate::store::{KnownAnnouncement, Store, StoredEntry};
 
 type Page = Result<Response, Failure>;
 
@@ -631,6 +631,7 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
                             class => class,
                             sentence => report::sentence(c, g, report::Lang::Both),
                             review => report::touch::review_words(reviews.get(&c.uid)),
+                            raw_id => &c.uid,
                             touches => "",
                         }
                     })
@@ -649,6 +650,8 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
                 groups => groups,
                 total => total,
                 shown => total.min(SHOWN_CHANGES),
+                csrf => state.csrf(),
+                states => ["reviewed", "not-applicable", "needs-action"],
             },
         )
     })
@@ -714,4 +717,81 @@ pub async fn screen(State(state): State<Arc<AppState>>, Query(q): Query<ScreenQu
         )
     })
     .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewForm {
+    id: String,
+    state: String,
+    #[serde(default)]
+    note: String,
+    by: String,
+    csrf: String,
+}
+
+/// `POST /review`: records a review from the changes page. Needs the token (checked for every
+/// request) and the form's CSRF token; answers with the changes page again.
+pub async fn review(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    axum::Form(f): axum::Form<ReviewForm>,
+) -> Page {
+    let Some(expected) = state.csrf() else {
+        return Err(Failure::Forbidden(
+            "this view is read-only: start it with REGWATCH_TOKEN to record reviews".into(),
+        ));
+    };
+    // A form posted from another origin is refused even with the right cookie.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_ok = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_none_or(|o| o.ends_with(&format!("//{host}")));
+    if f.csrf != expected || !origin_ok {
+        return Err(Failure::Forbidden(
+            "the form's token does not match: reload the page".into(),
+        ));
+    }
+    let Some(review_state) = crate::store::review::ReviewState::parse(&f.state) else {
+        return Err(Failure::BadRequest(format!(
+            "no review state {:?}",
+            f.state
+        )));
+    };
+    if f.by.trim().is_empty() {
+        return Err(Failure::BadRequest("say who reviewed".into()));
+    }
+    let id = f.id.clone();
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), Failure> {
+        let _lock =
+            crate::store::lock::StoreLock::acquire(&st.db_path, std::time::Duration::from_secs(10))
+                .map_err(|e| Failure::Internal(e.to_string()))?;
+        let mut store = Store::open(&st.db_path).map_err(internal)?;
+        let tx = store.transaction().map_err(internal)?;
+        let known = tx
+            .add_review(&crate::store::review::Review {
+                change: f.id.clone(),
+                state: review_state,
+                note: f.note.trim().to_string(),
+                by: f.by.trim().to_string(),
+                at: crate::clock::format_time(st.clock.now()),
+            })
+            .map_err(internal)?;
+        if !known {
+            return Err(Failure::NotFound(format!("no change {}", f.id)));
+        }
+        tx.commit().map_err(internal)
+    })
+    .await
+    .map_err(internal)??;
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = axum::http::StatusCode::SEE_OTHER;
+    if let Ok(v) = HeaderValue::from_str(&format!("/changes#{id}")) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
 }

@@ -92,6 +92,44 @@ fn get(
     (status, hs, body)
 }
 
+/// A form POST over a plain socket: status and headers.
+fn post(
+    addr: SocketAddr,
+    path: &str,
+    form: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+        form.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(form);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let head = String::from_utf8_lossy(&raw).into_owned();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let hs = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, hs)
+}
+
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
@@ -356,6 +394,53 @@ fn scraped_text_is_escaped_and_another_address_needs_a_token() {
         .0,
         200
     );
+
+    // With the token, the changes page records reviews: a form with a CSRF token.
+    let cookie = ("Cookie", "regwatch_token=s3cret-token");
+    let (_, _, page) = get(s.addr, "/changes", &[cookie]);
+    let page = String::from_utf8(page).unwrap();
+    let at = page.find("name=\"csrf\" value=\"").expect("a review form");
+    let csrf: String = page[at + 19..].chars().take_while(|c| *c != '"').collect();
+    let at = page.find("name=\"id\" value=\"").unwrap();
+    let id: String = page[at + 17..].chars().take_while(|c| *c != '"').collect();
+    let form = format!("id={id}&state=not-applicable&note=ok&by=ana&csrf={csrf}");
+    assert_eq!(post(s.addr, "/review", &form, &[]).0, 401, "no token");
+    let bad = format!("id={id}&state=reviewed&by=ana&csrf=forged");
+    assert_eq!(
+        post(s.addr, "/review", &bad, &[cookie]).0,
+        403,
+        "no CSRF token"
+    );
+    assert_eq!(
+        post(
+            s.addr,
+            "/review",
+            &form,
+            &[cookie, ("Origin", "https://evil.example")]
+        )
+        .0,
+        403,
+        "another origin"
+    );
+    let (status, h) = post(s.addr, "/review", &form, &[cookie]);
+    assert_eq!(status, 303);
+    assert_eq!(header(&h, "location"), format!("/changes#{id}"));
+    let (_, _, page) = get(s.addr, "/changes", &[cookie]);
+    assert!(
+        String::from_utf8(page)
+            .unwrap()
+            .contains("[not-applicable by ana")
+    );
+    drop(s);
+    // Without a token the view is read-only: no forms, and a POST is refused.
+    let s = serve(&db, &[], &[]);
+    let (_, _, page) = get(s.addr, "/changes", &[]);
+    assert!(
+        !String::from_utf8(page)
+            .unwrap()
+            .contains("<form method=\"post\"")
+    );
+    assert_eq!(post(s.addr, "/review", &form, &[]).0, 403);
 }
 
 /// Chromium, as in `browser.rs`.
