@@ -239,10 +239,24 @@ async fn cached(State(state): State<Arc<AppState>>, req: Request, next: Next) ->
     {
         return next.run(req).await;
     }
+    // The overview says what happened since the last visit (a cookie): part of the request.
+    let visit = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| {
+            c.split(';')
+                .find_map(|kv| kv.trim().strip_prefix("regwatch_last_visit="))
+        })
+        .unwrap_or("")
+        .to_string();
     let key = (
-        req.uri()
-            .path_and_query()
-            .map_or(path.clone(), |p| p.as_str().to_string()),
+        format!(
+            "{} {visit}",
+            req.uri()
+                .path_and_query()
+                .map_or(path.clone(), |p| p.as_str().to_string())
+        ),
         pages::today(&state),
     );
     let db = state.db_path.clone();

@@ -51,7 +51,32 @@ pub struct OverviewQuery {
     since: Option<String>,
 }
 
-pub async fn overview(State(state): State<Arc<AppState>>, Query(q): Query<OverviewQuery>) -> Page {
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<OverviewQuery>,
+) -> Page {
+    // The day of the last visit (a cookie this page sets): "what happened since" is one click.
+    let last_visit: Option<String> = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| {
+            c.split(';')
+                .find_map(|kv| kv.trim().strip_prefix("regwatch_last_visit="))
+        })
+        .filter(|d| d.parse::<NaiveDate>().is_ok())
+        .map(str::to_string);
+    let today_s = today(&state).to_string();
+    let mut page = overview_page(state, q, last_visit.filter(|d| *d != today_s)).await?;
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "regwatch_last_visit={today_s}; Max-Age=31536000; SameSite=Strict; Path=/"
+    )) {
+        page.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(page)
+}
+
+async fn overview_page(state: Arc<AppState>, q: OverviewQuery, last_visit: Option<String>) -> Page {
     blocking(&state, move |state, store| {
         let since = q
             .since
@@ -152,6 +177,7 @@ pub async fn overview(State(state): State<Arc<AppState>>, Query(q): Query<Overvi
                 title => "Overview",
                 db => db(state),
                 since => q.since.clone().filter(|s| !s.trim().is_empty()),
+                last_visit => last_visit,
                 headlines => main,
                 also => also,
                 upcoming => upcoming,

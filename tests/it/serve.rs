@@ -269,6 +269,21 @@ fn every_route_answers_with_its_content_and_the_security_headers() {
         regwatch::store::sha256_hex(&body)
     );
 
+    // The overview remembers the visit: next time, "since your last visit" is one click.
+    let (_, h, _) = get(s.addr, "/", &[]);
+    assert!(header(&h, "set-cookie").starts_with("regwatch_last_visit=2026-11-30;"));
+    let (_, _, body) = get(s.addr, "/", &[("Cookie", "regwatch_last_visit=2026-11-01")]);
+    let body = String::from_utf8(body).unwrap().replace("&#x2f;", "/");
+    assert!(
+        body.contains("since your last visit (2026-11-01)"),
+        "{body}"
+    );
+    let since = page("/?since=2026-11-01");
+    assert!(
+        since.contains("2026-11-11: the suspension by MOFCOM No. 70 of 2025 ended")
+            && !since.contains("added 3 entries")
+    );
+
     // A write to the store (a review, while serving) shows at once: nothing stale is kept.
     let before = page("/changes");
     assert!(!before.contains("[reviewed by ana"));
