@@ -19,3 +19,4 @@ mod products;
 mod reach;
 mod serve;
 mod support;
+mod webdriver;

@@ -11,9 +11,9 @@ use assert_cmd::cargo::CommandCargoExt;
 use crate::support::{Server, html};
 
 /// A running `regwatch serve`, stopped when dropped.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
 }
 
 impl Drop for Serving {
@@ -23,7 +23,7 @@ impl Drop for Serving {
     }
 }
 
-fn serve(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serving {
+pub(crate) fn serve(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serving {
     let mut cmd = Command::cargo_bin("regwatch").unwrap();
     cmd.arg("--db")
         .arg(db)
@@ -53,7 +53,7 @@ fn serve(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serving {
 }
 
 /// A GET over a plain socket: status, headers (lower-case names), body.
-fn get(
+pub(crate) fn get(
     addr: SocketAddr,
     path: &str,
     headers: &[(&str, &str)],
@@ -143,13 +143,13 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     out
 }
 
-fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
     h.iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn demo_db(dir: &Path) -> PathBuf {
+pub(crate) fn demo_db(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");
     let out = Command::cargo_bin("regwatch")
         .unwrap()
