@@ -36,6 +36,7 @@ pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>
         Ok(json(report::json::list(&filtered(
             &state.list_on(store, as_of)?,
             &q,
+            state,
         )?)))
     })
     .await

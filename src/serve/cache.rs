@@ -13,13 +13,13 @@ use chrono::NaiveDate;
 use crate::diff::list::{ListedEntry, Timeline};
 use crate::store::{KnownAnnouncement, Store, StoredEntry};
 
-type Stamp = Vec<(u64, Option<SystemTime>)>;
+pub type Stamp = Vec<(u64, Option<SystemTime>)>;
 
 /// A whole answer: the headers that describe it, and its body.
 pub type Answer = Arc<(Vec<(String, String)>, bytes::Bytes)>;
 
 /// The database file and its log, as they are now.
-fn stamp(db: &Path) -> Stamp {
+pub fn stamp(db: &Path) -> Stamp {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
     [db.to_path_buf(), wal.into()]

@@ -343,6 +343,36 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Keeps the pages people open first ready: whenever the store changes (a check wrote), the
+/// announcements and entries are read again, today's list is made and the overview rendered, in
+/// the background, so that a person rarely waits for them.
+async fn warm(state: Arc<AppState>) {
+    use tower::ServiceExt as _;
+    let mut last: Option<cache::Stamp> = None;
+    loop {
+        let stamp = cache::stamp(&state.db_path);
+        if last.as_ref() != Some(&stamp) {
+            let s = state.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Ok(store) = s.store() {
+                    let _ = s.inputs(&store);
+                    let _ = s.list_on(&store, pages::today(&s));
+                }
+            })
+            .await;
+            let mut req = Request::builder().uri("/");
+            if let Some(t) = &state.token {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+            }
+            if let Ok(req) = req.body(Body::empty()) {
+                let _ = router(state.clone()).oneshot(req).await;
+            }
+            last = Some(stamp);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+}
+
 /// Serves until the process is stopped; `ready` is told the address once it listens.
 pub async fn serve(
     state: Arc<AppState>,
@@ -351,6 +381,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     ready(listener.local_addr()?);
+    tokio::spawn(warm(state.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -200,6 +200,10 @@ pub struct ListQuery {
     pub code: Option<String>,
     pub hs: Option<String>,
     pub q: Option<String>,
+    /// Only entries that may cover this product (`id` in the products file).
+    pub product: Option<String>,
+    /// Only entries concerning this watch (`[[watch]] name`).
+    pub watch: Option<String>,
     pub page: Option<usize>,
 }
 
@@ -213,7 +217,11 @@ fn fold(s: &str) -> String {
 }
 
 /// The list on a date with the query's filters.
-pub fn filtered(list: &[ListedEntry], q: &ListQuery) -> Result<Vec<ListedEntry>, Failure> {
+pub fn filtered(
+    list: &[ListedEntry],
+    q: &ListQuery,
+    state: &AppState,
+) -> Result<Vec<ListedEntry>, Failure> {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -232,7 +240,45 @@ pub fn filtered(list: &[ListedEntry], q: &ListQuery) -> Result<Vec<ListedEntry>,
         nonempty(&q.hs).map(|h| h.chars().filter(char::is_ascii_digit).collect::<String>()),
         nonempty(&q.q).map(|k| fold(&k)),
     );
+    let product = match nonempty(&q.product) {
+        Some(id) => {
+            let Some(path) = &state.config.products else {
+                return Err(Failure::BadRequest(
+                    "no products file is configured (`products` in schedule.toml)".into(),
+                ));
+            };
+            let text = std::fs::read_to_string(path).map_err(internal)?;
+            let products = crate::impact::parse_products(&text).map_err(Failure::BadRequest)?;
+            Some(
+                products
+                    .into_iter()
+                    .find(|p| p.id == id)
+                    .ok_or_else(|| Failure::BadRequest(format!("no product {id:?}")))?,
+            )
+        }
+        None => None,
+    };
+    let watch = match nonempty(&q.watch) {
+        Some(name) => Some(
+            state
+                .config
+                .watches
+                .iter()
+                .find(|w| w.name == name)
+                .cloned()
+                .ok_or_else(|| Failure::BadRequest(format!("no watch {name:?}")))?,
+        ),
+        None => None,
+    };
     let mut list: Vec<ListedEntry> = list.to_vec();
+    list.retain(|e| {
+        product
+            .as_ref()
+            .is_none_or(|p| !crate::impact::product_reasons(p, e).is_empty())
+            && watch
+                .as_ref()
+                .is_none_or(|w| !crate::impact::watch_reasons(w, e).is_empty())
+    });
     list.retain(|e| {
         status.is_none_or(|s| e.status == s)
             && regime.as_deref().is_none_or(|r| e.regime == r)
@@ -251,11 +297,23 @@ pub fn filtered(list: &[ListedEntry], q: &ListQuery) -> Result<Vec<ListedEntry>,
 
 const PAGE: usize = 200;
 
+/// The ids of the configured products, for the list's filter (none when unreadable).
+fn products_of(state: &AppState) -> Vec<String> {
+    state
+        .config
+        .products
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| crate::impact::parse_products(&t).ok())
+        .map(|ps| ps.into_iter().map(|p| p.id).collect())
+        .unwrap_or_default()
+}
+
 pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>) -> Page {
     blocking(&state, move |state, store| {
         let as_of = day(&q.as_of, today(state))?;
         let all = state.list_on(store, as_of)?;
-        let rows = filtered(&all, &q)?;
+        let rows = filtered(&all, &q, state)?;
         let regimes: Vec<String> = {
             let set: std::collections::BTreeSet<&str> =
                 all.iter().map(|e| e.regime.as_str()).collect();
@@ -294,6 +352,10 @@ pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>
                 code => q.code.clone().unwrap_or_default(),
                 hs => q.hs.clone().unwrap_or_default(),
                 q => q.q.clone().unwrap_or_default(),
+                product => q.product.clone().unwrap_or_default(),
+                watch => q.watch.clone().unwrap_or_default(),
+                products => products_of(state),
+                watches => state.config.watches.iter().map(|w| w.name.clone()).collect::<Vec<_>>(),
                 rows => v(&shown),
                 total => rows.len(),
                 page => page,
@@ -630,13 +692,9 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
         if total > SHOWN_CHANGES {
             changes.drain(..total - SHOWN_CHANGES);
         }
-        let full: HashMap<String, KnownAnnouncement> = store
-            .announcements()
-            .map_err(internal)?
-            .into_iter()
-            .map(|a| (a.key.clone(), a))
-            .collect();
-        let report = ChangeReport::new(&changes, &full);
+        // The heads (kept between requests) are all the rows need: citations, dates, English.
+        let inputs = state.inputs(store)?;
+        let report = ChangeReport::new(&changes, &inputs.heads);
         let groups: Vec<_> = report
             .groups
             .iter()

@@ -605,3 +605,40 @@ fn the_pages_in_a_real_browser() {
         "entry",
     );
 }
+
+#[test]
+fn the_list_filters_by_product_and_watch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    std::fs::write(
+        dir.path().join("products.csv"),
+        "id,name,hs_codes,control_codes,keywords\nB2,cell,85076000,,\nM1,magnet,,,钐钴\n",
+    )
+    .unwrap();
+    let config = dir.path().join("schedule.toml");
+    std::fs::write(
+        &config,
+        "products = \"products.csv\"\n[[watch]]\nname = \"superhard\"\ncodes = [\"2C902\"]\n",
+    )
+    .unwrap();
+    let s = serve(&db, &["--config", config.to_str().unwrap()], &[]);
+    let body = |path: &str| {
+        let (status, _, b) = get(s.addr, path, &[]);
+        assert_eq!(status, 200, "{path}");
+        String::from_utf8(b).unwrap()
+    };
+    let cell = body("/list?as_of=2026-01-01&product=B2");
+    assert!(
+        cell.contains("3A001") && cell.contains("1 entries"),
+        "{cell}"
+    );
+    let magnet = body("/list?product=M1");
+    assert!(magnet.contains("1C902.a") && !magnet.contains("3A001"));
+    let watch = body("/list?watch=superhard");
+    assert!(watch.contains("2C902.a") && watch.contains("2C902.d") && !watch.contains("1C902.a"));
+    assert!(watch.contains("<option selected>superhard</option>"));
+    assert_eq!(get(s.addr, "/list?product=NOPE", &[]).0, 400);
+    let api = get(s.addr, "/api/list?product=B2", &[]).2;
+    let api: serde_json::Value = serde_json::from_slice(&api).unwrap();
+    assert_eq!(api.as_array().unwrap().len(), 1);
+}
