@@ -41,11 +41,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .transpose()?;
     let store = ctx.open_store()?;
     let mut changes = store.changes(since.as_deref(), until.as_deref())?;
-    let announcements: HashMap<_, _> = store
-        .announcements()?
-        .into_iter()
-        .map(|a| (a.key.clone(), a))
-        .collect();
+    let announcements: HashMap<_, _> = store.announcements_by_key()?;
     let (reviews, touches) = super::annotate(
         ctx,
         &store,

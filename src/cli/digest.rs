@@ -110,11 +110,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
 /// What `--send` would send now, without sending or recording anything.
 fn preview(ctx: &Ctx, digests: &[&DigestConfig]) -> Result<Exit> {
     let store = ctx.open_store()?;
-    let announcements: HashMap<_, _> = store
-        .announcements()?
-        .into_iter()
-        .map(|a| (a.key.clone(), a))
-        .collect();
+    let announcements: HashMap<_, _> = store.announcements_by_key()?;
     let currency = Currency::of(
         &ctx.config.sources,
         &store.source_statuses()?,

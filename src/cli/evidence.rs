@@ -60,11 +60,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .filter(|c| c.announcement == key)
         .cloned()
         .collect();
-    let announcements: HashMap<_, _> = store
-        .announcements()?
-        .into_iter()
-        .map(|x| (x.key.clone(), x))
-        .collect();
+    let announcements: HashMap<_, _> = store.announcements_by_key()?;
     let versions = store.versions_of(&a.urls, &store.change_snapshots(&key)?)?;
     let texts = store.text_versions(&key)?;
 

@@ -37,11 +37,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .transpose()?;
     let store = ctx.open_store()?;
     let mut changes = store.changes(since.as_deref(), None)?;
-    let announcements: HashMap<_, _> = store
-        .announcements()?
-        .into_iter()
-        .map(|a| (a.key.clone(), a))
-        .collect();
+    let announcements: HashMap<_, _> = store.announcements_by_key()?;
     let _ = super::annotate(
         ctx,
         &store,

@@ -85,11 +85,7 @@ fn record(ctx: &Ctx, args: &Args, state: ReviewState) -> Result<Exit> {
 fn list(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let store = ctx.open_store()?;
     let mut changes = store.changes(None, None)?;
-    let announcements: HashMap<_, _> = store
-        .announcements()?
-        .into_iter()
-        .map(|a| (a.key.clone(), a))
-        .collect();
+    let announcements: HashMap<_, _> = store.announcements_by_key()?;
     let (reviews, touches) = super::annotate(
         ctx,
         &store,

@@ -90,11 +90,7 @@ pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Wri
             .call(move |s| {
                 let mut changes = s.changes(None, None)?;
                 changes.retain(|c| c.id > before);
-                let anns: HashMap<_, _> = s
-                    .announcements()?
-                    .into_iter()
-                    .map(|a| (a.key.clone(), a))
-                    .collect();
+                let anns: HashMap<_, _> = s.announcements_by_key()?;
                 Ok((changes, anns))
             })
             .await?;

@@ -130,11 +130,7 @@ pub fn plan(
     watches: &[crate::impact::Watch],
 ) -> Result<Vec<Planned>, StoreError> {
     let channel = channel(digest);
-    let announcements: HashMap<String, KnownAnnouncement> = store
-        .announcements()?
-        .into_iter()
-        .map(|a| (a.key.clone(), a))
-        .collect();
+    let announcements: HashMap<String, KnownAnnouncement> = store.announcements_by_key()?;
     let url_sources = store.url_sources()?;
     let mut changes: Vec<ChangeRecord> = store
         .changes(None, None)?
@@ -287,11 +283,7 @@ pub async fn run_digest(
     let (planned, announcements, currency, reviews) = db
         .call(move |s| {
             let planned = plan(s, &d, &watches)?;
-            let anns: HashMap<String, KnownAnnouncement> = s
-                .announcements()?
-                .into_iter()
-                .map(|a| (a.key.clone(), a))
-                .collect();
+            let anns: HashMap<String, KnownAnnouncement> = s.announcements_by_key()?;
             let currency = Currency::of(&sources, &s.source_statuses()?, now);
             let reviews = crate::report::touch::current(s.reviews()?);
             Ok((planned, anns, currency, reviews))

@@ -46,15 +46,10 @@ pub fn changes(report: &ChangeReport<'_>, title: &str, currency: &[Currency]) ->
     // What happened first, and on one screen: events that change the list in a list of their
     // own, the rest (edits, translations, the baseline) on a line beneath; then how current.
     let headlines = super::summary::headlines(report);
-    let summary: Vec<_> = headlines
+    let (main, also) = super::summary::split(&headlines);
+    let summary: Vec<_> = main
         .iter()
-        .filter(|h| h.weight <= 3)
         .map(|h| context! { kind => h.kind, text => h.text.clone() })
-        .collect();
-    let also: Vec<String> = headlines
-        .iter()
-        .filter(|h| h.weight > 3)
-        .map(|h| h.text.clone())
         .collect();
     let currency: Vec<_> = currency
         .iter()

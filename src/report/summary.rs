@@ -63,6 +63,18 @@ pub fn headlines(report: &ChangeReport<'_>) -> Vec<Headline> {
     out
 }
 
+/// The headlines events that change a list (suspensions, additions, ends…), and the others
+/// (edits, translations, the baseline) as the lines shown beneath them.
+pub fn split(headlines: &[Headline]) -> (Vec<&Headline>, Vec<String>) {
+    let main = headlines.iter().filter(|h| h.weight <= 3).collect();
+    let also = headlines
+        .iter()
+        .filter(|h| h.weight > 3)
+        .map(|h| h.text.clone())
+        .collect();
+    (main, also)
+}
+
 /// The weightiest headline (the first of equals), for a digest's subject.
 pub fn top(headlines: &[Headline]) -> Option<&Headline> {
     headlines.iter().min_by_key(|h| h.weight)

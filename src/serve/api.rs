@@ -58,12 +58,8 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
             None => None,
         };
         let changes = store.changes(since.as_deref(), None).map_err(internal)?;
-        let full: HashMap<String, KnownAnnouncement> = store
-            .announcements()
-            .map_err(internal)?
-            .into_iter()
-            .map(|a| (a.key.clone(), a))
-            .collect();
+        let full: HashMap<String, KnownAnnouncement> =
+            store.announcements_by_key().map_err(internal)?;
         let mut r = ChangeReport::new(&changes, &full);
         r.reviews = report::touch::current(store.reviews().map_err(internal)?);
         Ok(json(report::json::changes(&r)))

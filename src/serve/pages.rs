@@ -90,23 +90,13 @@ async fn overview_page(state: Arc<AppState>, q: OverviewQuery, last_visit: Optio
             })
             .transpose()?;
         let changes = store.changes(since.as_deref(), None).map_err(internal)?;
-        let full: HashMap<String, KnownAnnouncement> = store
-            .announcements()
-            .map_err(internal)?
-            .into_iter()
-            .map(|a| (a.key.clone(), a))
-            .collect();
+        let full: HashMap<String, KnownAnnouncement> = store.announcements_by_key().map_err(internal)?;
         let report = ChangeReport::new(&changes, &full);
         let headlines = report::summary::headlines(&report);
-        let main: Vec<_> = headlines
+        let (main, also) = report::summary::split(&headlines);
+        let main: Vec<_> = main
             .iter()
-            .filter(|h| h.weight <= 3)
             .map(|h| context! { kind => h.kind, text => h.text.clone() })
-            .collect();
-        let also: Vec<String> = headlines
-            .iter()
-            .filter(|h| h.weight > 3)
-            .map(|h| h.text.clone())
             .collect();
         let inputs = state.inputs(store)?;
         let (heads, entries) = (&inputs.heads, &inputs.entries);

@@ -573,6 +573,15 @@ impl Store {
     }
 
     /// Every announcement without its entries: what rebuilding the list needs.
+    /// Every announcement, whole, by key: what a change report cites.
+    pub fn announcements_by_key(&self) -> Result<HashMap<String, KnownAnnouncement>, StoreError> {
+        Ok(self
+            .announcements()?
+            .into_iter()
+            .map(|a| (a.key.clone(), a))
+            .collect())
+    }
+
     pub fn announcement_heads(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
         announcement_heads(self.conn())
     }

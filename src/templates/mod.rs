@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("compare.html", include_str!("compare.html")),
     ("screen.html", include_str!("screen.html")),
     ("error.html", include_str!("error.html")),
+    ("report_base.html", include_str!("report_base.html")),
     ("report.html", include_str!("report.html")),
     ("report_list.html", include_str!("report_list.html")),
     ("report_compare.html", include_str!("report_compare.html")),

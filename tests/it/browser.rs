@@ -7,24 +7,7 @@ use std::process::Command;
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-/// The Chromium to drive: `REGWATCH_CHROMIUM`, else the first on the PATH.
-fn chromium() -> PathBuf {
-    if let Some(p) = std::env::var_os("REGWATCH_CHROMIUM") {
-        return PathBuf::from(p);
-    }
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = Command::new("sh")
-            .args(["-c", &format!("command -v {name}")])
-            .output()
-            && out.status.success()
-        {
-            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        }
-    }
-    panic!(
-        "the browser tests need Chromium: run `bash .ci/deps` (it installs Debian's chromium and fonts-wqy-microhei), or set REGWATCH_CHROMIUM"
-    );
-}
+use crate::support::chromium;
 
 /// Measures, after the page has laid out in a `width`×`height` window, where each summary line
 /// ends, the window's height, and how wide the page is when its root is `narrow` px wide (no

@@ -14,23 +14,6 @@ M1,Samarium-cobalt magnet SC-26,,,钐钴\n\
 B2,Lithium-ion cell 320 Wh/kg,85076000,,\n\
 X9,Office chair,94013000,,office chair\n";
 
-fn demo_db(dir: &std::path::Path) -> std::path::PathBuf {
-    let db = dir.join("demo.db");
-    let out = Command::cargo_bin("regwatch")
-        .unwrap()
-        .arg("--db")
-        .arg(&db)
-        .arg("demo")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    db
-}
-
 fn run(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("regwatch")
         .unwrap()

@@ -8,7 +8,8 @@ use std::process::{Child, Command, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt;
 
-use crate::support::{Server, html};
+pub(crate) use crate::support::demo_db;
+use crate::support::{Server, chromium, html};
 
 /// A running `regwatch serve`, stopped when dropped.
 pub(crate) struct Serving {
@@ -147,23 +148,6 @@ pub(crate) fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
     h.iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
-}
-
-pub(crate) fn demo_db(dir: &Path) -> PathBuf {
-    let db = dir.join("demo.db");
-    let out = Command::cargo_bin("regwatch")
-        .unwrap()
-        .arg("--db")
-        .arg(&db)
-        .arg("demo")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    db
 }
 
 #[test]
@@ -456,23 +440,6 @@ fn scraped_text_is_escaped_and_another_address_needs_a_token() {
             .contains("<form method=\"post\"")
     );
     assert_eq!(post(s.addr, "/review", &form, &[]).0, 403);
-}
-
-/// Chromium, as in `browser.rs`.
-fn chromium() -> PathBuf {
-    if let Some(p) = std::env::var_os("REGWATCH_CHROMIUM") {
-        return PathBuf::from(p);
-    }
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = Command::new("sh")
-            .args(["-c", &format!("command -v {name}")])
-            .output()
-            && out.status.success()
-        {
-            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        }
-    }
-    panic!("the browser tests need Chromium: run `bash .ci/deps`");
 }
 
 fn chrome(dir: &Path, args: &[String]) -> std::process::Output {

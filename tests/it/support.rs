@@ -386,3 +386,41 @@ pub fn outcome<'a>(summary: &'a Value, id: &str) -> &'a Value {
         .find(|s| s["id"] == id)
         .unwrap_or_else(|| panic!("no source {id} in {summary:#}"))
 }
+
+/// The Chromium the browser tests drive: `REGWATCH_CHROMIUM`, else the first on the PATH.
+/// `.ci/deps` installs it when missing.
+pub fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("REGWATCH_CHROMIUM") {
+        return PathBuf::from(p);
+    }
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            && out.status.success()
+        {
+            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        }
+    }
+    panic!(
+        "the browser tests need Chromium: run `bash .ci/deps` (it installs Debian's chromium, chromium-driver and fonts-wqy-microhei), or set REGWATCH_CHROMIUM"
+    );
+}
+
+/// The demo replayed into `dir/demo.db`.
+pub fn demo_db(dir: &Path) -> PathBuf {
+    let db = dir.join("demo.db");
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
