@@ -194,6 +194,13 @@ fn every_route_answers_with_its_content_and_the_security_headers() {
     assert!(
         entry.contains("suspended until 2026-11-10") && entry.contains("<svg class=\"timeline\"")
     );
+    // Both languages where MOFCOM's English site has the announcement.
+    let a62 = page("/announcement/MOFCOM-2025-62");
+    assert!(
+        a62.contains("MOFCOM's English version")
+            && a62.contains("1E902.a Technologies for rare earth mining")
+    );
+    assert!(a62.contains("稀土开采"));
     let a = page("/announcement/MOFCOM-2025-61");
     assert!(
         a.contains("<del>将</del>") && a.contains("<ins>就</ins>"),

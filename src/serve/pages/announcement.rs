@@ -137,6 +137,25 @@ pub async fn announcement(
                     .collect()
             })
             .unwrap_or_default();
+        // MOFCOM's English version, when its English site has one: its text, as read.
+        let text_en: Vec<String> = match &a.english {
+            Some(t) => store
+                .versions_of(std::slice::from_ref(&t.url), &[])
+                .map_err(internal)?
+                .last()
+                .and_then(|v| {
+                    crate::extract::mofcom_en::announcement(&String::from_utf8_lossy(&v.body)).ok()
+                })
+                .map(|e| {
+                    e.text
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
         let (title_en, title_source) = report::title_en(&a);
         let dates = {
             let g = report::Group {
@@ -167,6 +186,8 @@ pub async fn announcement(
                 to => to,
                 redline => redline,
                 text_lines => text_lines,
+                text_en => text_en,
+                text_en_url => a.english.as_ref().map(|t| t.url.clone()),
             },
         )
     })
