@@ -194,6 +194,11 @@ fn every_route_answers_with_its_content_and_the_security_headers() {
     assert!(
         entry.contains("suspended until 2026-11-10") && entry.contains("<svg class=\"timeline\"")
     );
+    assert!(
+        entry.contains("listed, in force")
+            && entry.contains("in force again (the suspension ended)"),
+        "{entry}"
+    );
     // Both languages where MOFCOM's English site has the announcement.
     let a62 = page("/announcement/MOFCOM-2025-62");
     assert!(

@@ -63,16 +63,35 @@ pub async fn entry(
             return Err(Failure::NotFound(format!("no entry {code} in {regime}")));
         };
         let bar: Vec<(NaiveDate, Status)> = events.iter().map(|(d, e)| (*d, e.status)).collect();
+        // Each event in words, from what came before it: listed, restated (modified), suspended,
+        // in force again, repealed, removed.
         let rows: Vec<_> = events
             .iter()
-            .map(|(d, e)| {
-                let words = match e.status {
-                    Status::NotYetEffective => format!("announced by {}, not yet in force", short_citation(&e.announcement)),
-                    Status::InForce if e.status_by == e.announcement => "in force".to_string(),
-                    Status::InForce => "in force".to_string(),
-                    Status::Suspended => format!("suspended{}", e.until.map(|u| format!(" until {u}")).unwrap_or_default()),
-                    Status::Repealed => "repealed".to_string(),
-                    Status::Removed => "removed from its list".to_string(),
+            .enumerate()
+            .map(|(i, (d, e))| {
+                let prev = i.checked_sub(1).map(|j| &events[j].1);
+                let words = match (prev.map(|p| p.status), e.status) {
+                    (_, Status::NotYetEffective) => format!(
+                        "listed by {}, not yet in force",
+                        short_citation(&e.announcement)
+                    ),
+                    (None, Status::InForce) => "listed, in force".to_string(),
+                    (Some(Status::NotYetEffective), Status::InForce) => "took effect".to_string(),
+                    (Some(Status::Suspended), Status::InForce) => {
+                        "in force again (the suspension ended)".to_string()
+                    }
+                    (Some(_), Status::InForce)
+                        if prev.is_some_and(|p| p.announcement != e.announcement) =>
+                    {
+                        format!("restated by {}", short_citation(&e.announcement))
+                    }
+                    (_, Status::InForce) => "in force".to_string(),
+                    (_, Status::Suspended) => format!(
+                        "suspended{}",
+                        e.until.map(|u| format!(" until {u}")).unwrap_or_default()
+                    ),
+                    (_, Status::Repealed) => "repealed".to_string(),
+                    (_, Status::Removed) => "removed from its list".to_string(),
                 };
                 context! { date => d.to_string(), status => e.status.as_str(), words => words, by => &e.status_by, citation => short_citation(&e.status_by) }
             })
