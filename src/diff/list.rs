@@ -196,6 +196,9 @@ pub struct Timeline<'a> {
     announcements: &'a HashMap<String, KnownAnnouncement>,
     /// Relations by the announcement they act on, in the order they were issued.
     acting_on: HashMap<&'a str, Vec<(&'a KnownAnnouncement, &'a Relation)>>,
+    /// Per announcement, the date its entries take effect when no clause of it is dated
+    /// separately, and whether one is: asked for every entry of every list rebuilt.
+    plain: HashMap<&'a str, (Option<NaiveDate>, bool)>,
 }
 
 type Order = (Option<NaiveDate>, i32, u32);
@@ -213,9 +216,25 @@ impl<'a> Timeline<'a> {
                 (order(a), &a.key, ra.kind).cmp(&(order(b), &b.key, rb.kind))
             });
         }
+        let plain = announcements
+            .values()
+            .map(|a| {
+                let date = a
+                    .effective
+                    .iter()
+                    .filter(|x| x.scope.is_none())
+                    .map(|x| x.date)
+                    .min()
+                    .or_else(|| a.effective.iter().map(|x| x.date).min())
+                    .or(a.issued);
+                let scoped = a.effective.iter().any(|x| x.scope.is_some());
+                (a.key.as_str(), (date, scoped))
+            })
+            .collect();
         Timeline {
             announcements,
             acting_on,
+            plain,
         }
     }
 
@@ -226,6 +245,11 @@ impl<'a> Timeline<'a> {
     /// The date an entry takes effect: its clause's date when the announcement dates that clause
     /// separately, else the announcement's.
     pub fn effective_from(&self, key: &str, clause: Option<Clause>) -> Option<NaiveDate> {
+        // A scope covers only an entry of a clause: the rest take the announcement's date.
+        let (plain, scoped) = *self.plain.get(key)?;
+        if clause.is_none() || !scoped {
+            return plain;
+        }
         let a = self.announcements.get(key)?;
         let scoped = a
             .effective
