@@ -13,7 +13,7 @@
 //!   supersession ends the entry; a relation scoped to a clause (`第二款`) touches only the
 //!   entries of that clause.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -429,57 +429,64 @@ impl<'a> Timeline<'a> {
     /// The list on `as_of` without copying the entries: which stored entry each code lists, and
     /// its status. What the end-of-check status pass needs, at a fraction of the memory.
     pub fn select<'e>(&self, entries: &'e [StoredEntry], as_of: NaiveDate) -> Vec<Selected<'e>> {
-        // Per code: the latest listing in effect by `as_of`, else the latest issued by then.
-        let mut chosen: BTreeMap<(&str, &str), (&StoredEntry, bool, Order)> = BTreeMap::new();
-        let mut listings: HashMap<(&str, &str), (&StoredEntry, Order)> = HashMap::new();
-        for e in entries {
-            let key = e.announcement.as_str();
-            let o = self.order(key);
-            if o.0.is_some_and(|d| d > as_of) {
-                continue;
-            }
-            if !e.entry.removal {
-                let slot = listings
-                    .entry((&e.entry.regime, &e.entry.code))
-                    .or_insert((e, o));
-                if o > slot.1 {
-                    *slot = (e, o);
-                }
-            }
-            let clause = entry_clause(e);
-            let in_effect = self.effective_from(key, clause).is_none_or(|d| d <= as_of);
-            let slot = chosen
-                .entry((&e.entry.regime, &e.entry.code))
-                .or_insert((e, in_effect, o));
-            if (in_effect, o) > (slot.1, slot.2) {
-                *slot = (e, in_effect, o);
-            }
+        // Entries come from the store in (regime, code) order; each code's entries are then
+        // neighbours and one pass picks among them (a map keyed by code cost most of a rebuild).
+        // Any other order is sorted first, stably, so that ties keep the order given.
+        fn code(e: &StoredEntry) -> (&str, &str) {
+            (e.entry.regime.as_str(), e.entry.code.as_str())
         }
-        chosen
-            .into_values()
-            .map(|(e, _, _)| {
+        let mut refs: Vec<&'e StoredEntry> = entries.iter().collect();
+        if !entries.windows(2).all(|w| code(&w[0]) <= code(&w[1])) {
+            refs.sort_by(|a, b| code(a).cmp(&code(b)));
+        }
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < refs.len() {
+            let mut j = i + 1;
+            while j < refs.len() && code(refs[j]) == code(refs[i]) {
+                j += 1;
+            }
+            // Per code: the latest listing in effect by `as_of`, else the latest issued by then;
+            // and its latest listing (not a removal), whose names a removal shows.
+            let mut chosen: Option<(&'e StoredEntry, bool, Order)> = None;
+            let mut listing: Option<(&'e StoredEntry, Order)> = None;
+            for &e in &refs[i..j] {
                 let key = e.announcement.as_str();
-                let clause = entry_clause(e);
-                let (mut status, until, status_by) = self.status(key, clause, as_of);
-                // A removal in effect takes the party off its list.
-                if e.entry.removal && status == Status::InForce {
-                    status = Status::Removed;
+                let o = self.order(key);
+                if o.0.is_some_and(|d| d > as_of) {
+                    continue;
                 }
-                Selected {
-                    entry: e,
-                    listing: e
-                        .entry
-                        .removal
-                        .then(|| listings.get(&(e.entry.regime.as_str(), e.entry.code.as_str())))
-                        .flatten()
-                        .map(|(l, _)| *l),
-                    status,
-                    until,
-                    status_by,
-                    effective_from: self.effective_from(key, clause),
+                if !e.entry.removal && listing.is_none_or(|(_, lo)| o > lo) {
+                    listing = Some((e, o));
                 }
-            })
-            .collect()
+                let in_effect = self
+                    .effective_from(key, entry_clause(e))
+                    .is_none_or(|d| d <= as_of);
+                if chosen.is_none_or(|(_, ie, co)| (in_effect, o) > (ie, co)) {
+                    chosen = Some((e, in_effect, o));
+                }
+            }
+            i = j;
+            let Some((e, _, _)) = chosen else {
+                continue;
+            };
+            let key = e.announcement.as_str();
+            let clause = entry_clause(e);
+            let (mut status, until, status_by) = self.status(key, clause, as_of);
+            // A removal in effect takes the party off its list.
+            if e.entry.removal && status == Status::InForce {
+                status = Status::Removed;
+            }
+            out.push(Selected {
+                entry: e,
+                listing: listing.filter(|_| e.entry.removal).map(|(l, _)| l),
+                status,
+                until,
+                status_by,
+                effective_from: self.effective_from(key, clause),
+            });
+        }
+        out
     }
 
     /// Every date on which some status may change: effective dates, relation starts, and the day

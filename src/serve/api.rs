@@ -33,11 +33,11 @@ fn internal(e: impl std::fmt::Display) -> Failure {
 pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>) -> Api {
     blocking(&state, move |state, store| {
         let as_of = day(&q.as_of, today(state))?;
-        Ok(json(report::json::list(&filtered(
-            &state.list_on(store, as_of)?,
-            &q,
-            state,
-        )?)))
+        let all = state.list_on(store, as_of)?;
+        let rows = filtered(&all, &q, state)?;
+        let mut body = serde_json::to_string_pretty(&rows).map_err(internal)?;
+        body.push('\n');
+        Ok(json(body))
     })
     .await
 }
