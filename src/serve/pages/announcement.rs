@@ -2,12 +2,28 @@
 
 use super::*;
 
-pub async fn announcements(State(state): State<Arc<AppState>>) -> Page {
+#[derive(Debug, Deserialize)]
+pub struct AnnouncementsQuery {
+    page: Option<usize>,
+}
+
+/// Announcements on one page at most, the newest first.
+const ANNOUNCEMENTS_PAGE: usize = 200;
+
+pub async fn announcements(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<AnnouncementsQuery>,
+) -> Page {
     blocking(&state, move |state, store| {
-        let mut heads = store.announcement_heads().map_err(internal)?;
-        heads.sort_by_key(|a| std::cmp::Reverse((a.issued, a.year, a.number)));
+        let inputs = state.inputs(store)?;
+        let mut heads: Vec<&KnownAnnouncement> = inputs.heads.values().collect();
+        heads.sort_by_key(|a| std::cmp::Reverse((a.issued, a.year, a.number, &a.key)));
+        let pages = heads.len().div_ceil(ANNOUNCEMENTS_PAGE).max(1);
+        let page = q.page.unwrap_or(1).clamp(1, pages);
         let rows: Vec<_> = heads
             .iter()
+            .skip((page - 1) * ANNOUNCEMENTS_PAGE)
+            .take(ANNOUNCEMENTS_PAGE)
             .map(|a| {
                 let dates = [a.issued.map(|d| format!("issued {d}")), a.effective.iter().map(|e| e.date).min().map(|d| format!("effective {d}"))]
                     .into_iter()
@@ -17,7 +33,17 @@ pub async fn announcements(State(state): State<Arc<AppState>>) -> Page {
                 context! { key => &a.key, citation => a.citation(), title => &a.title, title_en => report::title_en(a).0, dates => dates }
             })
             .collect();
-        state.render("announcements.html", context! { title => "Announcements", db => db(state), rows => rows })
+        state.render(
+            "announcements.html",
+            context! {
+                title => "Announcements",
+                db => db(state),
+                rows => rows,
+                total => heads.len(),
+                page => page,
+                pages => pages,
+            },
+        )
     })
     .await
 }
