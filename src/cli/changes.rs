@@ -1,7 +1,5 @@
 //! `regwatch changes`: the change report.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 
 use super::{Ctx, Exit, Format, parse_instant, print};
@@ -39,23 +37,19 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_instant(s, true))
         .transpose()?;
-    let store = ctx.open_store()?;
-    let mut changes = store.changes(since.as_deref(), until.as_deref())?;
-    let announcements: HashMap<_, _> = store.announcements_by_key()?;
-    let (reviews, touches) = super::annotate(
+    let sel = super::select_changes(
         ctx,
-        &store,
-        &mut changes,
-        &announcements,
+        since.as_deref(),
+        until.as_deref(),
         args.unreviewed,
         &args.watch,
     )?;
-    let mut r = ChangeReport::new(&changes, &announcements);
+    let mut r = ChangeReport::new(&sel.changes, &sel.announcements);
     r.lang = ctx.lang;
     r.full = args.full;
     r.show_reviews = true;
-    r.reviews = reviews;
-    r.touches = touches;
+    r.reviews = sel.reviews;
+    r.touches = sel.touches;
     print(&match args.format {
         Format::Text => format!(
             "{}{}",

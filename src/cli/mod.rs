@@ -225,6 +225,35 @@ impl Ctx {
     }
 }
 
+/// The changes a report shows — between two times, filtered as `--unreviewed` and `--watch`
+/// ask — with the announcements they cite, each change's review and what it touches.
+pub struct Selection {
+    pub changes: Vec<crate::store::ChangeRecord>,
+    pub announcements: HashMap<String, KnownAnnouncement>,
+    pub reviews: HashMap<String, crate::store::review::Review>,
+    pub touches: HashMap<String, Vec<String>>,
+}
+
+pub fn select_changes(
+    ctx: &Ctx,
+    since: Option<&str>,
+    until: Option<&str>,
+    unreviewed: bool,
+    watch: &[String],
+) -> Result<Selection> {
+    let store = ctx.open_store()?;
+    let mut changes = store.changes(since, until)?;
+    let announcements = store.announcements_by_key()?;
+    let (reviews, touches) =
+        annotate(ctx, &store, &mut changes, &announcements, unreviewed, watch)?;
+    Ok(Selection {
+        changes,
+        announcements,
+        reviews,
+        touches,
+    })
+}
+
 /// Each change's current review, and the products and watches it touches, by change id.
 pub type Annotations = (
     HashMap<String, crate::store::review::Review>,

@@ -4,7 +4,6 @@
 //! at). With `--as STATE`, records a review of the changes named by id; a later review of a
 //! change supersedes the earlier one, and every review is kept.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
@@ -83,17 +82,12 @@ fn record(ctx: &Ctx, args: &Args, state: ReviewState) -> Result<Exit> {
 }
 
 fn list(ctx: &Ctx, args: &Args) -> Result<Exit> {
-    let store = ctx.open_store()?;
-    let mut changes = store.changes(None, None)?;
-    let announcements: HashMap<_, _> = store.announcements_by_key()?;
-    let (reviews, touches) = super::annotate(
-        ctx,
-        &store,
-        &mut changes,
-        &announcements,
-        args.unreviewed,
-        &args.watch,
-    )?;
+    let super::Selection {
+        changes,
+        announcements,
+        reviews,
+        touches,
+    } = super::select_changes(ctx, None, None, args.unreviewed, &args.watch)?;
     let report = crate::report::ChangeReport::new(&changes, &announcements);
     let out = match args.format {
         Format::Json => {
