@@ -101,7 +101,7 @@ pub fn parse_products(text: &str) -> Result<Vec<Product>, String> {
 }
 
 /// Case, spaces and hyphens set aside: `Samarium-Cobalt` and `samarium cobalt` are one word.
-fn fold(s: &str) -> String {
+pub fn fold(s: &str) -> String {
     crate::extract::text::normalise(s)
         .to_lowercase()
         .chars()

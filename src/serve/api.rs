@@ -119,9 +119,7 @@ pub async fn screen(State(state): State<Arc<AppState>>, Query(q): Query<ScreenQu
                 "name a party: /api/screen?name=…".into(),
             ));
         }
-        let mut listed: Vec<_> = state.list_on(store, as_of)?.to_vec();
-        listed.retain(|e| e.item_type == crate::model::ItemType::Entity);
-        let hits = crate::screen::Screener::new(&listed).screen(&name);
+        let hits = crate::screen::Screener::new(&state.list_on(store, as_of)?).screen(&name);
         Ok(json(
             serde_json::to_string_pretty(
                 &serde_json::json!({ "name": name, "as_of": as_of, "hits": hits }),

@@ -65,19 +65,7 @@ fn probe(chromium: &Path, html: &str, dir: &Path, narrow: u32) -> Value {
 fn the_report_shows_what_happened_on_the_first_screen_and_fits_a_phone() {
     let chromium = chromium();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let out = Command::cargo_bin("regwatch")
-        .unwrap()
-        .arg("--db")
-        .arg(&db)
-        .arg("demo")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let db = crate::support::demo_db(dir.path());
     let html = Command::cargo_bin("regwatch")
         .unwrap()
         .arg("--db")

@@ -207,9 +207,8 @@ pub async fn screen(State(state): State<Arc<AppState>>, Query(q): Query<ScreenQu
         let hits = if name.trim().is_empty() {
             Vec::new()
         } else {
-            let mut listed: Vec<ListedEntry> = state.list_on(store, as_of)?.to_vec();
-            listed.retain(|e| e.item_type == crate::model::ItemType::Entity);
-            crate::screen::Screener::new(&listed).screen(&name)
+            // The screener takes the parties from the whole list itself.
+            crate::screen::Screener::new(&state.list_on(store, as_of)?).screen(&name)
         };
         let rows: Vec<_> = hits
             .iter()

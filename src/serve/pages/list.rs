@@ -17,15 +17,6 @@ pub struct ListQuery {
     pub page: Option<usize>,
 }
 
-/// Case, spaces and hyphens aside.
-fn fold(s: &str) -> String {
-    crate::extract::text::normalise(s)
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect()
-}
-
 /// The list on a date with the query's filters.
 pub fn filtered<'l>(
     list: &'l [ListedEntry],
@@ -48,7 +39,7 @@ pub fn filtered<'l>(
         nonempty(&q.regime),
         nonempty(&q.code).map(|c| c.to_ascii_lowercase()),
         nonempty(&q.hs).map(|h| h.chars().filter(char::is_ascii_digit).collect::<String>()),
-        nonempty(&q.q).map(|k| fold(&k)),
+        nonempty(&q.q).map(|k| crate::impact::fold(&k)),
     );
     let product = match nonempty(&q.product) {
         Some(id) => {
@@ -100,7 +91,8 @@ pub fn filtered<'l>(
                 .as_deref()
                 .is_none_or(|h| !h.is_empty() && e.hs_codes.iter().any(|x| x.starts_with(h)))
             && kw.as_deref().is_none_or(|k| {
-                fold(&e.description).contains(k) || fold(&e.description_en).contains(k)
+                crate::impact::fold(&e.description).contains(k)
+                    || crate::impact::fold(&e.description_en).contains(k)
             })
     });
     Ok(list)
