@@ -35,6 +35,8 @@ pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>
         let as_of = day(&q.as_of, today(state))?;
         let all = state.list_on(store, as_of)?;
         let rows = filtered(&all, &q, state)?;
+        let whole = all.rows();
+        let rows: Vec<&crate::diff::list::ListedEntry> = rows.iter().map(|&i| &whole[i]).collect();
         let mut body = serde_json::to_string_pretty(&rows).map_err(internal)?;
         body.push('\n');
         Ok(json(body))

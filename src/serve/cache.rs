@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use chrono::NaiveDate;
 
-use crate::diff::list::{ListedEntry, Timeline};
+use crate::diff::list::{ListedEntry, Selected, Status, Timeline};
 use crate::store::{KnownAnnouncement, Store, StoredEntry};
 
 pub type Stamp = Vec<(u64, Option<SystemTime>)>;
@@ -35,13 +35,132 @@ pub fn stamp(db: &Path) -> Stamp {
 pub struct Inputs {
     pub heads: HashMap<String, KnownAnnouncement>,
     pub entries: Vec<StoredEntry>,
+    /// Each entry's English, by its index in `entries`: it does not depend on the date, so it
+    /// is glossed once per store version rather than per list.
+    pub english: Vec<(String, crate::gloss::Source)>,
+    /// Each entry's Chinese and English folded for the keyword filter ([`crate::impact::fold`]),
+    /// by its index in `entries`: folding 60,000 rows per search was most of its time.
+    pub folded: Vec<(String, String)>,
+}
+
+/// The whole list on a date as [`Timeline::select`] picks it: which stored entry each code
+/// lists and its status, without the rows' strings. A page filters on it and copies out only
+/// the rows it shows (copying all 60,000 was most of a rebuild); the whole rows are made once,
+/// when something asks for them all (the JSON API, the screener).
+pub struct ListOn {
+    pub as_of: NaiveDate,
+    picked: Vec<Picked>,
+    inputs: Arc<Inputs>,
+    rows: std::sync::OnceLock<Vec<ListedEntry>>,
+}
+
+/// [`crate::diff::list::Selected`] by index rather than reference.
+struct Picked {
+    index: usize,
+    listing_index: Option<usize>,
+    status: Status,
+    until: Option<NaiveDate>,
+    status_by: String,
+    effective_from: Option<NaiveDate>,
+}
+
+impl Picked {
+    fn selected<'e>(&self, entries: &'e [StoredEntry]) -> Selected<'e> {
+        Selected {
+            entry: &entries[self.index],
+            index: self.index,
+            listing: self.listing_index.map(|n| &entries[n]),
+            listing_index: self.listing_index,
+            status: self.status,
+            until: self.until,
+            status_by: self.status_by.clone(),
+            effective_from: self.effective_from,
+        }
+    }
+}
+
+impl ListOn {
+    fn new(inputs: Arc<Inputs>, as_of: NaiveDate) -> ListOn {
+        let picked = Timeline::new(&inputs.heads)
+            .select(&inputs.entries, as_of)
+            .into_iter()
+            .map(|s| Picked {
+                index: s.index,
+                listing_index: s.listing_index,
+                status: s.status,
+                until: s.until,
+                status_by: s.status_by,
+                effective_from: s.effective_from,
+            })
+            .collect();
+        ListOn {
+            as_of,
+            picked,
+            inputs,
+            rows: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.picked.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.picked.is_empty()
+    }
+
+    /// The stored entry a row lists.
+    pub fn entry(&self, row: usize) -> &StoredEntry {
+        &self.inputs.entries[self.picked[row].index]
+    }
+
+    pub fn status(&self, row: usize) -> Status {
+        self.picked[row].status
+    }
+
+    /// A row's Chinese and English (those of the listing, for a removal), folded.
+    pub fn folded(&self, row: usize) -> &(String, String) {
+        let p = &self.picked[row];
+        &self.inputs.folded[p.listing_index.unwrap_or(p.index)]
+    }
+
+    /// The rows numbered `which`, in that order.
+    pub fn rows_at(&self, which: &[usize]) -> Vec<ListedEntry> {
+        if let Some(all) = self.rows.get() {
+            return which.iter().map(|&i| all[i].clone()).collect();
+        }
+        let entries = &self.inputs.entries;
+        let selected: Vec<Selected> = which
+            .iter()
+            .map(|&i| self.picked[i].selected(entries))
+            .collect();
+        Timeline::new(&self.inputs.heads)
+            .rows(&selected, self.as_of, |i, _| self.inputs.english[i].clone())
+    }
+
+    /// Every row.
+    pub fn rows(&self) -> &[ListedEntry] {
+        self.rows.get_or_init(|| {
+            let entries = &self.inputs.entries;
+            let selected: Vec<Selected> = self.picked.iter().map(|p| p.selected(entries)).collect();
+            Timeline::new(&self.inputs.heads)
+                .rows(&selected, self.as_of, |i, _| self.inputs.english[i].clone())
+        })
+    }
+}
+
+impl std::ops::Deref for ListOn {
+    type Target = [ListedEntry];
+    fn deref(&self) -> &[ListedEntry] {
+        self.rows()
+    }
 }
 
 #[derive(Default)]
 struct Held {
     stamp: Stamp,
     inputs: Option<Arc<Inputs>>,
-    lists: HashMap<NaiveDate, Arc<Vec<ListedEntry>>>,
+    lists: HashMap<NaiveDate, Arc<ListOn>>,
     chart: HashMap<NaiveDate, Arc<String>>,
     /// Whole answers by request (path and query) and day.
     pages: HashMap<(String, NaiveDate), Answer>,
@@ -80,14 +199,31 @@ impl Cache {
         if let Some(i) = &self.fresh(db).inputs {
             return Ok(i.clone());
         }
-        let heads = store
+        let heads: HashMap<String, KnownAnnouncement> = store
             .announcement_heads()?
             .into_iter()
             .map(|a| (a.key.clone(), a))
             .collect();
+        let entries = store.all_entries()?;
+        let english: Vec<(String, crate::gloss::Source)> = entries
+            .iter()
+            .map(|e| crate::report::english(&e.entry, heads.get(&e.announcement)))
+            .collect();
+        let folded = entries
+            .iter()
+            .zip(&english)
+            .map(|(e, (en, _))| {
+                (
+                    crate::impact::fold(&e.entry.description),
+                    crate::impact::fold(en),
+                )
+            })
+            .collect();
         let inputs = Arc::new(Inputs {
             heads,
-            entries: store.all_entries()?,
+            entries,
+            english,
+            folded,
         });
         self.fresh(db).inputs = Some(inputs.clone());
         Ok(inputs)
@@ -99,18 +235,35 @@ impl Cache {
         db: &Path,
         store: &Store,
         as_of: NaiveDate,
-    ) -> Result<Arc<Vec<ListedEntry>>, crate::store::StoreError> {
+    ) -> Result<Arc<ListOn>, crate::store::StoreError> {
         if let Some(l) = self.fresh(db).lists.get(&as_of) {
             return Ok(l.clone());
         }
         let inputs = self.inputs(db, store)?;
-        let list = Arc::new(Timeline::new(&inputs.heads).list(&inputs.entries, as_of));
+        Ok(self.build(db, &inputs, as_of))
+    }
+
+    /// The lists on two dates reduced to the codes on which they differ (a comparison's):
+    /// [`Timeline::differing`].
+    pub fn differing(
+        &self,
+        db: &Path,
+        store: &Store,
+        dates: [NaiveDate; 2],
+    ) -> Result<[Vec<ListedEntry>; 2], crate::store::StoreError> {
+        let inputs = self.inputs(db, store)?;
+        Ok(Timeline::new(&inputs.heads)
+            .differing(&inputs.entries, dates, |i, _| inputs.english[i].clone()))
+    }
+
+    fn build(&self, db: &Path, inputs: &Arc<Inputs>, as_of: NaiveDate) -> Arc<ListOn> {
+        let list = Arc::new(ListOn::new(inputs.clone(), as_of));
         let mut held = self.fresh(db);
         if held.lists.len() >= LISTS {
             held.lists.clear();
         }
         held.lists.insert(as_of, list.clone());
-        Ok(list)
+        list
     }
 
     /// A whole answer kept for this request and day.

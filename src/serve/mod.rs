@@ -85,9 +85,20 @@ impl AppState {
         &self,
         store: &Store,
         as_of: chrono::NaiveDate,
-    ) -> Result<Arc<Vec<crate::diff::list::ListedEntry>>, Failure> {
+    ) -> Result<Arc<cache::ListOn>, Failure> {
         self.cache
             .list(&self.db_path, store, as_of)
+            .map_err(|e| Failure::Internal(e.to_string()))
+    }
+
+    /// The lists on two dates reduced to the codes on which they differ.
+    pub fn differing(
+        &self,
+        store: &Store,
+        dates: [chrono::NaiveDate; 2],
+    ) -> Result<[Vec<crate::diff::list::ListedEntry>; 2], Failure> {
+        self.cache
+            .differing(&self.db_path, store, dates)
             .map_err(|e| Failure::Internal(e.to_string()))
     }
 
@@ -344,8 +355,8 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Keeps the pages people open first ready: whenever the store changes (a check wrote), the
-/// announcements and entries are read again, today's list is made and the overview rendered, in
-/// the background, so that a person rarely waits for them.
+/// announcements and entries are read again, today's list is made (with all its rows) and the
+/// overview rendered, in the background, so that a person rarely waits for them.
 async fn warm(state: Arc<AppState>) {
     use tower::ServiceExt as _;
     let mut last: Option<cache::Stamp> = None;
@@ -356,7 +367,8 @@ async fn warm(state: Arc<AppState>) {
             let _ = tokio::task::spawn_blocking(move || {
                 if let Ok(store) = s.store() {
                     let _ = s.inputs(&store);
-                    let _ = s.list_on(&store, pages::today(&s));
+                    // Today's whole rows too: the screener and the overview read them all.
+                    let _ = s.list_on(&store, pages::today(&s)).map(|l| l.rows().len());
                 }
             })
             .await;

@@ -360,3 +360,59 @@ fn comparing_lists_by_code() {
         }
     );
 }
+
+/// The lists on two dates reduced to their differences compare as the whole lists do, over
+/// generated histories: listings, restatements, clause dates, suspensions, resumptions, repeals.
+#[test]
+fn differing_compares_as_the_whole_lists() {
+    use proptest::prelude::*;
+    let history = (
+        proptest::collection::vec((0u32..6, 0u32..400, 0u32..5, any::<bool>()), 1..8),
+        proptest::collection::vec((0u32..8, 0u32..4), 1..30),
+        0u32..900,
+        0u32..900,
+    );
+    proptest!(ProptestConfig::with_cases(200), |((anns_spec, entry_spec, d1, d2) in history)| {
+        let base = day("2024-01-01");
+        let at = |n: u32| (base + chrono::Days::new(u64::from(n))).to_string();
+        let keys: Vec<String> = (0..anns_spec.len()).map(|n| format!("MOFCOM-2024-{}", n + 1)).collect();
+        let mut list = Vec::new();
+        for (n, &(kind, when, target, scoped)) in anns_spec.iter().enumerate() {
+            let issued = at(when);
+            let later = at(when + 30);
+            let target = &keys[target as usize % keys.len()];
+            let mut effective = vec![(later.as_str(), None)];
+            if scoped {
+                effective.push((issued.as_str(), Some("本公告第一条")));
+            }
+            let relation = match kind {
+                1 => vec![rel(RelationKind::Suspends, target, &issued, Some(&at(when + 200)), None)],
+                2 => vec![rel(RelationKind::Resumes, target, &later, None, None)],
+                3 => vec![rel(RelationKind::Repeals, target, &later, None, None)],
+                _ => vec![],
+            };
+            list.push(announcement(&keys[n], &issued, &effective, relation));
+        }
+        let a = anns(list);
+        let mut entries: Vec<StoredEntry> = entry_spec
+            .iter()
+            .enumerate()
+            .map(|(i, &(code, by))| {
+                let key = &keys[by as usize % keys.len()];
+                let mut e = entry(key, &format!("1C90{code}"), &format!("物项{code}-{by}-{i}"));
+                e.entry.clause = (by % 2 == 0).then(|| "1".to_string());
+                e
+            })
+            .collect();
+        entries.sort_by(|x, y| x.entry.code.cmp(&y.entry.code));
+        let t = Timeline::new(&a);
+        let (from, to) = (day(&at(d1)), day(&at(d2)));
+        let english = |_: usize, e: &StoredEntry| (e.entry.description.clone(), crate::gloss::Source::Gloss);
+        let whole = |d| t.rows(&t.select(&entries, d), d, english);
+        let (b, a2) = (whole(from), whole(to));
+        let expected: Vec<String> = compare_lists(&b, &a2).iter().map(|d| format!("{d:?}")).collect();
+        let [db, da] = t.differing(&entries, [from, to], english);
+        let got: Vec<String> = compare_lists(&db, &da).iter().map(|d| format!("{d:?}")).collect();
+        prop_assert_eq!(got, expected);
+    });
+}

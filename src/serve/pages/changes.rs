@@ -173,8 +173,7 @@ pub async fn compare(State(state): State<Arc<AppState>>, Query(q): Query<Compare
         let t = today(state);
         let from = day(&q.from, t - chrono::Days::new(365))?;
         let to = day(&q.to, t)?;
-        let before = state.list_on(store, from)?;
-        let after = state.list_on(store, to)?;
+        let [before, after] = state.differing(store, [from, to])?;
         let deltas: Vec<_> = compare_lists(&before, &after)
             .iter()
             .filter_map(|d| {

@@ -17,12 +17,12 @@ pub struct ListQuery {
     pub page: Option<usize>,
 }
 
-/// The list on a date with the query's filters.
-pub fn filtered<'l>(
-    list: &'l [ListedEntry],
+/// The rows of the list on a date that pass the query's filters, by number.
+pub fn filtered(
+    list: &crate::serve::cache::ListOn,
     q: &ListQuery,
     state: &AppState,
-) -> Result<Vec<&'l ListedEntry>, Failure> {
+) -> Result<Vec<usize>, Failure> {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -71,31 +71,39 @@ pub fn filtered<'l>(
         ),
         None => None,
     };
-    // References: a page shows 200 of the 60,000 entries of a large list.
-    let mut list: Vec<&ListedEntry> = list.iter().collect();
-    list.retain(|e| {
-        product
-            .as_ref()
-            .is_none_or(|p| !crate::impact::product_reasons(p, e).is_empty())
-            && watch
+    // Row numbers: a page shows 200 of the 60,000 entries of a large list, and copies out
+    // only those.
+    let mut rows: Vec<usize> = (0..list.len())
+        .filter(|&i| {
+            let e = &list.entry(i).entry;
+            status.is_none_or(|s| list.status(i) == s)
+                && regime.as_deref().is_none_or(|r| e.regime == r)
+                && code
+                    .as_deref()
+                    .is_none_or(|c| e.code.to_ascii_lowercase().starts_with(c))
+                && hs
+                    .as_deref()
+                    .is_none_or(|h| !h.is_empty() && e.hs_codes.iter().any(|x| x.starts_with(h)))
+                && kw.as_deref().is_none_or(|k| {
+                    let (zh, en) = list.folded(i);
+                    zh.contains(k) || en.contains(k)
+                })
+        })
+        .collect();
+    if product.is_some() || watch.is_some() {
+        // Matching a product or watch reads the whole row (its English, its parties).
+        let all = list.rows();
+        rows.retain(|&i| {
+            let e = &all[i];
+            product
                 .as_ref()
-                .is_none_or(|w| !crate::impact::watch_reasons(w, e).is_empty())
-    });
-    list.retain(|e| {
-        status.is_none_or(|s| e.status == s)
-            && regime.as_deref().is_none_or(|r| e.regime == r)
-            && code
-                .as_deref()
-                .is_none_or(|c| e.code.to_ascii_lowercase().starts_with(c))
-            && hs
-                .as_deref()
-                .is_none_or(|h| !h.is_empty() && e.hs_codes.iter().any(|x| x.starts_with(h)))
-            && kw.as_deref().is_none_or(|k| {
-                crate::impact::fold(&e.description).contains(k)
-                    || crate::impact::fold(&e.description_en).contains(k)
-            })
-    });
-    Ok(list)
+                .is_none_or(|p| !crate::impact::product_reasons(p, e).is_empty())
+                && watch
+                    .as_ref()
+                    .is_none_or(|w| !crate::impact::watch_reasons(w, e).is_empty())
+        });
+    }
+    Ok(rows)
 }
 
 const PAGE: usize = 200;
@@ -118,8 +126,13 @@ pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>
         let all = state.list_on(store, as_of)?;
         let rows = filtered(&all, &q, state)?;
         let regimes: Vec<String> = {
-            let set: std::collections::BTreeSet<&str> =
-                all.iter().map(|e| e.regime.as_str()).collect();
+            // Rows come in (regime, code) order: a regime starts where the one before differs.
+            let mut set: Vec<&str> = (0..all.len())
+                .map(|i| all.entry(i).entry.regime.as_str())
+                .collect();
+            set.dedup();
+            set.sort_unstable();
+            set.dedup();
             set.into_iter().map(str::to_string).collect()
         };
         let pages = rows.len().div_ceil(PAGE).max(1);
@@ -141,12 +154,14 @@ pub async fn list(State(state): State<Arc<AppState>>, Query(q): Query<ListQuery>
             s.append_pair("page", &p.to_string());
             format!("/list?{}", s.finish())
         };
-        let shown: Vec<&ListedEntry> = rows
-            .iter()
-            .skip((page - 1) * PAGE)
-            .take(PAGE)
-            .copied()
-            .collect();
+        let shown = all.rows_at(
+            &rows
+                .iter()
+                .skip((page - 1) * PAGE)
+                .take(PAGE)
+                .copied()
+                .collect::<Vec<_>>(),
+        );
         state.render(
             "list.html",
             context! {
