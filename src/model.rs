@@ -51,7 +51,7 @@ impl Doubt {
 impl Announcement {
     /// "MOFCOM/GAC Announcement No. 55 of 2025".
     pub fn citation(&self) -> String {
-        citation(&self.authorities, self.year, self.number)
+        cite(&self.key, &self.authorities, self.year, self.number)
     }
 
     /// Removes control characters from every string read off the page (see
@@ -86,6 +86,41 @@ impl Announcement {
 }
 
 /// "MOFCOM/GAC Announcement No. 55 of 2025" from its parts.
+/// An announcement's citation from its key as well: the sources whose numbers are not "No. N of
+/// YYYY" (a Federal Register document, a dated version of a list) are named from their key.
+pub fn cite(key: &str, authorities: &[String], year: i32, number: u32) -> String {
+    if let Some(doc) = key.strip_prefix("FR-") {
+        return format!("BIS rule FR Doc. {doc}");
+    }
+    let dated = || format!("{year}-{:02}-{:02}", number / 100, number % 100);
+    match authorities.first().map(String::as_str) {
+        Some(SNAPSHOT_CCL) => format!(
+            "15 CFR part 774, Supp. No. 1 (Commerce Control List) as of {}",
+            dated()
+        ),
+        Some(SNAPSHOT_ENTITY_LIST) => format!(
+            "15 CFR part 744, Supp. No. 4 (Entity List) as of {}",
+            dated()
+        ),
+        Some(SNAPSHOT_EU) => format!(
+            "Regulation (EU) 2021/821, Annex I, consolidated version of {}",
+            dated()
+        ),
+        _ => citation(authorities, year, number),
+    }
+}
+
+/// The authorities of whole-list versions (a dated state of a list, not an act): each version
+/// replaces the one before it, and a code missing from a later version has left the list.
+pub const SNAPSHOT_CCL: &str = "ECFR774";
+pub const SNAPSHOT_ENTITY_LIST: &str = "ECFR744";
+pub const SNAPSHOT_EU: &str = "EUANNEX";
+
+/// Whether announcements of this authority are whole-list versions.
+pub fn is_snapshot(authority: &str) -> bool {
+    matches!(authority, SNAPSHOT_CCL | SNAPSHOT_ENTITY_LIST | SNAPSHOT_EU)
+}
+
 pub fn citation(authorities: &[String], year: i32, number: u32) -> String {
     let who = if authorities.is_empty() {
         "Unknown authority".to_string()

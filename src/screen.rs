@@ -89,6 +89,18 @@ pub fn measures_for(
 /// The names a party is listed under: `中文（English）`, or a branch `Name，中文的分支机构`.
 pub fn names_of(description: &str) -> Vec<String> {
     let d = description.trim();
+    // The US Entity List's rows: "Name (a.k.a. A; B) — address. License requirement: …".
+    if !d.contains('（') && (d.contains(" — ") || d.contains(" (a.k.a. ")) {
+        let head = d.split(" — ").next().unwrap_or(d).trim();
+        return match head.split_once(" (a.k.a. ") {
+            Some((name, aliases)) => std::iter::once(name.trim())
+                .chain(aliases.trim_end_matches(')').split("; ").map(str::trim))
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect(),
+            None => vec![head.to_string()],
+        };
+    }
     let d = d.split('，').next().unwrap_or(d);
     match d.split_once('（') {
         Some((zh, rest)) => {

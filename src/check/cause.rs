@@ -56,6 +56,7 @@ impl Cause {
             "column list:",
             "matched nothing",
             "entries collapsed",
+            "a whole list has",
             "not an html page",
             "304 not modified for a page",
         ]) {

@@ -4,6 +4,8 @@
 pub mod annex;
 pub mod charset;
 pub mod cms;
+pub mod ecfr;
+pub mod federal_register;
 pub mod generic;
 pub mod mofcom;
 pub mod mofcom_en;
@@ -127,6 +129,14 @@ pub enum ExtractError {
     },
     #[error("the {what} pattern {pattern:?} matched nothing on this page")]
     PatternMatchedNothing { what: &'static str, pattern: String },
+    #[error(
+        "read {found} {what}, fewer than the {min} a whole list has: the page did not read, not a mass removal"
+    )]
+    TooFew {
+        found: usize,
+        min: usize,
+        what: &'static str,
+    },
 }
 
 /// What reading an announcement with its annexes produced: the announcement, and the annexes

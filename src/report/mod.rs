@@ -499,7 +499,19 @@ pub fn targets_phrase(targets: &[String]) -> String {
 
 /// "No. 70 of 2025" for a key.
 pub fn short_citation(key: &str) -> String {
+    if let Some(doc) = key.strip_prefix("FR-") {
+        return format!("FR Doc. {doc}");
+    }
     match parse_key(key) {
+        Some((crate::model::SNAPSHOT_CCL, year, n)) => {
+            format!("CCL of {year}-{:02}-{:02}", n / 100, n % 100)
+        }
+        Some((crate::model::SNAPSHOT_ENTITY_LIST, year, n)) => {
+            format!("Entity List of {year}-{:02}-{:02}", n / 100, n % 100)
+        }
+        Some((crate::model::SNAPSHOT_EU, year, n)) => {
+            format!("EU Annex I of {year}-{:02}-{:02}", n / 100, n % 100)
+        }
         Some(("QA", year, n)) => format!("Q&A of {year}-{:02}-{:02}", n / 100, n % 100),
         Some((auth, year, n)) => format!("{auth} No. {n} of {year}"),
         None => key.to_string(),
@@ -514,8 +526,7 @@ fn str_field<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
 pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
     let cite = match group.announcement {
         Some(a) => {
-            let mut s = crate::model::citation(&a.authorities, a.year, a.number)
-                .replace(" Announcement", "");
+            let mut s = a.citation().replace(" Announcement", "");
             if let Some(d) = a.effective.iter().map(|e| e.date).min() {
                 s.push_str(&format!(", effective {d}"));
             }

@@ -68,7 +68,7 @@ impl KnownAnnouncement {
     }
 
     pub fn citation(&self) -> String {
-        crate::model::citation(&self.authorities, self.year, self.number)
+        crate::model::cite(&self.key, &self.authorities, self.year, self.number)
     }
 }
 

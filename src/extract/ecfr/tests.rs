@@ -1,0 +1,224 @@
+use super::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/snapshots/us/ecfr/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn full(date: &str, part: u32) -> Url {
+    Url::parse(&format!(
+        "https://www.ecfr.gov/api/versioner/v1/full/{date}/title-15.xml?part={part}&appendix={}",
+        supplement(part).unwrap()
+    ))
+    .unwrap()
+}
+
+#[test]
+fn versions_give_the_dates_the_supplement_changed_up_to_the_latest_issue() {
+    let url = Url::parse("https://www.ecfr.gov/api/versioner/v1/versions/title-15.json?part=774&issue_date%5Bgte%5D=2025-01-01").unwrap();
+    let (links, next) = index(&url, &fixture("versions-774.json")).unwrap();
+    assert!(next.is_none());
+    let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+    // Section 774.1 and Supplement No. 5 are not the CCL; 2026-12-02 is past the latest issue.
+    assert_eq!(
+        urls,
+        [
+            "https://www.ecfr.gov/api/versioner/v1/full/2025-03-25/title-15.xml?part=774&appendix=Supplement+No.+1+to+Part+774",
+            "https://www.ecfr.gov/api/versioner/v1/full/2025-10-14/title-15.xml?part=774&appendix=Supplement+No.+1+to+Part+774",
+        ]
+    );
+    let url = Url::parse("https://www.ecfr.gov/api/versioner/v1/versions/title-15.json?part=744&issue_date%5Bgte%5D=2025-01-01").unwrap();
+    let (links, _) = index(&url, &fixture("versions-744.json")).unwrap();
+    let dates: Vec<String> = links.iter().map(|l| l.title.clone()).collect();
+    assert_eq!(
+        dates,
+        [
+            "Supplement No. 4 to Part 744 as of 2025-01-02",
+            "Supplement No. 4 to Part 744 as of 2025-03-25"
+        ]
+    );
+    let other = Url::parse("https://www.ecfr.gov/api/versioner/v1/versions/title-15.json?part=730")
+        .unwrap();
+    assert!(index(&other, &fixture("versions-744.json")).is_err());
+}
+
+#[test]
+fn the_ccl_by_eccn_with_its_traps() {
+    let a = announcement(
+        &full("2025-03-25", 774),
+        &fixture("part-774-2025-03-25.xml"),
+        Some(1),
+    )
+    .unwrap();
+    assert_eq!(a.key, "ECFR774-2025-325");
+    assert_eq!(
+        a.citation(),
+        "15 CFR part 774, Supp. No. 1 (Commerce Control List) as of 2025-03-25"
+    );
+    let codes: Vec<&str> = a.entries.iter().map(|e| e.code.as_str()).collect();
+    // 0A002 is [Reserved]; cross-references (3A001.z, 3A991) are not entries.
+    assert_eq!(
+        codes,
+        [
+            "0A919", "1C010", "3A001", "3A090", "3B993", "9A004", "5A001"
+        ]
+    );
+    let d = |code: &str| {
+        a.entries
+            .iter()
+            .find(|e| e.code == code)
+            .unwrap()
+            .description
+            .clone()
+    };
+    let c010 = d("1C010");
+    assert!(
+        c010.starts_with("“Fibrous or filamentary materials” as follows"),
+        "{c010}"
+    );
+    assert!(
+        c010.contains("Reason for Control: NS, MT, NP, AT."),
+        "{c010}"
+    );
+    assert!(
+        c010.contains("a. Organic") && c010.contains("b. Carbon"),
+        "{c010}"
+    );
+    // A note's a. is not an item; nor is the note's decontrol.
+    assert!(
+        !c010.contains("Not an item") && !c010.contains("does not control"),
+        "{c010}"
+    );
+    let a090 = d("3A090");
+    assert!(!a090.contains("Excluded are"), "{a090}");
+    assert!(
+        a090.contains("b. Integrated circuits having a ‘total processing performance’ of 2400")
+    );
+    // Heading only (subject to the ITAR), and items with no "Items" marker.
+    assert!(d("9A004").contains("subject to the ITAR") && !d("9A004").contains("Items:"));
+    assert!(
+        d("5A001").contains("Items: a. Any type") && d("5A001").contains("b. Telecommunication")
+    );
+    assert_eq!(a.entries[0].regime, "us-ccl");
+    assert_eq!(a.entries[1].item_type, ItemType::Material);
+}
+
+#[test]
+fn a_ccl_read_short_is_a_failure_not_a_removal() {
+    let e = announcement(
+        &full("2025-03-25", 774),
+        &fixture("part-774-2025-03-25.xml"),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        ExtractError::TooFew {
+            found: 7,
+            min: MIN_CCL,
+            what: "ECCNs"
+        }
+    );
+    let e = announcement(
+        &full("2025-03-25", 744),
+        &fixture("part-744-2025-03-25.xml"),
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ExtractError::TooFew {
+                min: MIN_ENTITY_LIST,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // The other part's XML: its supplement is not there.
+    assert!(
+        announcement(
+            &full("2025-03-25", 744),
+            &fixture("part-774-2025-03-25.xml"),
+            Some(1)
+        )
+        .is_err()
+    );
+    assert!(
+        announcement(
+            &full("2025-03-25", 774),
+            b"<html><body>Service Unavailable</body>",
+            Some(1)
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn the_entity_list_by_destination_and_name() {
+    let a = announcement(
+        &full("2025-03-25", 744),
+        &fixture("part-744-2025-03-25.xml"),
+        Some(1),
+    )
+    .unwrap();
+    assert_eq!(a.key, "ECFR744-2025-325");
+    let codes: Vec<&str> = a.entries.iter().map(|e| e.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "CHINA, PEOPLE'S REPUBLIC OF: beijing example magnetics",
+            "CHINA, PEOPLE'S REPUBLIC OF: example semiconductor equipment",
+            "CHINA, PEOPLE'S REPUBLIC OF: ganzhou example materials research institute",
+            "CHINA, PEOPLE'S REPUBLIC OF: shenzhen example rare earth technology",
+            "RUSSIA: example aero technologies",
+        ],
+        "continuation rows carry the country; a repeated row is read once"
+    );
+    let bem = &a.entries[0];
+    assert_eq!(bem.item_type, ItemType::Entity);
+    assert_eq!(
+        bem.description,
+        "Beijing Example Magnetics Co., Ltd. (a.k.a. BEM; Example Rare Earth Magnet Works) — Room 1201, No. 8 Example Road, Haidian District, Beijing, China. License requirement: For all items subject to the EAR. (See §744.11 of the EAR). License review policy: Presumption of denial. Federal Register citation: 84 FR 22961, 5/21/19. 90 FR 14057, 3/28/25."
+    );
+    assert_eq!(
+        entity_list::citations(&bem.description),
+        ["84 FR 22961", "90 FR 14057"]
+    );
+    assert!(
+        a.entries[1]
+            .description
+            .starts_with("Example Semiconductor Equipment Corp. — No. 18 Example")
+    );
+    assert!(
+        a.entries[2]
+            .description
+            .starts_with("Ganzhou Example Materials Research Institute — 1 Example")
+    );
+    assert!(
+        a.entries[4]
+            .description
+            .starts_with("Example Aero Technologies, Inc. (a.k.a. EAT) — 5 Example")
+    );
+    // The screener reads the names and aliases.
+    assert_eq!(
+        crate::screen::names_of(&bem.description),
+        [
+            "Beijing Example Magnetics Co., Ltd.",
+            "BEM",
+            "Example Rare Earth Magnet Works"
+        ]
+    );
+}
+
+#[test]
+fn entity_cells_in_their_forms() {
+    let (n, a, addr) = entity_list::split_entity("Example, Inc., 1 Road, Town.");
+    assert_eq!(
+        (n.as_str(), a.len(), addr.as_str()),
+        ("Example, Inc.", 0, "1 Road, Town.")
+    );
+    let (n, a, _) =
+        entity_list::split_entity("Alpha LLC, f.k.a., the following alias: —Beta LLC. 2 Street.");
+    assert_eq!((n.as_str(), a), ("Alpha LLC", vec!["Beta LLC".to_string()]));
+}
