@@ -641,7 +641,7 @@ impl Checker {
         // A column shell lists nothing itself (its list is the call in `next`), and a page of a
         // column's list may hold no announcement among its notices and news; a static index
         // that lists nothing has lost its layout.
-        if allowed.is_empty() && next.is_none() && !cms::is_unit_call(url) {
+        if allowed.is_empty() && next.is_none() && !reader.index_may_be_empty(url) {
             let reason = extract::ExtractError::EmptyIndex.to_string();
             self.problem(source, url, "extract", &reason).await?;
             return Ok(Err(reason));

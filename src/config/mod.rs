@@ -325,6 +325,10 @@ pub struct SourceConfig {
     /// The control list this source's entries belong to (`cn-dual-use` for MOFCOM); required
     /// for generic sources, so that lists from different authorities never collide.
     pub regime: Option<String>,
+    /// `profile = "ecfr"`: a list read with fewer entries than this is an extraction failure,
+    /// never a mass removal (default 600 for the CCL, 2,000 for the Entity List).
+    #[serde(default)]
+    pub min_entries: Option<usize>,
     /// Selectors for `profile = "generic"`.
     pub generic: Option<crate::extract::generic::GenericSpec>,
     /// What to watch for `profile = "page"`.
@@ -362,18 +366,30 @@ impl SourceConfig {
                 spec: std::sync::Arc::new(self.page.clone().unwrap_or_default()),
                 source: self.id.0.clone(),
             },
+            Profile::FederalRegister => Reader::FederalRegister,
+            Profile::Ecfr => Reader::Ecfr {
+                min_entries: self.min_entries,
+            },
         }
     }
 
     /// How many index pages to read: the first, and next pages for a paginated generic source.
     pub fn max_index_pages(&self) -> usize {
-        self.generic.as_ref().map_or(1, |g| g.max_pages.max(1))
+        match self.profile {
+            // Year windows of up to 50 pages each.
+            Profile::FederalRegister => 2_000,
+            _ => self.generic.as_ref().map_or(1, |g| g.max_pages.max(1)),
+        }
     }
 
     /// The index pages to read on `today` (a Beijing date): the configured URL, or for a URL
     /// holding `{YYYY}` this year's column and, in January, last year's as well.
     pub fn index_urls(&self, today: chrono::NaiveDate) -> Vec<Url> {
         use chrono::Datelike;
+        if self.profile == Profile::FederalRegister {
+            // One publication year at a time: the API pages no further than 10,000 results.
+            return crate::extract::federal_register::windows(&self.url.0, today);
+        }
         const YEAR: &str = "%7BYYYY%7D";
         let url = self.url.0.as_str();
         if !url.contains(YEAR) {

@@ -216,6 +216,10 @@ struct Key<'a> {
     order: Order,
     /// The relations acting on it, in the order they were issued.
     acting_on: Vec<(&'a KnownAnnouncement, &'a Relation)>,
+    /// For a whole-list version ([`crate::model::is_snapshot`]), the later versions of the same
+    /// list by the day they take effect: a code a later version no longer lists has left the
+    /// list on that day.
+    later_versions: Vec<(NaiveDate, &'a str)>,
 }
 
 type Order = (Option<NaiveDate>, i32, u32);
@@ -248,6 +252,34 @@ impl<'a> Timeline<'a> {
             k.acting_on.sort_by(|(a, ra), (b, rb)| {
                 (order(a), &a.key, ra.kind).cmp(&(order(b), &b.key, rb.kind))
             });
+        }
+        // Whole-list versions, per list, by the day each takes effect.
+        let mut versions: FxHashMap<&str, Vec<(NaiveDate, &str)>> = FxHashMap::default();
+        for a in announcements.values() {
+            if let Some(family) = a
+                .authorities
+                .first()
+                .filter(|f| crate::model::is_snapshot(f))
+                && let Some(k) = keys.get(a.key.as_str())
+                && let Some(d) = k.plain
+            {
+                versions
+                    .entry(family.as_str())
+                    .or_default()
+                    .push((d, a.key.as_str()));
+            }
+        }
+        for list in versions.values_mut() {
+            list.sort();
+            for (i, (d, key)) in list.iter().enumerate() {
+                if let Some(k) = keys.get_mut(key) {
+                    k.later_versions = list[i + 1..]
+                        .iter()
+                        .filter(|(later, _)| later > d)
+                        .copied()
+                        .collect();
+                }
+            }
         }
         Timeline {
             announcements,
@@ -594,7 +626,16 @@ fn status(
     if effective.is_some_and(|d| as_of < d) {
         return (Status::NotYetEffective, effective, key.to_string());
     }
+    if let Some((_, by)) = replaced(k, as_of) {
+        return (Status::Removed, None, by.to_string());
+    }
     (Status::InForce, None, key.to_string())
+}
+
+/// The later version of a whole list in effect by `as_of` that no longer lists an entry of
+/// `k` (the entry is only picked when no later version lists its code): the first one.
+fn replaced<'k>(k: &Key<'k>, as_of: NaiveDate) -> Option<(NaiveDate, &'k str)> {
+    k.later_versions.iter().copied().find(|(d, _)| *d <= as_of)
 }
 
 /// See [`Timeline::since`].
@@ -627,6 +668,9 @@ fn since(k: &Key, clause: Option<Clause>, as_of: NaiveDate) -> Option<NaiveDate>
     }
     if effective.is_some_and(|d| as_of < d) {
         return k.known.and_then(|a| a.issued);
+    }
+    if let Some((d, _)) = replaced(k, as_of) {
+        return Some(d);
     }
     match (effective, back_on) {
         (Some(e), Some(b)) => Some(e.max(b)),

@@ -31,6 +31,11 @@ pub enum Profile {
     Generic,
     /// One page's text, watched as a document (`[source.page]`).
     Page,
+    /// The Federal Register's API: BIS rules, the events that change the US lists.
+    FederalRegister,
+    /// The eCFR's versioner API: the Commerce Control List and the Entity List at each date
+    /// they changed.
+    Ecfr,
 }
 
 impl Profile {
@@ -40,6 +45,8 @@ impl Profile {
             Profile::MofcomEn => "mofcom-en",
             Profile::Generic => "generic",
             Profile::Page => "page",
+            Profile::FederalRegister => "federal-register",
+            Profile::Ecfr => "ecfr",
         }
     }
 }
@@ -58,6 +65,12 @@ pub enum Reader {
         spec: Arc<page::PageSpec>,
         source: String,
     },
+    FederalRegister,
+    Ecfr {
+        /// The sanity gate: a list read with fewer entries is an extraction failure
+        /// ([`ecfr::MIN_CCL`], [`ecfr::MIN_ENTITY_LIST`] unless the source says otherwise).
+        min_entries: Option<usize>,
+    },
 }
 
 impl Reader {
@@ -75,6 +88,17 @@ impl Reader {
                 spec.next_page.as_ref().map(|n| &n.text)
             ),
             Reader::Page { .. } => format!("{version} page"),
+            Reader::FederalRegister => format!("{version} federal-register"),
+            Reader::Ecfr { .. } => format!("{version} ecfr"),
+        }
+    }
+
+    /// Whether an index page of this reader may list nothing and still be read fine: a JSON
+    /// API's answer (a year without rules, no version since), not a page whose layout broke.
+    pub fn index_may_be_empty(&self, url: &Url) -> bool {
+        match self {
+            Reader::FederalRegister | Reader::Ecfr { .. } => true,
+            _ => cms::is_unit_call(url),
         }
     }
 }
@@ -203,6 +227,11 @@ pub fn index(
     {
         return mofcom_list(page, reader);
     }
+    match reader {
+        Reader::FederalRegister => return federal_register::index(page.url, page.body),
+        Reader::Ecfr { .. } => return ecfr::index(page.url, page.body),
+        _ => {}
+    }
     let html = html(page)?;
     let (mut links, next) = match reader {
         // A column shell: its list is one API call away (and its sidebar is not the list).
@@ -216,6 +245,7 @@ pub fn index(
             None => mofcom_en::index(page.url, &html).map(|links| (links, None))?,
         },
         Reader::Generic { spec, .. } => generic::index(spec, page.url, &html)?,
+        Reader::FederalRegister | Reader::Ecfr { .. } => unreachable!("read above"),
         // A watched page is its own "announcement".
         Reader::Page { .. } => (
             vec![IndexLink {
@@ -264,12 +294,24 @@ fn mofcom_list(
 
 /// The announcement on an article page.
 pub fn announcement(reader: &Reader, page: &Page<'_>) -> Result<Announcement, ExtractError> {
+    // The APIs' documents are JSON and XML, not HTML.
+    let api = match reader {
+        Reader::FederalRegister => Some(federal_register::announcement(page.body)),
+        Reader::Ecfr { min_entries } => Some(ecfr::announcement(page.url, page.body, *min_entries)),
+        _ => None,
+    };
+    if let Some(a) = api {
+        let mut a = a?;
+        a.scrub_controls();
+        return Ok(a);
+    }
     let html = html(page)?;
     let mut a = match reader {
         Reader::Mofcom => mofcom::announcement(&html)?,
         Reader::MofcomEn => mofcom_en::announcement(&html)?,
         Reader::Generic { spec, regime } => generic::announcement(spec, regime, page.url, &html)?,
         Reader::Page { spec, source } => page::announcement(spec, source, &html),
+        Reader::FederalRegister | Reader::Ecfr { .. } => unreachable!("read above"),
     };
     a.scrub_controls();
     Ok(a)
@@ -282,7 +324,11 @@ pub fn annex_links(reader: &Reader, page: &Page<'_>) -> Vec<IndexLink> {
     };
     match reader {
         Reader::Mofcom => mofcom::annex_links(page.url, &html),
-        Reader::MofcomEn | Reader::Generic { .. } | Reader::Page { .. } => Vec::new(),
+        Reader::MofcomEn
+        | Reader::Generic { .. }
+        | Reader::Page { .. }
+        | Reader::FederalRegister
+        | Reader::Ecfr { .. } => Vec::new(),
     }
 }
 

@@ -285,6 +285,10 @@ pub fn entry(
     if let Some(o) = official.filter(|o| !o.trim().is_empty()) {
         return (o.to_string(), Source::Official);
     }
+    // A list published in English (the US, the EU) is its own English.
+    if !description.is_empty() && !description.chars().any(is_cjk) {
+        return (description.to_string(), Source::Official);
+    }
     match item_type {
         crate::model::ItemType::Entity => {
             // A party's English name as the ministry wrote it is its own; a glossed Chinese name

@@ -4,6 +4,7 @@
 //! observed, then by announcement, kind and code: the same database renders the same bytes.
 
 pub mod atom;
+pub mod attribution;
 pub mod csv;
 pub mod doubts;
 pub mod html;
@@ -529,6 +530,10 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
             let mut s = a.citation().replace(" Announcement", "");
             if let Some(d) = a.effective.iter().map(|e| e.date).min() {
                 s.push_str(&format!(", effective {d}"));
+            }
+            // A version of a US list: the rule(s) that made the change.
+            if let Some(by) = attribution::phrase(&attribution::rules(c, a, group.all)) {
+                s.push_str(&format!(", {by}"));
             }
             s
         }

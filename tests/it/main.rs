@@ -19,4 +19,5 @@ mod products;
 mod reach;
 mod serve;
 mod support;
+mod us;
 mod webdriver;
