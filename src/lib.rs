@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod correction;
+pub mod counterpart;
 pub mod daemon;
 pub mod demo;
 pub mod diff;

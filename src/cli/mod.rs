@@ -3,6 +3,7 @@
 mod announcements;
 mod changes;
 mod check;
+mod code;
 mod compare;
 mod correct;
 mod demo;
@@ -119,8 +120,11 @@ pub enum Command {
     Correct(Box<correct::Args>),
     /// The corrections recorded, with who, when, why, and whether still needed.
     Corrections(correct::ListArgs),
-    /// Is a counterparty on a Chinese list of parties, under any of its names?
+    /// Is a counterparty on a list of parties (China's, the US Entity List), under any of its
+    /// names?
     Screen(screen::Args),
+    /// One control code across regimes (China, the US CCL, the EU), or why there is none.
+    Code(code::Args),
     /// Per product: the listed entries that may cover it on a date, why, since when, by whom.
     Impact(impact::Args),
     /// Changes with their review state, or record a review (`ID… --as STATE`).
@@ -422,6 +426,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Correct(args) => correct::run(&ctx, args),
         Command::Corrections(args) => correct::list(&ctx, args),
         Command::Screen(args) => screen::run(&ctx, args),
+        Command::Code(args) => code::run(&ctx, args),
         Command::Sources(args) => sources::run(&ctx, args),
         Command::Try(args) => try_source::run(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),
