@@ -576,11 +576,14 @@ schedule = "0 */2 * * *"
     fn shipped_config_is_valid() {
         let c = Config::parse(DEFAULT_CONFIG, "schedule.toml").unwrap();
         assert!(!c.sources.is_empty());
-        assert!(
-            c.sources
-                .iter()
-                .all(|s| s.timezone.0 == chrono_tz::Asia::Shanghai)
-        );
+        // Each source on its own authority's clock.
+        for s in &c.sources {
+            let zone = match s.profile {
+                Profile::FederalRegister | Profile::Ecfr => chrono_tz::US::Eastern,
+                _ => chrono_tz::Asia::Shanghai,
+            };
+            assert_eq!(s.timezone.0, zone, "{}", s.id.0);
+        }
     }
 
     const SMTP: &str = r#"

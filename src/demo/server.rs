@@ -84,6 +84,18 @@ impl SnapshotSite {
         })
     }
 
+    /// The hosts some capture holds pages of (`{site}/{date}/{host}/…`).
+    pub fn hosts(&self) -> BTreeSet<String> {
+        self.captures
+            .iter()
+            .filter_map(|c| std::fs::read_dir(&c.dir).ok())
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect()
+    }
+
     /// The capture dates, oldest first: the demo's steps.
     pub fn dates(&self) -> &[NaiveDate] {
         &self.dates

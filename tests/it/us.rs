@@ -336,12 +336,21 @@ fn bis_rules_the_entity_list_and_the_ccl_over_two_checks() {
     );
 
     // One code across regimes.
-    let side = us.json("2025-10-20T12:00:00Z", &["code", "3a001", "--format", "json"]);
+    let side = us.json(
+        "2025-10-20T12:00:00Z",
+        &["code", "3a001", "--format", "json"],
+    );
     let regimes = side["regimes"].as_array().unwrap();
     let us_ccl = regimes.iter().find(|r| r["regime"] == "us-ccl").unwrap();
     assert_eq!(us_ccl["entries"][0]["code"], "3A001", "{side}");
-    let eu = regimes.iter().find(|r| r["regime"] == "eu-dual-use").unwrap();
-    assert!(eu["none"].as_str().unwrap().contains("not tracked"), "{side}");
+    let eu = regimes
+        .iter()
+        .find(|r| r["regime"] == "eu-dual-use")
+        .unwrap();
+    assert!(
+        eu["none"].as_str().unwrap().contains("not tracked"),
+        "{side}"
+    );
     let text = us.text("2025-10-20T12:00:00Z", &["code", "1C998"]);
     assert!(text.contains("1C998  in-force since 2025-10-14"), "{text}");
 }
