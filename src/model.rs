@@ -220,6 +220,9 @@ pub enum ItemType {
     /// A party on a list of parties (a company, an institute): its code is a stable id from its
     /// normalised name, its description the names in Chinese and English.
     Entity,
+    /// A defined term of a list (the EU Annex I's Part I: `def:superalloys`): a changed
+    /// definition changes what the entries using it control.
+    Definition,
 }
 
 impl ItemType {
@@ -233,6 +236,7 @@ impl ItemType {
             ItemType::Service => "service",
             ItemType::Measure => "measure",
             ItemType::Entity => "entity",
+            ItemType::Definition => "definition",
         }
     }
 
@@ -246,6 +250,7 @@ impl ItemType {
             "service" => ItemType::Service,
             "measure" => ItemType::Measure,
             "entity" => ItemType::Entity,
+            "definition" => ItemType::Definition,
             _ => return None,
         })
     }

@@ -136,7 +136,14 @@ fn compare(
     enum Diff {
         New(usize),
         Changed(usize, EntryStatus),
+        /// The same status now set by the next version of a whole list: remembered, not a
+        /// change (every entry of a list is restated by each version; what differs between
+        /// two versions is recorded when the version is read).
+        Restated(usize),
         Gone(String, String),
+    }
+    fn version(key: &str) -> bool {
+        crate::model::parse_key(key).is_some_and(|(a, _, _)| crate::model::is_snapshot(a))
     }
     fn key<'a>(s: &'a Selected<'_>) -> (&'a str, &'a str) {
         (s.entry.entry.regime.as_str(), s.entry.entry.code.as_str())
@@ -154,7 +161,14 @@ fn compare(
             let same = st.status == s.status.as_str()
                 && st.status_by == s.status_by
                 && st.until == s.until;
-            if !same {
+            if same {
+            } else if st.status == s.status.as_str()
+                && st.until == s.until
+                && version(&st.status_by)
+                && version(&s.status_by)
+            {
+                diffs.push(Diff::Restated(i));
+            } else {
                 diffs.push(Diff::Changed(i, st));
             }
             i += 1;
@@ -171,7 +185,7 @@ fn compare(
             Diff::Gone(regime, code) => {
                 tx.put_entry_status(&regime, &code, None)?;
             }
-            Diff::New(i) => {
+            Diff::New(i) | Diff::Restated(i) => {
                 // First seen: only remembered; its `added` change already reports it.
                 let (_, s) = &selected[i];
                 let e = &s.entry.entry;

@@ -325,8 +325,9 @@ pub struct SourceConfig {
     /// The control list this source's entries belong to (`cn-dual-use` for MOFCOM); required
     /// for generic sources, so that lists from different authorities never collide.
     pub regime: Option<String>,
-    /// `profile = "ecfr"`: a list read with fewer entries than this is an extraction failure,
-    /// never a mass removal (default 600 for the CCL, 2,000 for the Entity List).
+    /// `profile = "ecfr"` and `"eurlex"`: a list read with fewer entries than this is an
+    /// extraction failure, never a mass removal (default 600 for the CCL, 2,000 for the Entity
+    /// List, 300 for the EU's Annex I).
     #[serde(default)]
     pub min_entries: Option<usize>,
     /// Selectors for `profile = "generic"`.
@@ -368,6 +369,9 @@ impl SourceConfig {
             },
             Profile::FederalRegister => Reader::FederalRegister,
             Profile::Ecfr => Reader::Ecfr {
+                min_entries: self.min_entries,
+            },
+            Profile::Eurlex => Reader::Eurlex {
                 min_entries: self.min_entries,
             },
         }
@@ -580,6 +584,7 @@ schedule = "0 */2 * * *"
         for s in &c.sources {
             let zone = match s.profile {
                 Profile::FederalRegister | Profile::Ecfr => chrono_tz::US::Eastern,
+                Profile::Eurlex => chrono_tz::Europe::Brussels,
                 _ => chrono_tz::Asia::Shanghai,
             };
             assert_eq!(s.timezone.0, zone, "{}", s.id.0);

@@ -5,6 +5,7 @@ pub mod annex;
 pub mod charset;
 pub mod cms;
 pub mod ecfr;
+pub mod eurlex;
 pub mod federal_register;
 pub mod generic;
 pub mod mofcom;
@@ -36,6 +37,8 @@ pub enum Profile {
     /// The eCFR's versioner API: the Commerce Control List and the Entity List at each date
     /// they changed.
     Ecfr,
+    /// EUR-Lex: Annex I of Regulation (EU) 2021/821 in each consolidated version.
+    Eurlex,
 }
 
 impl Profile {
@@ -47,6 +50,7 @@ impl Profile {
             Profile::Page => "page",
             Profile::FederalRegister => "federal-register",
             Profile::Ecfr => "ecfr",
+            Profile::Eurlex => "eurlex",
         }
     }
 }
@@ -71,6 +75,10 @@ pub enum Reader {
         /// ([`ecfr::MIN_CCL`], [`ecfr::MIN_ENTITY_LIST`] unless the source says otherwise).
         min_entries: Option<usize>,
     },
+    Eurlex {
+        /// The sanity gate ([`eurlex::MIN_ENTRIES`] unless the source says otherwise).
+        min_entries: Option<usize>,
+    },
 }
 
 impl Reader {
@@ -90,6 +98,7 @@ impl Reader {
             Reader::Page { .. } => format!("{version} page"),
             Reader::FederalRegister => format!("{version} federal-register"),
             Reader::Ecfr { .. } => format!("{version} ecfr"),
+            Reader::Eurlex { .. } => format!("{version} eurlex"),
         }
     }
 
@@ -246,6 +255,7 @@ pub fn index(
         },
         Reader::Generic { spec, .. } => generic::index(spec, page.url, &html)?,
         Reader::FederalRegister | Reader::Ecfr { .. } => unreachable!("read above"),
+        Reader::Eurlex { .. } => eurlex::index(page.url, &html)?,
         // A watched page is its own "announcement".
         Reader::Page { .. } => (
             vec![IndexLink {
@@ -311,6 +321,7 @@ pub fn announcement(reader: &Reader, page: &Page<'_>) -> Result<Announcement, Ex
         Reader::MofcomEn => mofcom_en::announcement(&html)?,
         Reader::Generic { spec, regime } => generic::announcement(spec, regime, page.url, &html)?,
         Reader::Page { spec, source } => page::announcement(spec, source, &html),
+        Reader::Eurlex { min_entries } => eurlex::announcement(page.url, &html, *min_entries)?,
         Reader::FederalRegister | Reader::Ecfr { .. } => unreachable!("read above"),
     };
     a.scrub_controls();
@@ -328,7 +339,8 @@ pub fn annex_links(reader: &Reader, page: &Page<'_>) -> Vec<IndexLink> {
         | Reader::Generic { .. }
         | Reader::Page { .. }
         | Reader::FederalRegister
-        | Reader::Ecfr { .. } => Vec::new(),
+        | Reader::Ecfr { .. }
+        | Reader::Eurlex { .. } => Vec::new(),
     }
 }
 

@@ -63,6 +63,22 @@ pub fn rules<'a>(
     out
 }
 
+/// What made the change `c` recorded under `version`, in words: the rules for a version of a
+/// US list, the delegated regulation for a version of the EU's Annex I; nothing otherwise.
+pub fn by(
+    c: &ChangeRecord,
+    version: &KnownAnnouncement,
+    all: &HashMap<String, KnownAnnouncement>,
+) -> Option<String> {
+    if version.authorities.first().map(String::as_str) == Some(crate::model::SNAPSHOT_EU) {
+        // "Annex I as replaced by Commission Delegated Regulation (EU) 2024/2547 of … (…)"
+        let act = version.title.split_once(" as replaced by ")?.1;
+        let act = act.rsplit_once(" (consolidated").map_or(act, |(a, _)| a);
+        return Some(format!("by {act}"));
+    }
+    phrase(&rules(c, version, all))
+}
+
 /// "by BIS rule FR Doc. 2025-05426 (90 FR 14057)", or nothing.
 pub fn phrase(rules: &[&KnownAnnouncement]) -> Option<String> {
     if rules.is_empty() {

@@ -531,8 +531,8 @@ pub fn sentence(c: &ChangeRecord, group: &Group<'_>, lang: Lang) -> String {
             if let Some(d) = a.effective.iter().map(|e| e.date).min() {
                 s.push_str(&format!(", effective {d}"));
             }
-            // A version of a US list: the rule(s) that made the change.
-            if let Some(by) = attribution::phrase(&attribution::rules(c, a, group.all)) {
+            // A version of a US or EU list: the act(s) that made the change.
+            if let Some(by) = attribution::by(c, a, group.all) {
                 s.push_str(&format!(", {by}"));
             }
             s

@@ -7,6 +7,7 @@ mod cli;
 mod cms;
 mod crash;
 mod daemon;
+mod eu;
 mod extract;
 mod faults;
 mod generic;

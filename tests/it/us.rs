@@ -326,6 +326,9 @@ fn bis_rules_the_entity_list_and_the_ccl_over_two_checks() {
         .collect();
     assert!(kinds.contains(&("modified", "3B993")), "{kinds:?}");
     assert!(kinds.contains(&("added", "1C998")), "{kinds:?}");
+    assert!(kinds.contains(&("status-changed", "0A919")), "{kinds:?}");
+    // Every entry is restated by the new version; only what differs is a change.
+    assert!(!kinds.iter().any(|(_, c)| *c == "3A001"), "{kinds:?}");
     let text = us.text(
         "2025-10-20T12:00:00Z",
         &["changes", "--since", "2025-10-01", "--format", "text"],

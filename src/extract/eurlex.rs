@@ -1,0 +1,323 @@
+//! EUR-Lex: Annex I of Regulation (EU) 2021/821 (the EU's dual-use list), from the regulation's
+//! consolidated versions (CELEX `02021R0821-YYYYMMDD`, XHTML).
+//!
+//! Each delegated regulation replaces Annex I whole, so there are no amendments to apply: each
+//! consolidated version is read into one whole-list version (key `EUANNEX-2024-1108`), which
+//! replaces the one before ([`crate::model::is_snapshot`]), and the difference between two
+//! versions by control code *is* the change, attributed to the act the version names last in its
+//! "Amended by" table (the act that replaced the annex). Part I's definitions are records of
+//! their own (`def:superalloys`): a changed definition changes what the entries using it control.
+//! Facts: `shared/facts/us-eu.md` §4, §7 (markers ►M4 … ◄ and ▼B stripped, "ANNEX Ia" is
+//! another annex).
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use super::{ExtractError, IndexLink};
+use crate::model::{Announcement, ControlEntry, Doubt, Effective, ItemType, SNAPSHOT_EU};
+
+pub const REGIME: &str = "eu-dual-use";
+/// A whole Annex I has many more first-level control codes than this **[U]** (its 2024 version
+/// runs to some 400 pages); fewer is a version that did not read.
+pub const MIN_ENTRIES: usize = 300;
+
+const BASE: &str = "02021R0821";
+
+fn consolidation_date(s: &str) -> Option<NaiveDate> {
+    let re = Regex::new(r"02021R0821-(\d{4})(\d{2})(\d{2})").expect("valid pattern");
+    let c = re.captures(s)?;
+    NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+}
+
+/// The URL of a consolidated version's text.
+pub fn version_url(base: &Url, date: NaiveDate) -> Option<Url> {
+    base.join(&format!(
+        "/legal-content/EN/TXT/HTML/?uri=CELEX:{BASE}-{}",
+        date.format("%Y%m%d")
+    ))
+    .ok()
+}
+
+/// The consolidated versions a page links to (EUR-Lex's list of them for the regulation, or
+/// any page naming them), oldest first, each once.
+pub fn index(url: &Url, html: &str) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
+    let doc = Html::parse_document(html);
+    let a = Selector::parse("a[href]").expect("valid selector");
+    let mut dates: Vec<NaiveDate> = doc
+        .select(&a)
+        .filter_map(|l| {
+            let href = l.value().attr("href")?;
+            let decoded = percent_decode(href);
+            consolidation_date(&decoded)
+        })
+        .collect();
+    dates.sort();
+    dates.dedup();
+    let links = dates
+        .into_iter()
+        .filter_map(|d| {
+            Some(IndexLink {
+                url: version_url(url, d)?,
+                title: format!("Regulation (EU) 2021/821, consolidated version of {d}"),
+            })
+        })
+        .collect();
+    Ok((links, None))
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(s.replace('+', "%2B").as_bytes())
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.into_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Text with the consolidation's markers (▼B, ▼M4, ►M4 … ◄, ▼C1) and spacing removed.
+pub fn clean(s: &str) -> String {
+    let re = Regex::new(r"[▼►][BMCA]\d*|◄").expect("valid pattern");
+    crate::extract::ecfr::collapse(&re.replace_all(s, " "))
+}
+
+fn text(e: ElementRef<'_>) -> String {
+    clean(&e.text().collect::<Vec<_>>().join(" "))
+}
+
+/// `1C010`, `3A001`, `1C907` (an EU-autonomous 9xx).
+fn code(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    (b.len() >= 5
+        && b[0].is_ascii_digit()
+        && b"ABCDE".contains(&b[1])
+        && b[2..5].iter().all(u8::is_ascii_digit)
+        && b.get(5).is_none_or(|c| !c.is_ascii_alphanumeric()))
+    .then(|| &s[..5])
+}
+
+/// One block of Annex I in document order: a row of a table (mark, text) or a paragraph.
+enum Block {
+    Row(String, String),
+    Para(String),
+}
+
+fn kind_of(code: &str) -> ItemType {
+    match code.as_bytes()[1] {
+        b'A' | b'B' => ItemType::Equipment,
+        b'C' => ItemType::Material,
+        b'D' => ItemType::Software,
+        b'E' => ItemType::Technology,
+        _ => ItemType::Goods,
+    }
+}
+
+/// The act that last replaced the annex, from the "Amended by" table: "►M4 Commission
+/// Delegated Regulation (EU) 2024/2547 of 5 September 2024".
+fn last_act(doc: &Html) -> Option<String> {
+    let tr = Selector::parse("tr").expect("valid selector");
+    let re = Regex::new(r"^►M(\d+)$").expect("valid pattern");
+    doc.select(&tr)
+        .filter_map(|row| {
+            let cells: Vec<String> = row
+                .children()
+                .filter_map(ElementRef::wrap)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect();
+            let m: u32 = re.captures(cells.first()?)?[1].parse().ok()?;
+            Some((m, cells.get(1)?.clone()))
+        })
+        .max_by_key(|(m, _)| *m)
+        .map(|(_, act)| act)
+}
+
+/// A consolidated version's Annex I as one whole-list version.
+pub fn announcement(
+    url: &Url,
+    html: &str,
+    min_entries: Option<usize>,
+) -> Result<Announcement, ExtractError> {
+    let doc = Html::parse_document(html);
+    let date = consolidation_date(&percent_decode(url.as_str()))
+        .or_else(|| {
+            let hd = Selector::parse("p.hd-date").ok()?;
+            let t = doc.select(&hd).next().map(text)?;
+            NaiveDate::parse_from_str(t.trim(), "%d.%m.%Y").ok()
+        })
+        .ok_or(ExtractError::NoDocumentNumber)?;
+
+    // Annex I's blocks: from its title to the next annex's.
+    let mut blocks = Vec::new();
+    let mut in_annex = false;
+    let mut found = false;
+    for node in doc.root_element().descendants() {
+        let Some(e) = ElementRef::wrap(node) else {
+            continue;
+        };
+        let name = e.value().name();
+        if name == "p" && e.value().classes().any(|c| c == "title-annex-1") {
+            in_annex = text(e) == "ANNEX I";
+            found |= in_annex;
+            continue;
+        }
+        if !in_annex {
+            continue;
+        }
+        if name == "tr" {
+            let cells: Vec<String> = e
+                .children()
+                .filter_map(ElementRef::wrap)
+                .filter(|c| c.value().name() == "td")
+                .map(text)
+                .collect();
+            match cells.as_slice() {
+                [mark, rest @ ..] if !rest.is_empty() => {
+                    blocks.push(Block::Row(mark.clone(), rest.join(" ")))
+                }
+                [only] if !only.is_empty() => blocks.push(Block::Para(only.clone())),
+                _ => {}
+            }
+        } else if name == "p"
+            && !e.ancestors().any(|a| {
+                a.value()
+                    .as_element()
+                    .is_some_and(|el| el.name() == "table")
+            })
+            && !e.value().classes().any(|c| c == "arrow")
+        {
+            let t = text(e);
+            if !t.is_empty() {
+                blocks.push(Block::Para(t));
+            }
+        }
+    }
+    if !found {
+        return Err(ExtractError::SelectorMatchedNothing {
+            what: "annex",
+            selector: "p.title-annex-1 \"ANNEX I\"".into(),
+        });
+    }
+
+    let mut entries: Vec<ControlEntry> = Vec::new();
+    let mut current: Option<(String, String, Vec<String>)> = None;
+    let mut in_definitions = false;
+    let flush = |current: &mut Option<(String, String, Vec<String>)>,
+                 out: &mut Vec<ControlEntry>| {
+        if let Some((code, heading, body)) = current.take()
+            && !out.iter().any(|e| e.code == code)
+        {
+            let mut d = heading;
+            for b in body {
+                d.push(' ');
+                d.push_str(&b);
+            }
+            out.push(ControlEntry {
+                regime: REGIME.into(),
+                item_type: kind_of(&code),
+                code,
+                description: d,
+                hs_codes: Vec::new(),
+                clause: None,
+                removal: false,
+            });
+        }
+    };
+    let term = Regex::new(r#"^["“‘']([^"”’']+)["”’']\s*(\(|means|,)"#).expect("valid pattern");
+    for b in blocks {
+        match b {
+            Block::Para(t) if t.starts_with("DEFINITIONS OF TERMS") => in_definitions = true,
+            Block::Para(t) if t.starts_with("PART ") => {
+                in_definitions = false;
+                flush(&mut current, &mut entries);
+            }
+            Block::Para(t) if in_definitions => {
+                if let Some(c) = term.captures(&t) {
+                    let key = format!("def:{}", c[1].trim().to_lowercase());
+                    if !entries.iter().any(|e| e.code == key) {
+                        entries.push(ControlEntry {
+                            regime: REGIME.into(),
+                            code: key,
+                            description: t.clone(),
+                            item_type: ItemType::Definition,
+                            hs_codes: Vec::new(),
+                            clause: None,
+                            removal: false,
+                        });
+                    }
+                }
+            }
+            Block::Row(mark, rest) if code(&mark) == Some(mark.as_str()) => {
+                flush(&mut current, &mut entries);
+                current = Some((mark, rest, Vec::new()));
+            }
+            Block::Para(t) if code(&t).is_some() && !in_definitions => {
+                // A code and heading in one paragraph.
+                flush(&mut current, &mut entries);
+                let c = code(&t).unwrap_or_default().to_string();
+                let heading = t[c.len()..].trim().to_string();
+                current = Some((c, heading, Vec::new()));
+            }
+            Block::Row(mark, rest) => {
+                if let Some((_, _, body)) = current.as_mut() {
+                    body.push(format!("{mark} {rest}"));
+                }
+            }
+            Block::Para(t) => {
+                if let Some((_, _, body)) = current.as_mut() {
+                    body.push(t);
+                }
+            }
+        }
+    }
+    flush(&mut current, &mut entries);
+    let codes = entries
+        .iter()
+        .filter(|e| e.item_type != ItemType::Definition)
+        .count();
+    let min = min_entries.unwrap_or(MIN_ENTRIES);
+    if codes < min {
+        return Err(ExtractError::TooFew {
+            found: codes,
+            min,
+            what: "Annex I control codes",
+        });
+    }
+    let mut doubts = Vec::new();
+    let act = last_act(&doc);
+    if act.is_none() {
+        doubts.push(Doubt::new(
+            "no-amending-act",
+            "the consolidated version names no act in its \"Amended by\" table: its changes are attributed to no delegated regulation",
+        ));
+    }
+    let title = match &act {
+        Some(act) => format!("Annex I as replaced by {act} (consolidated version of {date})"),
+        None => format!("Annex I (consolidated version of {date})"),
+    };
+    let number = date.month() * 100 + date.day();
+    Ok(Announcement {
+        key: format!("{SNAPSHOT_EU}-{}-{number}", date.year()),
+        authorities: vec![SNAPSHOT_EU.to_string()],
+        year: date.year(),
+        number,
+        title,
+        issued: Some(date),
+        effective: vec![Effective::stated(date, None)],
+        text: entries
+            .iter()
+            .map(|e| format!("{}: {}", e.code, e.description))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        entries,
+        relations: Vec::new(),
+        doubts,
+    })
+}
+
+#[cfg(test)]
+mod tests;

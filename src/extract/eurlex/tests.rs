@@ -1,0 +1,143 @@
+use super::*;
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/snapshots/eu/eurlex/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn version(date: &str) -> Announcement {
+    let url = Url::parse(&format!(
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:02021R0821-{date}"
+    ))
+    .unwrap();
+    announcement(&url, &fixture(&format!("02021R0821-{date}.html")), Some(3)).unwrap()
+}
+
+#[test]
+fn the_consolidated_versions_a_page_lists() {
+    let url =
+        Url::parse("https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32021R0821").unwrap();
+    let (links, next) = index(&url, &fixture("consolidations.html")).unwrap();
+    assert!(next.is_none());
+    let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+    // Oldest first, each once; the original act and another act's consolidation are not versions.
+    assert_eq!(
+        urls,
+        [
+            "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:02021R0821-20231216",
+            "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:02021R0821-20241108",
+        ]
+    );
+}
+
+#[test]
+fn annex_one_by_control_code_with_definitions() {
+    let a = version("20241108");
+    assert_eq!(a.key, "EUANNEX-2024-1108");
+    assert_eq!(
+        a.citation(),
+        "Regulation (EU) 2021/821, Annex I, consolidated version of 2024-11-08"
+    );
+    assert_eq!(
+        a.title,
+        "Annex I as replaced by Commission Delegated Regulation (EU) 2024/2547 of 5 September 2024 (consolidated version of 2024-11-08)"
+    );
+    let codes: Vec<&str> = a.entries.iter().map(|e| e.code.as_str()).collect();
+    // Other annexes' codes (Annex Ia, Annex II) are not Annex I's.
+    assert_eq!(
+        codes,
+        [
+            "def:accuracy",
+            "def:superalloys",
+            "1A001",
+            "1C010",
+            "1C011",
+            "1C907",
+            "3A001"
+        ]
+    );
+    let d = |c: &str| {
+        a.entries
+            .iter()
+            .find(|e| e.code == c)
+            .unwrap()
+            .description
+            .clone()
+    };
+    let c010 = d("1C010");
+    assert!(
+        c010.starts_with("\"Fibrous or filamentary materials\" as follows:"),
+        "{c010}"
+    );
+    assert!(
+        c010.contains("a. Organic")
+            && c010.contains("1. \"Specific modulus\" exceeding 12,7 × 10 6 m"),
+        "{c010}"
+    );
+    // Notes and decontrol notes are the entry's, N.B. too.
+    assert!(
+        c010.contains("Note: 1C010.a. does not control polyethylene."),
+        "{c010}"
+    );
+    assert!(c010.contains("N.B.: SEE ALSO 1C210"), "{c010}");
+    assert!(d("1A001").contains("b. [Reserved]"));
+    // The markers are gone.
+    let sup = d("def:superalloys");
+    assert!(
+        !sup.contains('►') && !sup.contains('◄') && !sup.contains("M4"),
+        "{sup}"
+    );
+    assert!(sup.contains("stress-rupture life"), "{sup}");
+    assert!(a.entries.iter().all(|e| !e.description.contains('▼')));
+    assert_eq!(a.entries[0].item_type, ItemType::Definition);
+    assert_eq!(a.entries[4].item_type, ItemType::Material);
+    assert_eq!(a.entries[4].regime, "eu-dual-use");
+}
+
+#[test]
+fn a_replacement_changes_codes_and_definitions() {
+    let before = version("20231216");
+    let after = version("20241108");
+    let get = |a: &Announcement, c: &str| {
+        a.entries
+            .iter()
+            .find(|e| e.code == c)
+            .map(|e| e.description.clone())
+    };
+    assert!(get(&before, "1C240").is_some() && get(&after, "1C240").is_none());
+    assert!(get(&before, "1C907").is_none() && get(&after, "1C907").is_some());
+    assert_ne!(get(&before, "1C011"), get(&after, "1C011"));
+    assert_ne!(
+        get(&before, "def:superalloys"),
+        get(&after, "def:superalloys")
+    );
+    assert_eq!(get(&before, "3A001"), get(&after, "3A001"));
+    assert!(before.title.contains("2023/2616"));
+}
+
+#[test]
+fn an_annex_read_short_or_missing_fails() {
+    let url = Url::parse(
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:02021R0821-20241108",
+    )
+    .unwrap();
+    let e = announcement(&url, &fixture("02021R0821-20241108.html"), None).unwrap_err();
+    assert_eq!(
+        e,
+        ExtractError::TooFew {
+            found: 5,
+            min: MIN_ENTRIES,
+            what: "Annex I control codes"
+        }
+    );
+    let e = announcement(
+        &url,
+        "<html><body><p>Request blocked</p></body></html>",
+        Some(1),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, ExtractError::SelectorMatchedNothing { .. }),
+        "{e}"
+    );
+}
