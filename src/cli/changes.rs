@@ -22,6 +22,9 @@ pub struct Args {
     /// Only changes touching this watch (`[[watch]] name`; repeatable).
     #[arg(long, value_name = "NAME")]
     watch: Vec<String>,
+    /// Only changes to this list (`cn-dual-use`) or jurisdiction (`cn`, `us`, `eu`; repeatable).
+    #[arg(long, value_name = "REGIME")]
+    regime: Vec<String>,
     #[arg(long, value_parser = super::formats(&["text", "md", "html", "json", "csv"]), default_value = "text")]
     format: Format,
 }
@@ -37,13 +40,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         .as_deref()
         .map(|s| parse_instant(s, true))
         .transpose()?;
-    let sel = super::select_changes(
+    let mut sel = super::select_changes(
         ctx,
         since.as_deref(),
         until.as_deref(),
         args.unreviewed,
         &args.watch,
     )?;
+    if !args.regime.is_empty() {
+        let announcements = &sel.announcements;
+        sel.changes
+            .retain(|c| report::concerns(c, announcements, &args.regime));
+    }
     let mut r = ChangeReport::new(&sel.changes, &sel.announcements);
     r.lang = ctx.lang;
     r.full = args.full;

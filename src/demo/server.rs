@@ -156,6 +156,36 @@ fn unit_file(uri: &Uri) -> Option<String> {
     Some(format!("{host}/{rest}/{page_id}/{page}.json"))
 }
 
+/// The query parameters that tell a capture of an API call from another of the same path, by
+/// the short name its file carries: `documents.json@gte=2025-01-01` (a Federal Register search
+/// window), `title-15.json@part=744` (the eCFR), `index.html@uri=CELEX_32021R0821` (EUR-Lex).
+const QUERY_KEYS: [(&str, &str); 3] = [
+    ("conditions[publication_date][gte]", "gte"),
+    ("part", "part"),
+    ("uri", "uri"),
+];
+
+/// The file a call with a query is kept in, when a parameter of [`QUERY_KEYS`] names it.
+fn query_file(rel: &str, query: Option<&str>) -> Option<String> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query?.as_bytes())
+        .into_owned()
+        .collect();
+    QUERY_KEYS.iter().find_map(|(param, short)| {
+        let (_, v) = pairs.iter().find(|(k, _)| k == param)?;
+        let v: String = v
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Some(format!("{rel}@{short}={v}"))
+    })
+}
+
 async fn handle(State(site): State<Arc<SnapshotSite>>, uri: Uri, headers: HeaderMap) -> Response {
     let n = site.requests.fetch_add(1, Ordering::Relaxed);
     let rel = uri.path().trim_start_matches('/');
@@ -170,6 +200,11 @@ async fn handle(State(site): State<Arc<SnapshotSite>>, uri: Uri, headers: Header
     if rel.split('/').any(|seg| seg == ".." || seg == ".") {
         return status(StatusCode::BAD_REQUEST);
     }
+    // An API call: the capture of this query, else of the path.
+    let rel = match query_file(&rel, uri.query()).filter(|_| unit.is_none()) {
+        Some(file) if site.find(&file).is_some() => file,
+        _ => rel,
+    };
     let Some((capture, path)) = site.find(&rel) else {
         return status(StatusCode::NOT_FOUND);
     };
@@ -227,8 +262,12 @@ async fn handle(State(site): State<Arc<SnapshotSite>>, uri: Uri, headers: Header
 }
 
 fn guess_type(path: &str) -> &'static str {
+    // `title-15.json@part=744`: the type of the path, not of the query.
+    let path = path.split('@').next().unwrap_or(path);
     match path.rsplit('.').next() {
         Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml",
         Some("pdf") => "application/pdf",
         Some("txt") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",

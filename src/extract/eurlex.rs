@@ -101,10 +101,12 @@ fn code(s: &str) -> Option<&str> {
     .then(|| &s[..5])
 }
 
-/// One block of Annex I in document order: a row of a table (mark, text) or a paragraph.
+/// One block of Annex I in document order: a row of a table (mark, text), a paragraph, or a
+/// heading (a part, category or group: `1C Materials`), which ends the entry before it.
 enum Block {
     Row(String, String),
     Para(String),
+    Heading(String),
 }
 
 fn kind_of(code: &str) -> ItemType {
@@ -191,7 +193,10 @@ pub fn announcement(
             && !e.value().classes().any(|c| c == "arrow")
         {
             let t = text(e);
-            if !t.is_empty() {
+            if t.is_empty() {
+            } else if e.value().classes().any(|c| c.starts_with("ti-grseq")) {
+                blocks.push(Block::Heading(t));
+            } else {
                 blocks.push(Block::Para(t));
             }
         }
@@ -230,9 +235,14 @@ pub fn announcement(
     let term = Regex::new(r#"^["“‘']([^"”’']+)["”’']\s*(\(|means|,)"#).expect("valid pattern");
     for b in blocks {
         match b {
-            Block::Para(t) if t.starts_with("DEFINITIONS OF TERMS") => in_definitions = true,
-            Block::Para(t) if t.starts_with("PART ") => {
-                in_definitions = false;
+            Block::Heading(t) | Block::Para(t) if t.starts_with("DEFINITIONS OF TERMS") => {
+                flush(&mut current, &mut entries);
+                in_definitions = true;
+            }
+            Block::Heading(t) => {
+                if t.starts_with("PART ") || t.starts_with("CATEGORY ") {
+                    in_definitions = false;
+                }
                 flush(&mut current, &mut entries);
             }
             Block::Para(t) if in_definitions => {

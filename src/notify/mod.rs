@@ -95,18 +95,8 @@ fn wanted(
         return false;
     }
     let announcement = announcements.get(&c.announcement);
-    if !digest.regimes.is_empty() {
-        let ok = match &c.regime {
-            Some(r) => digest.regimes.contains(r),
-            // An announcement-level change concerns the regimes the announcement lists entries
-            // in; one that lists none (a suspension, a repeal) concerns whatever it acts on.
-            None => announcement.is_none_or(|a| {
-                a.entries.is_empty() || a.entries.iter().any(|e| digest.regimes.contains(&e.regime))
-            }),
-        };
-        if !ok {
-            return false;
-        }
+    if !crate::report::concerns(c, announcements, &digest.regimes) {
+        return false;
     }
     if !digest.sources.is_empty() {
         let urls = c

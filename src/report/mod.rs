@@ -84,6 +84,10 @@ pub fn english(
 pub fn title_en(a: &KnownAnnouncement) -> (String, crate::gloss::Source) {
     match &a.english {
         Some(t) if !t.title.is_empty() => (t.title.clone(), crate::gloss::Source::Official),
+        // An English-language source's title is its own.
+        _ if !a.title.is_empty() && !a.title.chars().any(crate::gloss::is_cjk) => {
+            (a.title.clone(), crate::gloss::Source::Official)
+        }
         _ => (
             crate::gloss::title(&a.title, &a.citation()),
             crate::gloss::Source::Gloss,
@@ -381,8 +385,62 @@ pub fn list_name(regime: &str) -> &'static str {
         "cn-watch-list" => "export control watch list (关注名单)",
         "cn-unreliable-entity" => "unreliable entity list (不可靠实体清单)",
         "cn-dual-use" => "dual-use items export control list (两用物项出口管制清单)",
+        "us-entity-list" => "US Entity List (15 CFR 744, Supp. No. 4)",
+        "us-ccl" => "US Commerce Control List (15 CFR 774, Supp. No. 1)",
+        "eu-dual-use" => "EU dual-use list (Regulation (EU) 2021/821, Annex I)",
         _ => "list",
     }
+}
+
+/// Whether a regime is one of `wanted`: a regime's id (`cn-dual-use`), or a jurisdiction, the
+/// part before the first hyphen (`cn` for every Chinese list, `us`, `eu`).
+pub fn regime_wanted(regime: &str, wanted: &[String]) -> bool {
+    wanted
+        .iter()
+        .any(|w| w == regime || (!w.contains('-') && regime.split('-').next() == Some(w.as_str())))
+}
+
+/// Whether a change concerns one of the `wanted` regimes ([`regime_wanted`]): its entry's
+/// regime; for a change about a whole announcement, the regimes the announcement lists entries
+/// in, else those of the announcements it acts on (a suspension, a repeal), else its
+/// jurisdiction (a Federal Register rule is the US's; the rest here are China's).
+pub fn concerns(
+    c: &ChangeRecord,
+    announcements: &HashMap<String, KnownAnnouncement>,
+    wanted: &[String],
+) -> bool {
+    if wanted.is_empty() {
+        return true;
+    }
+    if let Some(r) = &c.regime {
+        return regime_wanted(r, wanted);
+    }
+    let Some(a) = announcements.get(&c.announcement) else {
+        return true;
+    };
+    if !a.entries.is_empty() {
+        return a.entries.iter().any(|e| regime_wanted(&e.regime, wanted));
+    }
+    let targets: Vec<&KnownAnnouncement> = a
+        .relations
+        .iter()
+        .filter_map(|r| announcements.get(&r.target))
+        .filter(|t| !t.entries.is_empty())
+        .collect();
+    if !targets.is_empty() {
+        return targets
+            .iter()
+            .any(|t| t.entries.iter().any(|e| regime_wanted(&e.regime, wanted)));
+    }
+    let jurisdiction = match a.authorities.first().map(String::as_str) {
+        _ if a.key.starts_with("FR-") => "us",
+        Some(crate::model::SNAPSHOT_EU) => "eu",
+        Some(crate::model::SNAPSHOT_CCL | crate::model::SNAPSHOT_ENTITY_LIST) => "us",
+        _ => "cn",
+    };
+    wanted
+        .iter()
+        .any(|w| w.split('-').next() == Some(jurisdiction))
 }
 
 /// The entry a change is about, from its `after` (or, for removals, `before`) JSON.
@@ -475,6 +533,10 @@ pub fn targets_phrase(targets: &[String]) -> String {
     let mut odd: Vec<String> = Vec::new();
     for t in targets {
         match parse_key(t) {
+            // Named otherwise than "No. N of YYYY": a Federal Register document, a list's version.
+            Some((auth, ..)) if t.starts_with("FR-") || crate::model::is_snapshot(auth) => {
+                odd.push(short_citation(t))
+            }
             Some((auth, year, n)) => match groups.iter_mut().find(|g| g.0 == auth && g.1 == year) {
                 Some(g) => g.2.push(n),
                 None => groups.push((auth.to_string(), year, vec![n])),

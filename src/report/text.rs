@@ -159,10 +159,17 @@ fn dot_prefixed(s: &str) -> String {
 /// One change, one line: `ADDED      1E902.a  稀土… — MOFCOM Announcement No. 62 of 2025, issued 2025-10-09`.
 pub fn line(c: &ChangeRecord, g: &Group<'_>, lang: super::Lang) -> String {
     let tag = c.kind.to_uppercase();
-    let cite = match g.announcement.and_then(|a| a.issued) {
+    let mut cite = match g.announcement.and_then(|a| a.issued) {
         Some(d) => format!("{}, issued {d}", g.citation()),
         None => g.citation(),
     };
+    // A version of a US or EU list: the act that made the change.
+    if let Some(by) = g
+        .announcement
+        .and_then(|a| super::attribution::by(c, a, g.all))
+    {
+        cite.push_str(&format!(", {by}"));
+    }
     match c.kind.as_str() {
         "published" => format!("{tag:<10} {}", g.citation()),
         crate::check::BASELINE | crate::check::ingest::TRANSLATED => {

@@ -70,7 +70,8 @@ fn the_report_shows_what_happened_on_the_first_screen_and_fits_a_phone() {
         .unwrap()
         .arg("--db")
         .arg(&db)
-        .args(["changes", "--format", "html"])
+        // China's story (the demo also replays the US and EU lists).
+        .args(["changes", "--regime", "cn", "--format", "html"])
         .env("REGWATCH_NOW", "2026-11-30T00:00:00Z")
         .output()
         .unwrap();

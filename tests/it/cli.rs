@@ -109,13 +109,33 @@ fn demo_tells_the_2025_story() {
     );
     let november = step("2025-11-07");
     assert!(november.contains("SUSPENDED  MOFCOM Nos. 55, 56, 57, 58, 61, 62 of 2025 · by MOFCOM No. 70 of 2025 · 2025-11-07 → 2026-11-10"), "{november}");
+    // The US and EU lists, each change with the act that made it.
+    assert!(
+        october.contains(
+            "ADDED      CHINA, PEOPLE'S REPUBLIC OF: jiangxi example rare earth smelting"
+        ) && october.contains("by BIS rule FR Doc. 2025-16001 (90 FR 44321)"),
+        "an Entity List rule adding a party:\n{october}"
+    );
+    assert!(
+        november.contains("ADDED      1C998")
+            && november.contains("MODIFIED   3B993")
+            && november.contains("by BIS rule FR Doc. 2025-18811 (90 FR 47201)"),
+        "a CCL revision:\n{november}"
+    );
+    let eu = step("2025-11-17");
+    assert!(
+        eu.contains("ADDED      3B904")
+            && eu.contains("by Commission Delegated Regulation (EU) 2025/2003 of 8 September 2025"),
+        "an EU annex replacement:\n{eu}"
+    );
     // The report opens with what happened, one line per cause: the No. 62 addition, the
     // No. 70 suspension, the day it ended.
     let report = Command::cargo_bin("regwatch")
         .unwrap()
         .arg("--db")
         .arg(&db)
-        .args(["changes"])
+        // China's story (the demo also replays the US and EU lists).
+        .args(["changes", "--regime", "cn"])
         .output()
         .unwrap();
     let report = String::from_utf8(report.stdout).unwrap();

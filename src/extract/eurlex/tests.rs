@@ -81,6 +81,8 @@ fn annex_one_by_control_code_with_definitions() {
     );
     assert!(c010.contains("N.B.: SEE ALSO 1C210"), "{c010}");
     assert!(d("1A001").contains("b. [Reserved]"));
+    // A group heading ends the entry before it; it is no part of it.
+    assert!(!d("1A001").contains("1C Materials"), "{}", d("1A001"));
     // The markers are gone.
     let sup = d("def:superalloys");
     assert!(
