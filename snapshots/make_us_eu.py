@@ -59,6 +59,7 @@ d = "2025-04-04"
 put(d, f"{FR}/documents.json@gte=2025-01-01", search(["2025-05426"]))
 put(d, f"{FR}/documents.json@gte=2026-01-01", read(US, "federalregister", "search-empty.json"))
 put(d, f"{FR}/documents/2025-05426.json", read(US, "federalregister", "2025-05426.json"))
+put(d, f"{FR}/public-inspection-documents/current.json", json.dumps({"count": 0, "results": []}))
 put(d, f"{ECFR}/versions/title-15.json@part=744", versions(744, ["2025-01-02", "2025-03-25"], "2025-04-01"))
 put(d, f"{ECFR}/versions/title-15.json@part=774", versions(774, ["2025-03-25"], "2025-04-01"))
 for date in ["2025-01-02", "2025-03-25"]:
@@ -93,11 +94,23 @@ put(d, f"{ECFR}/full/2025-09-16/title-15.xml@part=744", september)
 d = "2025-11-07"
 put(d, f"{FR}/documents.json@gte=2025-01-01", search(["2025-05426", "C1-2025-05426", "2025-16001", "2025-18811"]))
 put(d, f"{FR}/documents/2025-18811.json", read(US, "federalregister", "2025-18811.json"))
+# The day before: a BIS rule filed for public inspection, to be published on 2025-11-10.
+pi = json.loads(read(US, "federalregister", "public-inspection-current.json"))
+doc = json.loads(read(US, "federalregister", "public-inspection-2025-16001.json"))
+doc.update({"document_number": "2025-20500", "filed_at": "2025-11-06T08:45:00.000-05:00", "publication_date": "2025-11-10",
+            "html_url": "https://www.federalregister.gov/public-inspection/2025-20500/additions-to-the-entity-list",
+            "json_url": "https://www.federalregister.gov/api/v1/public-inspection-documents/2025-20500.json",
+            "pdf_url": "https://public-inspection.federalregister.gov/2025-20500.pdf?1762436700"})
+listed = dict(pi["results"][0])
+listed.update({k: doc[k] for k in ["document_number", "filed_at", "publication_date", "html_url", "json_url", "pdf_url"]})
+put(d, f"{FR}/public-inspection-documents/current.json", json.dumps({"count": 2, "results": [listed, pi["results"][1]]}))
+put(d, f"{FR}/public-inspection-documents/2025-20500.json", json.dumps(doc))
 put(d, f"{ECFR}/versions/title-15.json@part=774", versions(774, ["2025-03-25", "2025-10-14"], "2025-10-31"))
 put(d, f"{ECFR}/full/2025-10-14/title-15.xml@part=774", read(US, "ecfr", "part-774-2025-10-14.xml"))
 
 # Mid-November: the EU replaces Annex I (Delegated Regulation 2025/2003, in force 2025-11-15).
 d = "2025-11-17"
+put(d, f"{FR}/public-inspection-documents/current.json", json.dumps({"count": 0, "results": []}))
 put(d, f"{EURLEX}/ALL/index.html@uri=CELEX_32021R0821", consolidations.replace(
     '<li><a href="./../../../legal-content/EN/AUTO/?uri=CELEX:02021R0821-20241108">',
     '<li><a href="./../../../legal-content/EN/AUTO/?uri=CELEX:02021R0821-20251115">02021R0821-20251115</a> <span>15/11/2025</span></li>\n'

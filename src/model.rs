@@ -92,6 +92,9 @@ pub fn cite(key: &str, authorities: &[String], year: i32, number: u32) -> String
     if let Some(doc) = key.strip_prefix("FR-") {
         return format!("BIS rule FR Doc. {doc}");
     }
+    if let Some(doc) = key.strip_prefix("FRPI-") {
+        return format!("BIS document on public inspection, FR Doc. {doc}");
+    }
     let dated = || format!("{year}-{:02}-{:02}", number / 100, number % 100);
     match authorities.first().map(String::as_str) {
         Some(SNAPSHOT_CCL) => format!(

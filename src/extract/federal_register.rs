@@ -50,6 +50,34 @@ struct Listed {
     title: Option<String>,
     #[serde(default)]
     json_url: Option<String>,
+    #[serde(default)]
+    agencies: Vec<Agency>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Agency {
+    #[serde(default)]
+    slug: Option<String>,
+    #[serde(default)]
+    raw_name: Option<String>,
+}
+
+/// BIS, by its slug or (unmatched agencies carry only `raw_name`) its name.
+const BIS_SLUG: &str = "industry-and-security-bureau";
+
+impl Agency {
+    fn is_bis(&self) -> bool {
+        self.slug.as_deref() == Some(BIS_SLUG)
+            || self
+                .raw_name
+                .as_deref()
+                .is_some_and(|n| n.to_ascii_lowercase().contains("industry and security"))
+    }
+}
+
+/// Whether a URL is of the documents on public inspection (filed, not yet published).
+pub fn is_public_inspection(url: &Url) -> bool {
+    url.path().contains("/public-inspection-documents")
 }
 
 fn query(url: &Url, name: &str) -> Option<String> {
@@ -85,6 +113,10 @@ const LTE: &str = "conditions[publication_date][lte]";
 /// (`conditions[publication_date][gte]`, else this year) to `today`'s: each window is small
 /// enough to be paged whole (BIS publishes a few hundred documents a year).
 pub fn windows(url: &Url, today: NaiveDate) -> Vec<Url> {
+    if !url.path().ends_with("/documents.json") {
+        // Not a search (the documents on public inspection today): read as it is.
+        return vec![url.clone()];
+    }
     let start = query(url, GTE)
         .and_then(|d| d.parse::<NaiveDate>().ok())
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
@@ -131,9 +163,12 @@ pub fn index(url: &Url, body: &[u8]) -> Result<(Vec<IndexLink>, Option<Url>), Ex
     }
     let base = Url::parse("https://www.federalregister.gov/api/v1/documents/")
         .map_err(|e| bad(e.to_string()))?;
+    // The documents on public inspection cannot be asked for by agency: BIS's are picked here.
+    let inspection = is_public_inspection(url);
     let links = search
         .results
         .into_iter()
+        .filter(|d| !inspection || d.agencies.iter().any(Agency::is_bis))
         .filter_map(|d| {
             let own = d
                 .json_url
@@ -144,8 +179,13 @@ pub fn index(url: &Url, body: &[u8]) -> Result<(Vec<IndexLink>, Option<Url>), Ex
                     u.set_query(None);
                     u
                 });
+            let kind = if inspection {
+                "public-inspection-documents"
+            } else {
+                "documents"
+            };
             let url = own.or_else(|| {
-                url.join(&format!("/api/v1/documents/{}.json", d.document_number))
+                url.join(&format!("/api/v1/{kind}/{}.json", d.document_number))
                     .ok()
                     .or_else(|| base.join(&format!("{}.json", d.document_number)).ok())
             })?;
@@ -191,6 +231,9 @@ struct Document {
     html_url: Option<String>,
     #[serde(default, rename = "abstract")]
     summary: Option<String>,
+    /// On public inspection: when it was filed ("2025-03-25T08:45:00.000-04:00").
+    #[serde(default)]
+    filed_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,7 +313,7 @@ fn effective_in_dates(dates: &str) -> Option<NaiveDate> {
 /// 744)"), issued on publication, effective on `effective_on` or the date in `dates`; a
 /// correction amends the document it corrects. It lists no entries: the eCFR's versions of the
 /// parts carry those, and are attributed to it.
-pub fn announcement(body: &[u8]) -> Result<Announcement, ExtractError> {
+pub fn announcement(url: &Url, body: &[u8]) -> Result<Announcement, ExtractError> {
     let d: Document = serde_json::from_slice(body).map_err(|e| {
         ExtractError::ListApi(format!(
             "Federal Register document: not the API's JSON ({e})"
@@ -278,6 +321,9 @@ pub fn announcement(body: &[u8]) -> Result<Announcement, ExtractError> {
     })?;
     let (year, number, _) =
         document_number(&d.document_number).ok_or(ExtractError::NoDocumentNumber)?;
+    if is_public_inspection(url) || d.filed_at.is_some() {
+        return Ok(on_inspection(&d, year, number));
+    }
     let key = format!("FR-{}", d.document_number);
     let parts = parts(&d.cfr_references);
     let mut doubts = Vec::new();
@@ -372,6 +418,59 @@ pub fn announcement(body: &[u8]) -> Result<Announcement, ExtractError> {
         doubts,
         text: text.join("\n"),
     })
+}
+
+/// A document on public inspection: filed, to be published on `publication_date` — an early
+/// warning, keyed apart from the published document (`FRPI-2025-05426`), which follows with its
+/// citation and effective date. It lists no entries and takes effect on no date of its own.
+fn on_inspection(d: &Document, year: i32, number: u32) -> Announcement {
+    let filed = d
+        .filed_at
+        .as_deref()
+        .and_then(|f| f.get(..10))
+        .and_then(|f| f.parse::<NaiveDate>().ok());
+    let mut about = Vec::new();
+    if let Some(f) = filed {
+        about.push(format!("on public inspection {f}"));
+    }
+    if let Some(p) = d.publication_date {
+        about.push(format!("to be published {p}"));
+    }
+    let parts = parts(&d.cfr_references);
+    if !parts.is_empty() {
+        about.push(format!(
+            "15 CFR {}",
+            parts
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let title = if about.is_empty() {
+        d.title.trim().to_string()
+    } else {
+        format!("{} ({})", d.title.trim(), about.join("; "))
+    };
+    let mut text = vec![title.clone()];
+    for (label, v) in [("Type", d.kind.as_deref()), ("URL", d.html_url.as_deref())] {
+        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+            text.push(format!("{label}: {}", v.trim()));
+        }
+    }
+    Announcement {
+        key: format!("FRPI-{}", d.document_number),
+        authorities: vec![AUTHORITY.to_string()],
+        year,
+        number,
+        title,
+        issued: filed.or(d.publication_date),
+        effective: Vec::new(),
+        entries: Vec::new(),
+        relations: Vec::new(),
+        doubts: Vec::new(),
+        text: text.join("\n"),
+    }
 }
 
 /// The CFR parts named in an announcement's title ("… (90 FR 14957; 15 CFR 744, 774)").

@@ -306,7 +306,7 @@ fn mofcom_list(
 pub fn announcement(reader: &Reader, page: &Page<'_>) -> Result<Announcement, ExtractError> {
     // The APIs' documents are JSON and XML, not HTML.
     let api = match reader {
-        Reader::FederalRegister => Some(federal_register::announcement(page.body)),
+        Reader::FederalRegister => Some(federal_register::announcement(page.url, page.body)),
         Reader::Ecfr { min_entries } => Some(ecfr::announcement(page.url, page.body, *min_entries)),
         _ => None,
     };

@@ -45,8 +45,9 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
     for g in &report.groups {
         let _ = writeln!(out, "\n## {}\n", esc(&g.citation()));
         if let Some(a) = g.announcement {
-            if report.lang != super::Lang::Zh {
-                let (title, source) = super::title_en(a);
+            let (title, source) = super::title_en(a);
+            let own = title == a.title;
+            if report.lang != super::Lang::Zh && !own {
                 let _ = writeln!(
                     out,
                     "{}{}  ",
@@ -57,7 +58,7 @@ pub fn changes(report: &ChangeReport<'_>) -> String {
                     }
                 );
             }
-            if report.lang != super::Lang::En {
+            if report.lang != super::Lang::En || own {
                 let _ = writeln!(out, "*{}*  ", esc(&a.title));
             }
         }

@@ -433,7 +433,7 @@ pub fn concerns(
             .any(|t| t.entries.iter().any(|e| regime_wanted(&e.regime, wanted)));
     }
     let jurisdiction = match a.authorities.first().map(String::as_str) {
-        _ if a.key.starts_with("FR-") => "us",
+        _ if a.key.starts_with("FR-") || a.key.starts_with("FRPI-") => "us",
         Some(crate::model::SNAPSHOT_EU) => "eu",
         Some(crate::model::SNAPSHOT_CCL | crate::model::SNAPSHOT_ENTITY_LIST) => "us",
         _ => "cn",
@@ -534,7 +534,11 @@ pub fn targets_phrase(targets: &[String]) -> String {
     for t in targets {
         match parse_key(t) {
             // Named otherwise than "No. N of YYYY": a Federal Register document, a list's version.
-            Some((auth, ..)) if t.starts_with("FR-") || crate::model::is_snapshot(auth) => {
+            Some((auth, ..))
+                if t.starts_with("FR-")
+                    || t.starts_with("FRPI-")
+                    || crate::model::is_snapshot(auth) =>
+            {
                 odd.push(short_citation(t))
             }
             Some((auth, year, n)) => match groups.iter_mut().find(|g| g.0 == auth && g.1 == year) {
@@ -564,6 +568,9 @@ pub fn targets_phrase(targets: &[String]) -> String {
 pub fn short_citation(key: &str) -> String {
     if let Some(doc) = key.strip_prefix("FR-") {
         return format!("FR Doc. {doc}");
+    }
+    if let Some(doc) = key.strip_prefix("FRPI-") {
+        return format!("FR Doc. {doc} (public inspection)");
     }
     match parse_key(key) {
         Some((crate::model::SNAPSHOT_CCL, year, n)) => {

@@ -42,15 +42,17 @@ fn group(out: &mut String, g: &Group<'_>, report: &ChangeReport<'_>) {
     let (known, lang, full) = (&report.known, report.lang, report.full);
     let _ = writeln!(out, "{}{}", g.citation(), dot_prefixed(&g.dates()));
     if let Some(a) = g.announcement {
-        if lang != super::Lang::Zh {
-            let (title, source) = super::title_en(a);
+        let (title, source) = super::title_en(a);
+        // An English-language source's title is printed once, as it is.
+        let own = title == a.title;
+        if lang != super::Lang::Zh && !own {
             let mark = match source {
                 crate::gloss::Source::Gloss => " (gloss)",
                 crate::gloss::Source::Official => " (MOFCOM's English)",
             };
             let _ = writeln!(out, "  {title}{mark}");
         }
-        if lang != super::Lang::En {
+        if lang != super::Lang::En || own {
             let _ = writeln!(out, "  {}", a.title);
         }
     }

@@ -342,6 +342,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/review", axum::routing::post(pages::review))
         .route("/compare", get(pages::compare))
         .route("/screen", get(pages::screen))
+        .route("/code", get(pages::code))
         .route("/static/style.css", get(style))
         .route("/api/list", get(api::list))
         .route("/api/changes", get(api::changes))

@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("changes.html", include_str!("changes.html")),
     ("compare.html", include_str!("compare.html")),
     ("screen.html", include_str!("screen.html")),
+    ("code.html", include_str!("code.html")),
     ("error.html", include_str!("error.html")),
     ("report_base.html", include_str!("report_base.html")),
     ("report.html", include_str!("report.html")),

@@ -122,6 +122,11 @@ fn demo_tells_the_2025_story() {
             && november.contains("by BIS rule FR Doc. 2025-18811 (90 FR 47201)"),
         "a CCL revision:\n{november}"
     );
+    assert!(
+        november.contains("BIS document on public inspection, FR Doc. 2025-20500")
+            && november.contains("to be published 2025-11-10"),
+        "an early warning:\n{november}"
+    );
     let eu = step("2025-11-17");
     assert!(
         eu.contains("ADDED      3B904")

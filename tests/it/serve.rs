@@ -214,6 +214,15 @@ fn every_route_answers_with_its_content_and_the_security_headers() {
     assert!(page("/changes").contains("SUSPENDED"));
     assert!(page("/compare?from=2025-10-10&to=2026-01-01").contains("in-force → suspended"));
     assert!(page("/screen?name=EXAMPLE+MISSILES+CORP").contains("exact"));
+    // The US Entity List beside China's lists, and a code across regimes.
+    assert!(page("/screen?name=JERS").contains("US Entity List"));
+    let code = page("/code?code=3b993&as_of=2026-01-01");
+    assert!(
+        code.contains("3B993")
+            && code.contains("rare earth permanent magnets")
+            && code.contains("no counterpart: numbers in 9xx"),
+        "{code}"
+    );
     assert!(page("/announcements").contains("MOFCOM Announcement No. 62 of 2025"));
     let (status, h, _) = get(s.addr, "/static/style.css", &[]);
     assert_eq!(

@@ -8,6 +8,10 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+fn doc_url() -> Url {
+    Url::parse("https://www.federalregister.gov/api/v1/documents/x.json").unwrap()
+}
+
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
@@ -92,7 +96,7 @@ fn pages_the_api_would_silently_restart_are_refused() {
 
 #[test]
 fn an_entity_list_rule_effective_only_in_its_dates_text() {
-    let a = announcement(&fixture("2025-05426.json")).unwrap();
+    let a = announcement(&doc_url(), &fixture("2025-05426.json")).unwrap();
     assert_eq!(a.key, "FR-2025-05426");
     assert_eq!(a.authorities, ["BIS"]);
     assert_eq!((a.year, a.number), (2025, 5426));
@@ -115,12 +119,12 @@ fn an_entity_list_rule_effective_only_in_its_dates_text() {
 
 #[test]
 fn a_ccl_rule_and_a_correction() {
-    let a = announcement(&fixture("2025-18811.json")).unwrap();
+    let a = announcement(&doc_url(), &fixture("2025-18811.json")).unwrap();
     assert_eq!(a.effective[0].date, day("2025-10-14"));
     assert!(a.doubts.is_empty());
     assert_eq!(parts_in_title(&a.title), [774]);
 
-    let c = announcement(&fixture("C1-2025-05426.json")).unwrap();
+    let c = announcement(&doc_url(), &fixture("C1-2025-05426.json")).unwrap();
     assert_eq!(c.key, "FR-C1-2025-05426");
     assert_eq!(c.citation(), "BIS rule FR Doc. C1-2025-05426");
     assert_eq!(c.relations.len(), 1);
@@ -144,7 +148,44 @@ fn numbers_and_dates_in_their_real_forms() {
     assert_eq!(effective_in_dates("Comments due March 3, 2025."), None);
     let old = br#"{"document_number":"E9-17295","title":"x"}"#;
     assert_eq!(
-        announcement(old).unwrap_err(),
+        announcement(&doc_url(), old).unwrap_err(),
         ExtractError::NoDocumentNumber
     );
+}
+
+#[test]
+fn documents_on_public_inspection_are_early_warnings() {
+    let url = Url::parse(
+        "https://www.federalregister.gov/api/v1/public-inspection-documents/current.json",
+    )
+    .unwrap();
+    // Not a search: read as it is, not in year windows.
+    assert_eq!(windows(&url, day("2025-09-12")), std::slice::from_ref(&url));
+    let (links, next) = index(&url, &fixture("public-inspection-current.json")).unwrap();
+    assert!(next.is_none());
+    let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+    // BIS's only (by slug, or by name where the agency is unmatched); not the EPA's.
+    assert_eq!(
+        urls,
+        [
+            "https://www.federalregister.gov/api/v1/public-inspection-documents/2025-16001.json",
+            "https://www.federalregister.gov/api/v1/public-inspection-documents/2025-16010.json",
+        ]
+    );
+    let doc = Url::parse(
+        "https://www.federalregister.gov/api/v1/public-inspection-documents/2025-16001.json",
+    )
+    .unwrap();
+    let a = announcement(&doc, &fixture("public-inspection-2025-16001.json")).unwrap();
+    assert_eq!(a.key, "FRPI-2025-16001");
+    assert_eq!(
+        a.citation(),
+        "BIS document on public inspection, FR Doc. 2025-16001"
+    );
+    assert_eq!(
+        a.title,
+        "Additions to the Entity List (on public inspection 2025-09-12; to be published 2025-09-16)"
+    );
+    assert_eq!(a.issued, Some(day("2025-09-12")));
+    assert!(a.effective.is_empty() && a.entries.is_empty());
 }

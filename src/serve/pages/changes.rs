@@ -220,3 +220,43 @@ pub async fn screen(State(state): State<Arc<AppState>>, Query(q): Query<ScreenQu
     })
     .await
 }
+
+#[derive(Debug, Deserialize)]
+pub struct CodeQuery {
+    pub code: Option<String>,
+    pub as_of: Option<String>,
+}
+
+/// `/code?code=3A001`: one control code across regimes, as `regwatch code`.
+pub async fn code(State(state): State<Arc<AppState>>, Query(q): Query<CodeQuery>) -> Page {
+    blocking(&state, move |state, store| {
+        let as_of = day(&q.as_of, today(state))?;
+        let code = q.code.as_deref().map(str::trim).unwrap_or_default().to_string();
+        let list = state.list_on(store, as_of)?;
+        let sides: Vec<_> = if code.is_empty() {
+            Vec::new()
+        } else {
+            crate::counterpart::sides(&list, &code)
+                .iter()
+                .map(|s| {
+                    context! {
+                        regime => &s.regime,
+                        name => report::list_name(&s.regime),
+                        none => &s.none,
+                        entries => s.entries.iter().map(|e| v(*e)).collect::<Vec<_>>(),
+                    }
+                })
+                .collect()
+        };
+        let shown = if code.is_empty() {
+            String::new()
+        } else {
+            crate::counterpart::normalise(&code)
+        };
+        state.render(
+            "code.html",
+            context! { title => "A control code across lists", db => db(state), code => shown, as_of => as_of.to_string(), sides => sides },
+        )
+    })
+    .await
+}

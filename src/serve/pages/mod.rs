@@ -27,7 +27,7 @@ mod overview;
 
 pub use announcement::{announcement, announcements, version};
 pub use changes::ScreenQuery;
-pub use changes::{changes, compare, review, screen};
+pub use changes::{changes, code, compare, review, screen};
 pub use entry::{entry, history};
 pub use list::{ListQuery, filtered, list};
 pub use overview::overview;
