@@ -804,4 +804,101 @@ mod tests {
             "MOFCOM Nos. 55, 56 of 2025; MOFCOM No. 51 of 2024"
         );
     }
+
+    #[test]
+    fn a_foreign_document_is_named_by_its_own_number() {
+        let t: Vec<String> = ["FR-2025-05426", "MOFCOM-2025-55", "ECFR744-2025-325"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            targets_phrase(&t),
+            "MOFCOM No. 55 of 2025; FR Doc. 2025-05426; Entity List of 2025-03-25"
+        );
+    }
+
+    #[test]
+    fn changes_go_with_their_lists_or_jurisdiction() {
+        let known = |key: &str, authority: &str, regimes: &[&str]| KnownAnnouncement {
+            key: key.into(),
+            authorities: vec![authority.into()],
+            year: 2025,
+            number: 1,
+            title: String::new(),
+            issued: None,
+            effective: Vec::new(),
+            entries: regimes
+                .iter()
+                .map(|r| crate::model::ControlEntry {
+                    regime: r.to_string(),
+                    code: "X".into(),
+                    description: String::new(),
+                    item_type: crate::model::ItemType::Goods,
+                    hs_codes: Vec::new(),
+                    clause: None,
+                    removal: false,
+                })
+                .collect(),
+            relations: Vec::new(),
+            urls: Vec::new(),
+            first_seen: String::new(),
+            snapshot: 0,
+            doubts: Vec::new(),
+            english: None,
+        };
+        let all: HashMap<String, KnownAnnouncement> = [
+            known("MOFCOM-2025-62", "MOFCOM", &["cn-dual-use"]),
+            known("FR-2025-05426", "BIS", &[]),
+            known("EUANNEX-2024-1108", crate::model::SNAPSHOT_EU, &[]),
+        ]
+        .into_iter()
+        .map(|a| (a.key.clone(), a))
+        .collect();
+        let change = |announcement: &str, regime: Option<&str>| ChangeRecord {
+            id: 1,
+            uid: "c1".into(),
+            kind: "published".into(),
+            regime: regime.map(str::to_string),
+            code: None,
+            announcement: announcement.into(),
+            before: None,
+            after: None,
+            url: None,
+            sha256: None,
+            observed_at: String::new(),
+        };
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(concerns(&change("MOFCOM-2025-62", None), &all, &w(&["cn"])));
+        assert!(!concerns(
+            &change("MOFCOM-2025-62", None),
+            &all,
+            &w(&["us"])
+        ));
+        assert!(concerns(
+            &change("FR-2025-05426", None),
+            &all,
+            &w(&["us-ccl"])
+        ));
+        assert!(!concerns(
+            &change("FR-2025-05426", None),
+            &all,
+            &w(&["cn-dual-use"])
+        ));
+        assert!(concerns(
+            &change("EUANNEX-2024-1108", None),
+            &all,
+            &w(&["eu"])
+        ));
+        assert!(concerns(
+            &change("X", Some("us-entity-list")),
+            &all,
+            &w(&["us"])
+        ));
+        assert!(!concerns(
+            &change("X", Some("us-entity-list")),
+            &all,
+            &w(&["us-ccl"])
+        ));
+        assert!(concerns(&change("X", Some("cn-watch-list")), &all, &[]));
+    }
 }
