@@ -40,11 +40,6 @@ fn supplement(part: u32) -> Option<&'static str> {
     }
 }
 
-/// Whether a URL is a call of the eCFR versioner API.
-pub fn is_api(url: &Url) -> bool {
-    url.path().starts_with("/api/versioner/v1/")
-}
-
 fn query(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
@@ -238,7 +233,13 @@ pub(crate) fn text_of(n: roxmltree::Node<'_, '_>) -> String {
 
 pub(crate) fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
+    // Zero-width characters (U+200B–U+200D, U+2060, U+FEFF) hide inside names as served: a key
+    // must not depend on them.
+    let visible: String = s
+        .chars()
+        .filter(|c| !matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'))
+        .collect();
+    for w in visible.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }

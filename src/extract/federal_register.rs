@@ -21,15 +21,6 @@ const MAX_PAGE: u32 = 50;
 /// Nor past this many results.
 const MAX_RESULTS: u64 = 10_000;
 
-/// Whether a URL is a call of the Federal Register API.
-pub fn is_api(url: &Url) -> bool {
-    url.path().starts_with("/api/v1/")
-        && (url
-            .host_str()
-            .is_some_and(|h| h.ends_with("federalregister.gov"))
-            || url.path().contains("/documents"))
-}
-
 #[derive(Debug, Deserialize)]
 struct Search {
     #[serde(default)]

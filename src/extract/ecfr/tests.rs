@@ -222,3 +222,68 @@ fn entity_cells_in_their_forms() {
         entity_list::split_entity("Alpha LLC, f.k.a., the following alias: —Beta LLC. 2 Street.");
     assert_eq!((n.as_str(), a), ("Alpha LLC", vec!["Beta LLC".to_string()]));
 }
+
+/// Whitespace as served varies (line breaks inside cells, runs of spaces, no-break spaces) and
+/// invisible characters slip into names (zero-width spaces, BOMs): the keys of the Entity List
+/// and of the CCL stay the same, and nothing is read twice or lost.
+#[test]
+fn keys_survive_whitespace_and_invisible_characters() {
+    use proptest::prelude::*;
+    let el = String::from_utf8(fixture("part-744-2025-03-25.xml")).unwrap();
+    let ccl = String::from_utf8(fixture("part-774-2025-03-25.xml")).unwrap();
+    let keys = |url: &Url, xml: &str| -> Vec<String> {
+        announcement(url, xml.as_bytes(), Some(1))
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.code)
+            .collect()
+    };
+    let (el_url, ccl_url) = (full("2025-03-25", 744), full("2025-03-25", 774));
+    let (el_keys, ccl_keys) = (keys(&el_url, &el), keys(&ccl_url, &ccl));
+    let spaces = prop::collection::vec(
+        prop::sample::select(vec![" ", "  ", "\n", "\n   ", "\u{a0}", " \t"]),
+        1..40,
+    );
+    let invisible = prop::collection::vec(
+        prop::sample::select(vec!["\u{200b}", "\u{feff}", "\u{200d}"]),
+        1..6,
+    );
+    proptest!(ProptestConfig::with_cases(64), |(spaces in spaces, invisible in invisible, seed in 0usize..1000)| {
+        // Replace some spaces between words in text (never inside tags' attributes: only
+        // after a letter and before a letter).
+        let vary = |xml: &str| {
+            let mut out = String::with_capacity(xml.len() + 64);
+            let mut n = seed;
+            let mut in_tag = false;
+            let chars: Vec<char> = xml.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    _ => {}
+                }
+                let between_letters = i > 0
+                    && i + 1 < chars.len()
+                    && chars[i - 1].is_alphabetic()
+                    && chars[i + 1].is_alphabetic();
+                if c == ' ' && !in_tag && between_letters {
+                    n = n.wrapping_mul(31).wrapping_add(7);
+                    if n % 3 == 0 {
+                        out.push_str(spaces[n % spaces.len()]);
+                        continue;
+                    }
+                    if n % 7 == 1 {
+                        out.push(' ');
+                        out.push_str(invisible[n % invisible.len()]);
+                        continue;
+                    }
+                }
+                out.push(c);
+            }
+            out
+        };
+        prop_assert_eq!(keys(&el_url, &vary(&el)), el_keys.clone());
+        prop_assert_eq!(keys(&ccl_url, &vary(&ccl)), ccl_keys.clone());
+    });
+}

@@ -143,3 +143,45 @@ fn an_annex_read_short_or_missing_fails() {
         "{e}"
     );
 }
+
+/// Whitespace and invisible characters between words (as EUR-Lex's XHTML varies between
+/// renderings) change neither the codes read nor their text.
+#[test]
+fn codes_survive_whitespace_and_invisible_characters() {
+    use proptest::prelude::*;
+    let html = fixture("02021R0821-20241108.html");
+    let url = Url::parse(
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:02021R0821-20241108",
+    )
+    .unwrap();
+    let read = |h: &str| -> Vec<(String, String)> {
+        announcement(&url, h, Some(3))
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| (e.code, e.description))
+            .collect()
+    };
+    let expected = read(&html);
+    proptest!(ProptestConfig::with_cases(48), |(seed in 0usize..10_000, extra in prop::sample::select(vec!["  ", "\n", "\n\t", "\u{200b} ", " \u{feff}"]))| {
+        let chars: Vec<char> = html.chars().collect();
+        let mut out = String::with_capacity(html.len() + 64);
+        let (mut n, mut in_tag) = (seed, false);
+        for (i, &c) in chars.iter().enumerate() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                _ => {}
+            }
+            if c == ' ' && !in_tag && i > 0 && chars[i - 1].is_alphabetic() {
+                n = n.wrapping_mul(31).wrapping_add(7);
+                if n % 4 == 0 {
+                    out.push_str(extra);
+                    continue;
+                }
+            }
+            out.push(c);
+        }
+        prop_assert_eq!(read(&out), expected.clone());
+    });
+}
