@@ -43,14 +43,13 @@ pub fn version_url(base: &Url, date: NaiveDate) -> Option<Url> {
 /// The consolidated versions a page links to (EUR-Lex's list of them for the regulation, or
 /// any page naming them), oldest first, each once.
 pub fn index(url: &Url, html: &str) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
-    let doc = Html::parse_document(html);
-    let a = Selector::parse("a[href]").expect("valid selector");
-    let mut dates: Vec<NaiveDate> = doc
-        .select(&a)
-        .filter_map(|l| {
-            let href = l.value().attr("href")?;
-            let decoded = percent_decode(href);
-            consolidation_date(&decoded)
+    // Wherever the page names them: links, a drop-down's options, text. The CELEX number is
+    // the same in each (the colon before it may be percent-encoded; the number never is).
+    let re = Regex::new(r"02021R0821-(\d{4})(\d{2})(\d{2})").expect("valid pattern");
+    let mut dates: Vec<NaiveDate> = re
+        .captures_iter(html)
+        .filter_map(|c| {
+            NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
         })
         .collect();
     dates.sort();
@@ -170,7 +169,29 @@ pub fn announcement(
         if !in_annex {
             continue;
         }
-        if name == "tr" {
+        let grid = |el: &ElementRef<'_>| {
+            el.value()
+                .classes()
+                .any(|c| c.starts_with("grid-container"))
+        };
+        if name == "div"
+            && grid(&e)
+            && !e.ancestors().filter_map(ElementRef::wrap).any(|a| grid(&a))
+        {
+            // The newer rendering of a numbered paragraph: a grid of a mark and its text.
+            let cells: Vec<String> = e
+                .children()
+                .filter_map(ElementRef::wrap)
+                .map(text)
+                .collect();
+            match cells.as_slice() {
+                [mark, rest @ ..] if !rest.is_empty() => {
+                    blocks.push(Block::Row(mark.clone(), rest.join(" ")))
+                }
+                [only] if !only.is_empty() => blocks.push(Block::Para(only.clone())),
+                _ => {}
+            }
+        } else if name == "tr" {
             let cells: Vec<String> = e
                 .children()
                 .filter_map(ElementRef::wrap)
@@ -185,11 +206,10 @@ pub fn announcement(
                 _ => {}
             }
         } else if name == "p"
-            && !e.ancestors().any(|a| {
-                a.value()
-                    .as_element()
-                    .is_some_and(|el| el.name() == "table")
-            })
+            && !e
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| a.value().name() == "table" || (a.value().name() == "div" && grid(&a)))
             && !e.value().classes().any(|c| c == "arrow")
         {
             let t = text(e);

@@ -185,3 +185,36 @@ fn codes_survive_whitespace_and_invisible_characters() {
         prop_assert_eq!(read(&out), expected.clone());
     });
 }
+
+/// The newer rendering lays numbered paragraphs out as grids of divs rather than tables; the
+/// annex reads the same, and a list of versions in a drop-down is read like one of links.
+#[test]
+fn grids_read_like_tables_and_options_like_links() {
+    let html = fixture("02021R0821-20241108.html");
+    let url = Url::parse(
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:02021R0821-20241108",
+    )
+    .unwrap();
+    let re = Regex::new(
+        r#"<table width="100%" border="0" cellspacing="0" cellpadding="0"><col width="\d+%"/><col width="\d+%"/><tbody><tr><td valign="top">(<p class="norm">[^<]*</p>)</td><td valign="top">(.*?)</td></tr></tbody></table>"#,
+    )
+    .unwrap();
+    let grid = re.replace_all(&html, |c: &regex::Captures<'_>| {
+        format!(
+            r#"<div class="grid-container grid-list"><div class="list grid-list-column-1"><span>{}</span></div><div class="grid-list-column-2">{}</div></div>"#,
+            c[1].trim_start_matches(r#"<p class="norm">"#).trim_end_matches("</p>"),
+            &c[2]
+        )
+    });
+    assert!(
+        grid.contains("grid-container")
+            && !grid.contains(r#"<td valign="top"><p class="norm">1C010</p>"#)
+    );
+    let entries = |h: &str| announcement(&url, h, Some(3)).unwrap().entries;
+    assert_eq!(entries(&grid), entries(&html));
+
+    let list = r#"<select id="consLegVersions"><option value="CELEX:02021R0821-20241108">08/11/2024</option><option value="CELEX%3A02021R0821-20231216">16/12/2023</option></select>"#;
+    let (links, _) = index(&url, list).unwrap();
+    assert_eq!(links.len(), 2);
+    assert!(links[0].url.as_str().ends_with("02021R0821-20231216"));
+}
