@@ -119,22 +119,48 @@ fn kind_of(code: &str) -> ItemType {
 }
 
 /// The act that last replaced the annex, from the "Amended by" table: "►M4 Commission
-/// Delegated Regulation (EU) 2024/2547 of 5 September 2024".
+/// Delegated Regulation (EU) 2024/2547 of 5 September 2024" with its CELEX number and its
+/// Official Journal reference, "(CELEX 32024R2547; OJ L, 2024/2547, 7.11.2024)".
 fn last_act(doc: &Html) -> Option<String> {
     let tr = Selector::parse("tr").expect("valid selector");
     let re = Regex::new(r"^►M(\d+)$").expect("valid pattern");
-    doc.select(&tr)
+    let number = Regex::new(r"\(EU\)\s*(?:No\s*)?(\d{4})/(\d+)").expect("valid pattern");
+    let (_, cells) = doc
+        .select(&tr)
         .filter_map(|row| {
             let cells: Vec<String> = row
                 .children()
                 .filter_map(ElementRef::wrap)
-                .map(|c| c.text().collect::<String>().trim().to_string())
+                .map(|c| crate::extract::ecfr::collapse(&c.text().collect::<String>()))
                 .collect();
             let m: u32 = re.captures(cells.first()?)?[1].parse().ok()?;
-            Some((m, cells.get(1)?.clone()))
+            cells.get(1)?;
+            Some((m, cells))
         })
-        .max_by_key(|(m, _)| *m)
-        .map(|(_, act)| act)
+        .max_by_key(|(m, _)| *m)?;
+    let act = cells[1].clone();
+    let mut about = Vec::new();
+    if let Some(c) = number.captures(&act) {
+        about.push(format!("CELEX 3{}R{:0>4}", &c[1], &c[2]));
+    }
+    // The Official Journal: "L 3 1 6.1.2022" in three cells, or "OJ L, 2024/2547, 7.11.2024".
+    let oj: Vec<&str> = cells[2..]
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some(last) = oj.last() {
+        match oj.as_slice() {
+            _ if last.starts_with("OJ") => about.push(last.to_string()),
+            [no, page, date] => about.push(format!("OJ {no}, p. {page}, {date}")),
+            _ => about.push(format!("OJ {}", oj.join(" "))),
+        }
+    }
+    Some(if about.is_empty() {
+        act
+    } else {
+        format!("{act} ({})", about.join("; "))
+    })
 }
 
 /// A consolidated version's Annex I as one whole-list version.

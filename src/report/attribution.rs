@@ -74,6 +74,7 @@ pub fn by(
         // "Annex I as replaced by Commission Delegated Regulation (EU) 2024/2547 of … (…)"
         let act = version.title.split_once(" as replaced by ")?.1;
         let act = act.rsplit_once(" (consolidated").map_or(act, |(a, _)| a);
+        // "… of 5 September 2024 (CELEX 32024R2547; OJ L, 2024/2547, 7.11.2024)": all of it.
         return Some(format!("by {act}"));
     }
     phrase(&rules(c, version, all))

@@ -127,6 +127,24 @@ fn demo_tells_the_2025_story() {
             && november.contains("to be published 2025-11-10"),
         "an early warning:\n{november}"
     );
+    // One number, three lists: China's battery cells, the US CCL's and the EU's electronics.
+    let code = Command::cargo_bin("regwatch")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .args(["code", "3A001", "--as-of", "2026-01-01", "--format", "json"])
+        .output()
+        .unwrap();
+    let code: serde_json::Value = serde_json::from_slice(&code.stdout).unwrap();
+    for regime in ["cn-dual-use", "us-ccl", "eu-dual-use"] {
+        let side = code["regimes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["regime"] == regime)
+            .unwrap();
+        assert_eq!(side["entries"][0]["code"], "3A001", "{regime}: {code}");
+    }
     let eu = step("2025-11-17");
     assert!(
         eu.contains("ADDED      3B904")

@@ -92,6 +92,18 @@ fn route(path: &str, later: bool) -> Reply {
         _ if p.starts_with("/www.ecfr.gov/api/versioner/v1/full/") => {
             let date = p.split('/').nth(6).unwrap_or("");
             let part = q.get("part").cloned().unwrap_or_default();
+            // The title is being reprocessed: the first call for March's Entity List is a 503
+            // with Retry-After, as the eCFR answers then.
+            if date == "2025-03-25"
+                && part == "744"
+                && !REPROCESSED.swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                return (
+                    "503 Service Unavailable",
+                    vec![("Retry-After".into(), "1".into())],
+                    b"title 15 is being processed".to_vec(),
+                );
+            }
             match std::fs::read(
                 PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                     .join(format!("snapshots/us/ecfr/part-{part}-{date}.xml")),
@@ -103,6 +115,8 @@ fn route(path: &str, later: bool) -> Reply {
         _ => not_found,
     }
 }
+
+static REPROCESSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 struct Us {
     dir: tempfile::TempDir,
@@ -156,6 +170,10 @@ schedule = "50 7 * * 1-5"
 timezone = "US/Eastern"
 min_entries = 5
 baseline = false
+
+[[watch]]
+name = "magnet-makers"
+parties = ["SERET"]
 "#,
                 addr = server.addr
             ),
@@ -216,6 +234,14 @@ fn bis_rules_the_entity_list_and_the_ccl_over_two_checks() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // The 503 was waited out (Retry-After) and asked again within the check: March's Entity
+    // List twice, March's CCL once.
+    assert_eq!(
+        us._server
+            .hits("/www.ecfr.gov/api/versioner/v1/full/2025-03-25/title-15.xml"),
+        3
+    );
+
     // The rules, each with its citation and effective date (2025-05426's only in its text).
     let anns = us.json(
         "2025-06-02T12:00:00Z",
@@ -269,6 +295,21 @@ fn bis_rules_the_entity_list_and_the_ccl_over_two_checks() {
     assert!(
         changes.contains("FR Doc. 2025-05426") && changes.contains("90 FR 14057"),
         "{changes}"
+    );
+    // A watch on a party reaches the US Entity List as it does China's lists.
+    let watched = us.json(
+        "2025-06-02T12:00:00Z",
+        &["changes", "--watch", "magnet-makers", "--format", "json"],
+    );
+    assert!(
+        watched
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "added"
+                && c["code"]
+                    == "CHINA, PEOPLE'S REPUBLIC OF: shenzhen example rare earth technology"),
+        "{watched}"
     );
     let hits = us.json(
         "2025-06-02T12:00:00Z",

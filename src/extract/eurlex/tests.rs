@@ -40,7 +40,7 @@ fn annex_one_by_control_code_with_definitions() {
     );
     assert_eq!(
         a.title,
-        "Annex I as replaced by Commission Delegated Regulation (EU) 2024/2547 of 5 September 2024 (consolidated version of 2024-11-08)"
+        "Annex I as replaced by Commission Delegated Regulation (EU) 2024/2547 of 5 September 2024 (CELEX 32024R2547; OJ L, 2024/2547, 7.11.2024) (consolidated version of 2024-11-08)"
     );
     let codes: Vec<&str> = a.entries.iter().map(|e| e.code.as_str()).collect();
     // Other annexes' codes (Annex Ia, Annex II) are not Annex I's.
