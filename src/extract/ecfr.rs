@@ -10,14 +10,12 @@
 //! attributed to the Federal Register rules amending the part that took effect between them.
 //! Facts: `shared/facts/us-eu.md` §2, §3, §7.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use url::Url;
 
 use super::{ExtractError, IndexLink};
-use crate::model::{
-    Announcement, ControlEntry, Effective, ItemType, SNAPSHOT_CCL, SNAPSHOT_ENTITY_LIST,
-};
+use crate::model::{Announcement, ControlEntry, ItemType, SNAPSHOT_CCL, SNAPSHOT_ENTITY_LIST};
 
 pub mod ccl;
 pub mod entity_list;
@@ -199,26 +197,14 @@ pub fn announcement(
             what,
         });
     }
-    let number = date.month() * 100 + date.day();
     let title = format!("{supp} as of {date} (eCFR)");
-    let text = entries
-        .iter()
-        .map(|e| format!("{}: {}", e.code, e.description))
-        .collect::<Vec<_>>()
-        .join("\n");
-    Ok(Announcement {
-        key: format!("{authority}-{}-{number}", date.year()),
-        authorities: vec![authority.to_string()],
-        year: date.year(),
-        number,
+    Ok(super::whole_list_version(
+        authority,
+        date,
         title,
-        issued: Some(date),
-        effective: vec![Effective::stated(date, None)],
         entries,
-        relations: Vec::new(),
-        doubts: Vec::new(),
-        text,
-    })
+        Vec::new(),
+    ))
 }
 
 /// An element's text, its children's included, with whitespace collapsed.

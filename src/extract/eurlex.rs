@@ -10,13 +10,13 @@
 //! Facts: `shared/facts/us-eu.md` §4, §7 (markers ►M4 … ◄ and ▼B stripped, "ANNEX Ia" is
 //! another annex).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::{ExtractError, IndexLink};
-use crate::model::{Announcement, ControlEntry, Doubt, Effective, ItemType, SNAPSHOT_EU};
+use crate::model::{Announcement, ControlEntry, Doubt, ItemType, SNAPSHOT_EU};
 
 pub const REGIME: &str = "eu-dual-use";
 /// A whole Annex I has many more first-level control codes than this **[U]** (its 2024 version
@@ -355,24 +355,13 @@ pub fn announcement(
         Some(act) => format!("Annex I as replaced by {act} (consolidated version of {date})"),
         None => format!("Annex I (consolidated version of {date})"),
     };
-    let number = date.month() * 100 + date.day();
-    Ok(Announcement {
-        key: format!("{SNAPSHOT_EU}-{}-{number}", date.year()),
-        authorities: vec![SNAPSHOT_EU.to_string()],
-        year: date.year(),
-        number,
+    Ok(super::whole_list_version(
+        SNAPSHOT_EU,
+        date,
         title,
-        issued: Some(date),
-        effective: vec![Effective::stated(date, None)],
-        text: entries
-            .iter()
-            .map(|e| format!("{}: {}", e.code, e.description))
-            .collect::<Vec<_>>()
-            .join("\n"),
         entries,
-        relations: Vec::new(),
         doubts,
-    })
+    ))
 }
 
 #[cfg(test)]

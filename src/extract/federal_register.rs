@@ -367,21 +367,7 @@ pub fn announcement(url: &Url, body: &[u8]) -> Result<Announcement, ExtractError
     if let Some(c) = d.citation.as_deref().filter(|c| !c.trim().is_empty()) {
         about.push(c.trim().to_string());
     }
-    if !parts.is_empty() {
-        about.push(format!(
-            "15 CFR {}",
-            parts
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    let title = if about.is_empty() {
-        d.title.trim().to_string()
-    } else {
-        format!("{} ({})", d.title.trim(), about.join("; "))
-    };
+    let title = titled(&d.title, about, &parts);
     let mut text = vec![title.clone()];
     for (label, v) in [
         ("Type", d.kind.as_deref()),
@@ -428,21 +414,7 @@ fn on_inspection(d: &Document, year: i32, number: u32) -> Announcement {
         about.push(format!("to be published {p}"));
     }
     let parts = parts(&d.cfr_references);
-    if !parts.is_empty() {
-        about.push(format!(
-            "15 CFR {}",
-            parts
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    let title = if about.is_empty() {
-        d.title.trim().to_string()
-    } else {
-        format!("{} ({})", d.title.trim(), about.join("; "))
-    };
+    let title = titled(&d.title, about, &parts);
     let mut text = vec![title.clone()];
     for (label, v) in [("Type", d.kind.as_deref()), ("URL", d.html_url.as_deref())] {
         if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
@@ -461,6 +433,20 @@ fn on_inspection(d: &Document, year: i32, number: u32) -> Announcement {
         relations: Vec::new(),
         doubts: Vec::new(),
         text: text.join("\n"),
+    }
+}
+
+/// A document's title followed by what identifies it and the CFR parts it amends:
+/// "Additions to the Entity List (90 FR 14057; 15 CFR 744)".
+fn titled(title: &str, mut about: Vec<String>, parts: &[u32]) -> String {
+    if !parts.is_empty() {
+        let parts: Vec<String> = parts.iter().map(u32::to_string).collect();
+        about.push(format!("15 CFR {}", parts.join(", ")));
+    }
+    if about.is_empty() {
+        title.trim().to_string()
+    } else {
+        format!("{} ({})", title.trim(), about.join("; "))
     }
 }
 

@@ -180,6 +180,38 @@ pub struct Extracted {
     pub unread: Vec<(Url, ExtractError)>,
 }
 
+/// A whole-list version ([`crate::model::is_snapshot`]) of `authority` on `date`: keyed by the
+/// date (`ECFR774-2025-1014`, the number being month and day), in effect from it, its text the
+/// entries one per line.
+pub(crate) fn whole_list_version(
+    authority: &str,
+    date: chrono::NaiveDate,
+    title: String,
+    entries: Vec<crate::model::ControlEntry>,
+    doubts: Vec<crate::model::Doubt>,
+) -> Announcement {
+    use chrono::Datelike;
+    let number = date.month() * 100 + date.day();
+    let text = entries
+        .iter()
+        .map(|e| format!("{}: {}", e.code, e.description))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Announcement {
+        key: format!("{authority}-{}-{number}", date.year()),
+        authorities: vec![authority.to_string()],
+        year: date.year(),
+        number,
+        title,
+        issued: Some(date),
+        effective: vec![crate::model::Effective::stated(date, None)],
+        entries,
+        relations: Vec::new(),
+        doubts,
+        text,
+    }
+}
+
 /// A link's target as an absolute http(s) URL without fragment, or `None` for anything else
 /// (`javascript:`, `mailto:`, unparsable).
 pub(crate) fn link_target(base: &Url, a: scraper::ElementRef<'_>) -> Option<Url> {
