@@ -14,6 +14,7 @@ mod evidence;
 mod feed;
 mod impact;
 mod list;
+mod migrate;
 mod review;
 mod run;
 mod screen;
@@ -134,6 +135,8 @@ pub enum Command {
     Evidence(evidence::Args),
     /// Check an evidence bundle: exit 0 when intact, 7 naming the file that was altered.
     Verify(evidence::VerifyArgs),
+    /// Copy this SQLite store into PostgreSQL and verify it (exit 7 when the copy differs).
+    Migrate(migrate::Args),
     /// The store in a browser: overview, the list on a date, entries, announcements, changes.
     Serve(serve::Args),
     /// Status per source: last success, last error.
@@ -416,6 +419,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Evidence(args) => evidence::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Verify(args) => evidence::verify(args),
+        Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Upcoming(args) => upcoming::run(&ctx, args),
         Command::Diff(args) => diff::run(&ctx, args),

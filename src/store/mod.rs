@@ -10,6 +10,7 @@ mod evidence;
 pub mod handle;
 pub mod lock;
 mod migrations;
+pub mod pg;
 mod read;
 pub mod review;
 mod write;

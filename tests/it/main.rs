@@ -15,6 +15,7 @@ mod hostile;
 mod list;
 mod notify;
 mod parties;
+mod pg;
 mod politeness;
 mod products;
 mod reach;

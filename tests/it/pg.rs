@@ -1,0 +1,281 @@
+//! PostgreSQL as the store: a real server from the Debian `postgresql` package, started by the
+//! test in a temporary directory (`initdb`, `pg_ctl` on a free port), never a mock. `.ci/deps`
+//! installs the package when it is missing.
+
+use std::os::unix::fs::chown;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt as _;
+use serde_json::Value;
+
+/// A PostgreSQL server of its own, stopped when dropped.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    pub port: u16,
+}
+
+/// Where `initdb` and `pg_ctl` are: on the PATH, or in Debian's versioned directory (the
+/// package does not put them on the PATH).
+fn bin_dir() -> PathBuf {
+    if let Ok(p) = which("initdb") {
+        return p;
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL's initdb not found: run `bash .ci/deps` (installs the Debian package postgresql)")
+    })
+}
+
+fn which(name: &str) -> Result<PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .find(|d| d.join(name).is_file())
+                .map(|d| std::fs::canonicalize(d.join(name)).unwrap_or(d.join(name)))
+        })
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .ok_or(())
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The `postgres` account's uid and gid: initdb refuses to run as root.
+fn postgres_account() -> (u32, u32) {
+    let id = |flag: &str| -> u32 {
+        let out = Command::new("id")
+            .args([flag, "postgres"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "no `postgres` account to run the server as (root may not)"
+        );
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    (id("-u"), id("-g"))
+}
+
+impl Postgres {
+    pub fn start() -> Postgres {
+        let bin = bin_dir();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        if is_root() {
+            let (uid, gid) = postgres_account();
+            chown(dir.path(), Some(uid), Some(gid)).unwrap();
+        }
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let pg = Postgres { dir, bin, port };
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-A",
+                "trust",
+                "-U",
+                "regwatch",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "-N",
+            ],
+        );
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
+            pg.dir.path().display()
+        );
+        pg.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-l",
+                pg.dir.path().join("log").to_str().unwrap(),
+                "-w",
+                "-o",
+                &opts,
+                "start",
+            ],
+        );
+        pg
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let exe = self.bin.join(tool);
+        let out = if is_root() {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
+        } else {
+            Command::new(&exe).args(args).output()
+        }
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A new, empty database on the server.
+    pub fn database(&self, name: &str) -> String {
+        let mut c = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        self.url(name)
+    }
+
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://regwatch@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let exe = self.bin.join("pg_ctl");
+        let args = ["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"];
+        let _ = if is_root() {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
+        } else {
+            Command::new(&exe).args(args).output()
+        };
+    }
+}
+
+fn migrate(db: &Path, url: &str) -> (i32, Value, String) {
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .args(["migrate", "--to", url, "--from"])
+        .arg(db)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_demo_store_copied_to_postgres_verifies_table_by_table() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::support::demo_db(dir.path());
+    let url = pg.database("regwatch");
+
+    let (code, out, err) = migrate(&db, &url);
+    assert_eq!(code, 0, "{err}\n{out:#}");
+    assert_eq!(out["intact"], true);
+    let tables = out["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), regwatch::store::pg::TABLES.len());
+    let rows = |t: &str| {
+        tables
+            .iter()
+            .find(|x| x["table"] == t)
+            .map(|x| x["rows_postgres"].as_u64().unwrap())
+            .unwrap()
+    };
+    // Every snapshot byte and change, the same count as SQLite holds.
+    let sqlite = rusqlite::Connection::open(&db).unwrap();
+    for t in [
+        "snapshot",
+        "change",
+        "announcement",
+        "entry",
+        "relation",
+        "announcement_version",
+    ] {
+        let n: i64 = sqlite
+            .query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))
+            .unwrap();
+        assert!(n > 0, "{t}");
+        assert_eq!(rows(t) as i64, n, "{t}");
+    }
+
+    // The PostgreSQL schema has every column SQLite's has, table by table.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    for t in regwatch::store::pg::TABLES {
+        let mut st = sqlite
+            .prepare(&format!("PRAGMA table_info(\"{t}\")"))
+            .unwrap();
+        let mut lite: Vec<String> = st
+            .query_map([], |r| r.get::<_, String>(1))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut pgcols: Vec<String> = client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1",
+                &[&t],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        lite.sort();
+        pgcols.sort();
+        assert_eq!(pgcols, lite, "{t}");
+    }
+    // The bytes of a page as fetched, byte for byte.
+    let (id, body): (i64, Vec<u8>) = sqlite
+        .query_row(
+            "SELECT id, body FROM snapshot ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let copied: Vec<u8> = client
+        .query_one("SELECT body FROM snapshot WHERE id = $1", &[&id])
+        .unwrap()
+        .get(0);
+    assert_eq!(copied, body);
+    // New rows continue the ids.
+    let next: i64 = client
+        .query_one(
+            "INSERT INTO problem (source, at, kind, message) VALUES ('s', 't', 'fetch', 'm') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(next, 1);
+    let next: i64 = client
+        .query_one(
+            "INSERT INTO change (kind, announcement, observed_at) VALUES ('x', 'y', 'z') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(next, rows("change") as i64 + 1);
+
+    // A second copy into the same database is refused: two stores never mix.
+    let (code, _, err) = migrate(&db, &url);
+    assert_ne!(code, 0);
+    assert!(err.contains("already holds regwatch data"), "{err}");
+
+    // The schema is versioned: applying it again finds it current.
+    assert_eq!(regwatch::store::pg::migrate_schema(&mut client).unwrap(), 1);
+}
