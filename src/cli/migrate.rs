@@ -1,6 +1,7 @@
 //! `regwatch migrate --to postgres://… [--from regwatch.db]`: copies a SQLite store into
 //! PostgreSQL (every snapshot byte, change, delivery, review and correction, with their ids) and
 //! verifies it table by table: row counts and a hash of every row's contents on each side.
+//! `--from postgres://… --to new.db` copies back, verified the same way.
 
 use std::fmt::Write as _;
 
@@ -12,30 +13,55 @@ use crate::store::pg;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The PostgreSQL database to copy into (`postgres://user@host:5432/regwatch`; the password
-    /// from REGWATCH_PG_PASSWORD). It must hold no regwatch data yet.
-    #[arg(long, value_name = "URL")]
+    /// from REGWATCH_PG_PASSWORD), which must hold no regwatch data yet; or, with `--from` a
+    /// PostgreSQL URL, a new SQLite file to copy back into.
+    #[arg(long, value_name = "URL|PATH")]
     to: String,
-    /// The SQLite store to copy (default: the configured store, or --db).
-    #[arg(long, value_name = "PATH")]
-    from: Option<std::path::PathBuf>,
+    /// The SQLite store to copy (default: the configured store, or --db), or the PostgreSQL
+    /// database to copy back from.
+    #[arg(long, value_name = "PATH|URL")]
+    from: Option<String>,
     #[arg(long, value_parser = super::formats(&["text", "json"]), default_value = "text")]
     format: Format,
 }
 
+fn is_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
-    let from = args.from.clone().unwrap_or_else(|| ctx.db_path.clone());
-    if !from.exists() {
-        anyhow::bail!("no store at {}", from.display());
-    }
-    let mut client =
-        pg::connect(&args.to).with_context(|| format!("connecting to {}", redact(&args.to)))?;
-    let checks = pg::copy_from_sqlite(&from, &mut client)
-        .with_context(|| format!("copying {} to {}", from.display(), redact(&args.to)))?;
+    let from = args
+        .from
+        .clone()
+        .unwrap_or_else(|| ctx.db_path.display().to_string());
+    let checks = match (is_url(&from), is_url(&args.to)) {
+        (false, true) => {
+            let path = std::path::Path::new(&from);
+            if !path.exists() {
+                anyhow::bail!("no store at {from}");
+            }
+            let mut client = pg::connect(&args.to)
+                .with_context(|| format!("connecting to {}", redact(&args.to)))?;
+            pg::copy_from_sqlite(path, &mut client)
+                .with_context(|| format!("copying {from} to {}", redact(&args.to)))?
+        }
+        (true, false) => {
+            let mut client =
+                pg::connect(&from).with_context(|| format!("connecting to {}", redact(&from)))?;
+            pg::copy_to_sqlite(&mut client, std::path::Path::new(&args.to))
+                .with_context(|| format!("copying {} to {}", redact(&from), args.to))?
+        }
+        _ => {
+            return Err(super::usage(
+                "migrate copies between a SQLite file and a PostgreSQL URL (postgres://…): one of --from and --to must be each",
+            ));
+        }
+    };
     let intact = checks.iter().all(pg::TableCheck::same);
     print(&match args.format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                "from": from,
+                "from": redact(&from),
                 "to": redact(&args.to),
                 "intact": intact,
                 "tables": checks,
@@ -44,7 +70,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             s
         }
         _ => {
-            let mut out = format!("{} → {}\n", from.display(), redact(&args.to));
+            let mut out = format!("{} → {}\n", redact(&from), redact(&args.to));
             for c in &checks {
                 let _ = writeln!(
                     out,

@@ -253,6 +253,58 @@ fn the_demo_store_copied_to_postgres_verifies_table_by_table() {
         .unwrap()
         .get(0);
     assert_eq!(copied, body);
+    // A round trip: copied back into a new SQLite file, the store gives byte-identical reports.
+    let back = dir.path().join("back.db");
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .args(["migrate", "--from", &url, "--to"])
+        .arg(&back)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Copied and verified"));
+    let report = |db: &Path, args: &[&str]| -> Vec<u8> {
+        let out = Command::cargo_bin("regwatch")
+            .unwrap()
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .env("REGWATCH_NOW", "2026-11-30T00:00:00Z")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    for args in [
+        &["changes", "--format", "md"][..],
+        &["changes", "--format", "json"],
+        &["list", "--as-of", "2026-01-01", "--format", "json"],
+        &["announcements", "--format", "json"],
+        &["upcoming", "--days", "400"],
+        &["doubts"],
+    ] {
+        let (a, b) = (report(&db, args), report(&back, args));
+        assert!(!a.is_empty(), "{args:?}");
+        assert!(a == b, "{args:?} differs after the round trip");
+    }
+    // Never over an existing file.
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .args(["migrate", "--from", &url, "--to"])
+        .arg(&back)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+
     // New rows continue the ids.
     let next: i64 = client
         .query_one(

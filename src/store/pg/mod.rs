@@ -351,6 +351,78 @@ pub fn copy_from_sqlite(
     Ok(checks)
 }
 
+/// Copies a PostgreSQL store back into a new SQLite file at `to` (never over an existing one),
+/// in one transaction, then compares every table with its source as [`copy_from_sqlite`] does:
+/// a round trip's SQLite store gives the same reports as the one it came from.
+pub fn copy_to_sqlite(
+    client: &mut postgres::Client,
+    to: &Path,
+) -> Result<Vec<TableCheck>, PgError> {
+    if to.exists() {
+        return Err(PgError::Refused(format!(
+            "{} exists; copy into a new file",
+            to.display()
+        )));
+    }
+    let version: Option<i32> = client
+        .query_opt("SELECT version FROM regwatch_schema", &[])
+        .ok()
+        .flatten()
+        .map(|r| r.get(0));
+    if version != Some(MIGRATIONS.len() as i32) {
+        return Err(PgError::Refused(format!(
+            "the database holds no regwatch store of schema version {} (found {version:?})",
+            MIGRATIONS.len()
+        )));
+    }
+    // The new file gets SQLite's schema from the store itself.
+    crate::store::Store::open(to).map_err(|e| PgError::Refused(e.to_string()))?;
+    let mut sqlite = rusqlite::Connection::open(to)?;
+    let mut checks = Vec::new();
+    let tx = sqlite.transaction()?;
+    let mut copied = Vec::new();
+    for table in TABLES {
+        let cols = columns(&tx, client, table)?;
+        let rows = postgres_rows(client, table, &cols)?;
+        // Whatever opening the store wrote (its own meta rows) gives way to the copy.
+        tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
+        let list = cols
+            .iter()
+            .map(|(c, _)| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let marks = vec!["?"; cols.len()].join(", ");
+        let mut st = tx.prepare(&format!(
+            "INSERT INTO \"{table}\" ({list}) VALUES ({marks})"
+        ))?;
+        for row in &rows {
+            let values: Vec<rusqlite::types::Value> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Null => rusqlite::types::Value::Null,
+                    Cell::Int(i) => rusqlite::types::Value::Integer(*i),
+                    Cell::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                    Cell::Bytes(b) => rusqlite::types::Value::Blob(b.clone()),
+                })
+                .collect();
+            st.execute(rusqlite::params_from_iter(values))?;
+        }
+        copied.push((table, cols, rows));
+    }
+    tx.commit()?;
+    for (table, cols, rows) in copied {
+        let back = sqlite_rows(&sqlite, table, &cols)?;
+        checks.push(TableCheck {
+            table: table.to_string(),
+            rows_sqlite: back.len() as u64,
+            rows_postgres: rows.len() as u64,
+            sha256_sqlite: digest(&back),
+            sha256_postgres: digest(&rows),
+        });
+    }
+    Ok(checks)
+}
+
 /// Rows into a table with the binary COPY protocol (a 1,000-page store's snapshots are one
 /// stream, not thousands of statements).
 fn insert(
