@@ -401,6 +401,16 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
     let config = load_config(&cli)?;
     let db_path = cli.db.clone().unwrap_or_else(|| config.store.path.clone());
+    // A PostgreSQL URL is not a file: no command but `migrate` runs on PostgreSQL yet, and none
+    // may quietly create a file named `postgres:` instead.
+    let db_text = db_path.to_string_lossy();
+    if (db_text.starts_with("postgres:") || db_text.starts_with("postgresql:"))
+        && !matches!(cli.command, Command::Migrate(_))
+    {
+        return Err(usage(
+            "--db names a PostgreSQL database: the commands read and write SQLite for now; `regwatch migrate --to postgres://… --from regwatch.db` copies a store there",
+        ));
+    }
     let ctx = Ctx {
         config,
         db_path,

@@ -328,6 +328,18 @@ fn the_demo_store_copied_to_postgres_verifies_table_by_table() {
     assert_ne!(code, 0);
     assert!(err.contains("already holds regwatch data"), "{err}");
 
+    // Other commands do not run on PostgreSQL yet: they say so (exit 2) rather than create a
+    // file named after the URL.
+    let out = Command::cargo_bin("regwatch")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--db", &url, "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("regwatch migrate"));
+    assert!(!dir.path().join("postgres:").exists());
+
     // The schema is versioned: applying it again finds it current.
     assert_eq!(regwatch::store::pg::migrate_schema(&mut client).unwrap(), 1);
 }
