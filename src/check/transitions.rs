@@ -161,15 +161,14 @@ fn compare(
             let same = st.status == s.status.as_str()
                 && st.status_by == s.status_by
                 && st.until == s.until;
-            if same {
-            } else if st.status == s.status.as_str()
+            let restated = st.status == s.status.as_str()
                 && st.until == s.until
                 && version(&st.status_by)
-                && version(&s.status_by)
-            {
-                diffs.push(Diff::Restated(i));
-            } else {
-                diffs.push(Diff::Changed(i, st));
+                && version(&s.status_by);
+            match (same, restated) {
+                (true, _) => {}
+                (false, true) => diffs.push(Diff::Restated(i)),
+                (false, false) => diffs.push(Diff::Changed(i, st)),
             }
             i += 1;
         } else {
