@@ -158,6 +158,9 @@ pub fn announcement(
         &text,
         roxmltree::ParsingOptions {
             allow_dtd: true,
+            // A whole CCL is a few hundred thousand nodes; entities expanding without end (a
+            // hostile or broken answer) stop here instead of filling memory.
+            nodes_limit: 5_000_000,
             ..Default::default()
         },
     )

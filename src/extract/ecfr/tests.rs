@@ -287,3 +287,16 @@ fn keys_survive_whitespace_and_invisible_characters() {
         prop_assert_eq!(keys(&ccl_url, &vary(&ccl)), ccl_keys.clone());
     });
 }
+
+/// Entities that expand a billion times (a hostile answer) fail the page, quickly.
+#[test]
+fn an_entity_bomb_is_refused() {
+    let mut dtd = String::from("<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY l0 \"lol\">");
+    for i in 1..10 {
+        let prev = format!("&l{};", i - 1);
+        dtd.push_str(&format!("<!ENTITY l{i} \"{}\">", prev.repeat(10)));
+    }
+    dtd.push_str("]><DIV9 N=\"Supplement No. 1 to Part 774\" TYPE=\"APPENDIX\"><P>&l9;</P></DIV9>");
+    let e = announcement(&full("2025-03-25", 774), dtd.as_bytes(), Some(1)).unwrap_err();
+    assert!(matches!(e, ExtractError::ListApi(_)), "{e}");
+}
