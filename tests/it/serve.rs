@@ -212,6 +212,14 @@ fn every_route_answers_with_its_content_and_the_security_headers() {
         "the silent edit's redline"
     );
     assert!(page("/changes").contains("SUSPENDED"));
+    // One jurisdiction at a time.
+    let us = page("/changes?regime=us");
+    assert!(
+        us.contains("FR Doc. 2025-18811") && !us.contains("MOFCOM No. 70"),
+        "{us}"
+    );
+    let cn = page("/changes?regime=cn");
+    assert!(cn.contains("MOFCOM No. 70") && !cn.contains("FR Doc. 2025-18811"));
     assert!(page("/compare?from=2025-10-10&to=2026-01-01").contains("in-force → suspended"));
     assert!(page("/screen?name=EXAMPLE+MISSILES+CORP").contains("exact"));
     // The US Entity List beside China's lists, and a code across regimes.

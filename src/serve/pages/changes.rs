@@ -10,6 +10,8 @@ pub struct ChangesQuery {
     since: Option<String>,
     kind: Option<String>,
     unreviewed: Option<String>,
+    /// A list (`cn-dual-use`) or a jurisdiction (`cn`, `us`, `eu`), as `changes --regime`.
+    regime: Option<String>,
 }
 
 pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<ChangesQuery>) -> Page {
@@ -30,13 +32,23 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
         if unreviewed {
             changes.retain(|c| !reviews.contains_key(&c.uid));
         }
+        let regime = q
+            .regime
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let inputs = state.inputs(store)?;
+        if let Some(r) = &regime {
+            let wanted = [r.clone()];
+            changes.retain(|c| report::concerns(c, &inputs.heads, &wanted));
+        }
         // The newest; a filter shows older ones.
         let total = changes.len();
         if total > SHOWN_CHANGES {
             changes.drain(..total - SHOWN_CHANGES);
         }
         // The heads (kept between requests) are all the rows need: citations, dates, English.
-        let inputs = state.inputs(store)?;
         let report = ChangeReport::new(&changes, &inputs.heads);
         let groups: Vec<_> = report
             .groups
@@ -73,6 +85,7 @@ pub async fn changes(State(state): State<Arc<AppState>>, Query(q): Query<Changes
                 db => db(state),
                 since => q.since.clone().unwrap_or_default(),
                 kind => q.kind.clone().unwrap_or_default(),
+                regime => regime.clone().unwrap_or_default(),
                 unreviewed => unreviewed,
                 groups => groups,
                 total => total,
