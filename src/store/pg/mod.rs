@@ -325,7 +325,8 @@ pub fn copy_from_sqlite(
         }
         let rows = sqlite_rows(&sqlite, table, &cols)?;
         insert(&mut tx, table, &cols, &rows)?;
-        plans.push((table, cols, rows));
+        // Only the count and the hash are kept: one table's rows in memory at a time.
+        plans.push((table, cols, rows.len() as u64, digest(&rows)));
     }
     for table in IDENTITY {
         tx.execute(
@@ -338,13 +339,13 @@ pub fn copy_from_sqlite(
     tx.commit()?;
     sqlite.execute_batch("COMMIT")?;
     let mut checks = Vec::new();
-    for (table, cols, rows) in plans {
+    for (table, cols, count, hash) in plans {
         let back = postgres_rows(client, table, &cols)?;
         checks.push(TableCheck {
             table: table.to_string(),
-            rows_sqlite: rows.len() as u64,
+            rows_sqlite: count,
             rows_postgres: back.len() as u64,
-            sha256_sqlite: digest(&rows),
+            sha256_sqlite: hash,
             sha256_postgres: digest(&back),
         });
     }
@@ -407,17 +408,17 @@ pub fn copy_to_sqlite(
                 .collect();
             st.execute(rusqlite::params_from_iter(values))?;
         }
-        copied.push((table, cols, rows));
+        copied.push((table, cols, rows.len() as u64, digest(&rows)));
     }
     tx.commit()?;
-    for (table, cols, rows) in copied {
+    for (table, cols, count, hash) in copied {
         let back = sqlite_rows(&sqlite, table, &cols)?;
         checks.push(TableCheck {
             table: table.to_string(),
             rows_sqlite: back.len() as u64,
-            rows_postgres: rows.len() as u64,
+            rows_postgres: count,
             sha256_sqlite: digest(&back),
-            sha256_postgres: digest(&rows),
+            sha256_postgres: hash,
         });
     }
     Ok(checks)
