@@ -27,7 +27,12 @@ fn heading(n: roxmltree::Node<'_, '_>) -> Option<(String, String)> {
     let first = n
         .children()
         .find(|c| c.is_element() || c.text().is_some_and(|t| !t.trim().is_empty()))?;
-    if !first.is_element() || first.tag_name().name() != "B" {
+    // Bold as the eCFR writes it (`<B>`), or as GPO's XML does (`<E T="04">`, `<E T="02">`).
+    let bold = first.is_element()
+        && (first.tag_name().name() == "B"
+            || (first.tag_name().name() == "E"
+                && matches!(first.attribute("T"), Some("04" | "02"))));
+    if !bold {
         return None;
     }
     let bold = text_of(first);
@@ -131,9 +136,14 @@ pub fn entries(appendix: roxmltree::Node<'_, '_>) -> Vec<ControlEntry> {
         }
         let Some(b) = current.as_mut() else { continue };
         let t = text_of(n);
+        // Italic labels (`<I>Reason for Control:</I>`, in GPO's XML `<E T="03">`).
         let label = n
             .children()
-            .find(|c| c.is_element() && c.tag_name().name() == "I")
+            .find(|c| {
+                c.is_element()
+                    && (c.tag_name().name() == "I"
+                        || (c.tag_name().name() == "E" && c.attribute("T") == Some("03")))
+            })
             .map(text_of)
             .unwrap_or_default();
         if label.starts_with("Reason for Control") {

@@ -300,3 +300,21 @@ fn an_entity_bomb_is_refused() {
     let e = announcement(&full("2025-03-25", 774), dtd.as_bytes(), Some(1)).unwrap_err();
     assert!(matches!(e, ExtractError::ListApi(_)), "{e}");
 }
+
+/// GPO's markup for the same text (`<E T="04">` bold, `<E T="03">` italic) reads the same.
+#[test]
+fn gpo_emphasis_reads_like_the_ecfrs() {
+    let xml = String::from_utf8(fixture("part-774-2025-03-25.xml")).unwrap();
+    let gpo = xml
+        .replace("<B>", "<E T=\"04\">")
+        .replace("</B>", "</E>")
+        .replace("<I>", "<E T=\"03\">")
+        .replace("</I>", "</E>");
+    assert_ne!(gpo, xml);
+    let read = |x: &str| {
+        announcement(&full("2025-03-25", 774), x.as_bytes(), Some(1))
+            .unwrap()
+            .entries
+    };
+    assert_eq!(read(&gpo), read(&xml));
+}
