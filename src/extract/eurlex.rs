@@ -10,6 +10,8 @@
 //! Facts: `shared/facts/us-eu.md` §4, §7 (markers ►M4 … ◄ and ▼B stripped, "ANNEX Ia" is
 //! another annex).
 
+use std::sync::LazyLock;
+
 use chrono::NaiveDate;
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
@@ -25,10 +27,19 @@ pub const MIN_ENTRIES: usize = 300;
 
 const BASE: &str = "02021R0821";
 
-fn consolidation_date(s: &str) -> Option<NaiveDate> {
-    let re = Regex::new(r"02021R0821-(\d{4})(\d{2})(\d{2})").expect("valid pattern");
-    let c = re.captures(s)?;
-    NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+// Compiled once: `clean` runs on every element of a 400-page annex.
+static VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"02021R0821-(\d{4})(\d{2})(\d{2})").expect("valid pattern"));
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[▼►][BMCA]\d*|◄").expect("valid pattern"));
+
+/// The dates of the consolidated versions a text names (`02021R0821-20241108`): wherever it is
+/// written, in a link, an option or text, the number is the same (a colon before it may be
+/// percent-encoded; the number never is).
+fn consolidation_dates(s: &str) -> impl Iterator<Item = NaiveDate> + '_ {
+    VERSION.captures_iter(s).filter_map(|c| {
+        NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    })
 }
 
 /// The URL of a consolidated version's text.
@@ -43,15 +54,7 @@ pub fn version_url(base: &Url, date: NaiveDate) -> Option<Url> {
 /// The consolidated versions a page links to (EUR-Lex's list of them for the regulation, or
 /// any page naming them), oldest first, each once.
 pub fn index(url: &Url, html: &str) -> Result<(Vec<IndexLink>, Option<Url>), ExtractError> {
-    // Wherever the page names them: links, a drop-down's options, text. The CELEX number is
-    // the same in each (the colon before it may be percent-encoded; the number never is).
-    let re = Regex::new(r"02021R0821-(\d{4})(\d{2})(\d{2})").expect("valid pattern");
-    let mut dates: Vec<NaiveDate> = re
-        .captures_iter(html)
-        .filter_map(|c| {
-            NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
-        })
-        .collect();
+    let mut dates: Vec<NaiveDate> = consolidation_dates(html).collect();
     dates.sort();
     dates.dedup();
     let links = dates
@@ -66,23 +69,9 @@ pub fn index(url: &Url, html: &str) -> Result<(Vec<IndexLink>, Option<Url>), Ext
     Ok((links, None))
 }
 
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(s.replace('+', "%2B").as_bytes())
-        .map(|(k, v)| {
-            if v.is_empty() {
-                k.into_owned()
-            } else {
-                format!("{k}={v}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// Text with the consolidation's markers (▼B, ▼M4, ►M4 … ◄, ▼C1) and spacing removed.
 pub fn clean(s: &str) -> String {
-    let re = Regex::new(r"[▼►][BMCA]\d*|◄").expect("valid pattern");
-    crate::extract::ecfr::collapse(&re.replace_all(s, " "))
+    crate::extract::ecfr::collapse(&MARKER.replace_all(s, " "))
 }
 
 fn text(e: ElementRef<'_>) -> String {
@@ -170,7 +159,8 @@ pub fn announcement(
     min_entries: Option<usize>,
 ) -> Result<Announcement, ExtractError> {
     let doc = Html::parse_document(html);
-    let date = consolidation_date(&percent_decode(url.as_str()))
+    let date = consolidation_dates(url.as_str())
+        .next()
         .or_else(|| {
             let hd = Selector::parse("p.hd-date").ok()?;
             let t = doc.select(&hd).next().map(text)?;

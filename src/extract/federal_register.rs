@@ -7,6 +7,8 @@
 //! Each document is read from its own JSON (`documents/{number}.json`). Facts:
 //! `shared/facts/us-eu.md` §1, §3, §7.
 
+use std::sync::LazyLock;
+
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use url::Url;
@@ -274,11 +276,13 @@ fn effective_in_dates(dates: &str) -> Option<NaiveDate> {
     let lower = dates.to_ascii_lowercase();
     let at = lower.find("effective")?;
     let tail = &dates[at..];
-    let re = regex::Regex::new(
-        r"(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2}),\s*(\d{4})",
-    )
-    .ok()?;
-    let c = re.captures(tail)?;
+    static DATE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2}),\s*(\d{4})",
+        )
+        .expect("valid pattern")
+    });
+    let c = DATE.captures(tail)?;
     let month = [
         "January",
         "February",
@@ -465,8 +469,10 @@ pub fn parts_in_title(title: &str) -> Vec<u32> {
 
 /// The Federal Register citation in an announcement's title ("90 FR 14957").
 pub fn citation_in_title(title: &str) -> Option<String> {
-    let re = regex::Regex::new(r"\((\d{1,3} FR \d+)[;)]").ok()?;
-    re.captures(title).map(|c| c[1].to_string())
+    // Asked of every rule for every change a report attributes: compiled once.
+    static CITATION: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"\((\d{1,3} FR \d+)[;)]").expect("valid pattern"));
+    CITATION.captures(title).map(|c| c[1].to_string())
 }
 
 #[cfg(test)]

@@ -167,8 +167,10 @@ pub fn citations(description: &str) -> Vec<String> {
     let Some(at) = description.find("Federal Register citation:") else {
         return Vec::new();
     };
-    let re = regex::Regex::new(r"(\d{1,3})\s*FR\s*(\d+)").expect("valid pattern");
-    re.captures_iter(&description[at..])
+    static FR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(\d{1,3})\s*FR\s*(\d+)").expect("valid pattern")
+    });
+    FR.captures_iter(&description[at..])
         .map(|c| format!("{} FR {}", &c[1], &c[2]))
         .collect()
 }
