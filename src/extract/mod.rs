@@ -268,26 +268,28 @@ pub fn index(
     {
         return mofcom_list(page, reader);
     }
-    match reader {
-        Reader::FederalRegister => return federal_register::index(page.url, page.body),
-        Reader::Ecfr { .. } => return ecfr::index(page.url, page.body),
-        _ => {}
-    }
-    let html = html(page)?;
     let (mut links, next) = match reader {
+        // The APIs answer JSON, not HTML.
+        Reader::FederalRegister => federal_register::index(page.url, page.body)?,
+        Reader::Ecfr { .. } => ecfr::index(page.url, page.body)?,
         // A column shell: its list is one API call away (and its sidebar is not the list).
-        Reader::Mofcom => match cms::shell_call(page.url, &html) {
-            Some(call) => (Vec::new(), Some(call)),
-            None => mofcom::index(page.url, &html).map(|links| (links, None))?,
-        },
+        Reader::Mofcom => {
+            let html = html(page)?;
+            match cms::shell_call(page.url, &html) {
+                Some(call) => (Vec::new(), Some(call)),
+                None => mofcom::index(page.url, &html).map(|links| (links, None))?,
+            }
+        }
         // The English site is the same CMS: a shell, or a static list.
-        Reader::MofcomEn => match cms::shell_call(page.url, &html) {
-            Some(call) => (Vec::new(), Some(call)),
-            None => mofcom_en::index(page.url, &html).map(|links| (links, None))?,
-        },
-        Reader::Generic { spec, .. } => generic::index(spec, page.url, &html)?,
-        Reader::FederalRegister | Reader::Ecfr { .. } => unreachable!("read above"),
-        Reader::Eurlex { .. } => eurlex::index(page.url, &html)?,
+        Reader::MofcomEn => {
+            let html = html(page)?;
+            match cms::shell_call(page.url, &html) {
+                Some(call) => (Vec::new(), Some(call)),
+                None => mofcom_en::index(page.url, &html).map(|links| (links, None))?,
+            }
+        }
+        Reader::Generic { spec, .. } => generic::index(spec, page.url, &html(page)?)?,
+        Reader::Eurlex { .. } => eurlex::index(page.url, &html(page)?)?,
         // A watched page is its own "announcement".
         Reader::Page { .. } => (
             vec![IndexLink {
@@ -336,25 +338,19 @@ fn mofcom_list(
 
 /// The announcement on an article page.
 pub fn announcement(reader: &Reader, page: &Page<'_>) -> Result<Announcement, ExtractError> {
-    // The APIs' documents are JSON and XML, not HTML.
-    let api = match reader {
-        Reader::FederalRegister => Some(federal_register::announcement(page.url, page.body)),
-        Reader::Ecfr { min_entries } => Some(ecfr::announcement(page.url, page.body, *min_entries)),
-        _ => None,
-    };
-    if let Some(a) = api {
-        let mut a = a?;
-        a.scrub_controls();
-        return Ok(a);
-    }
-    let html = html(page)?;
     let mut a = match reader {
-        Reader::Mofcom => mofcom::announcement(&html)?,
-        Reader::MofcomEn => mofcom_en::announcement(&html)?,
-        Reader::Generic { spec, regime } => generic::announcement(spec, regime, page.url, &html)?,
-        Reader::Page { spec, source } => page::announcement(spec, source, &html),
-        Reader::Eurlex { min_entries } => eurlex::announcement(page.url, &html, *min_entries)?,
-        Reader::FederalRegister | Reader::Ecfr { .. } => unreachable!("read above"),
+        // The APIs' documents are JSON and XML, not HTML.
+        Reader::FederalRegister => federal_register::announcement(page.url, page.body)?,
+        Reader::Ecfr { min_entries } => ecfr::announcement(page.url, page.body, *min_entries)?,
+        Reader::Mofcom => mofcom::announcement(&html(page)?)?,
+        Reader::MofcomEn => mofcom_en::announcement(&html(page)?)?,
+        Reader::Generic { spec, regime } => {
+            generic::announcement(spec, regime, page.url, &html(page)?)?
+        }
+        Reader::Page { spec, source } => page::announcement(spec, source, &html(page)?),
+        Reader::Eurlex { min_entries } => {
+            eurlex::announcement(page.url, &html(page)?, *min_entries)?
+        }
     };
     a.scrub_controls();
     Ok(a)
