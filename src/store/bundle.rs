@@ -1,7 +1,7 @@
 //! Reading what an evidence bundle holds: every stored version of the pages behind an
 //! announcement, byte for byte, with what the server said and when regwatch saw it.
 
-use rusqlite::params_from_iter;
+use super::sql::params_from_iter;
 
 use super::{Headers, Store, StoreError, read};
 
@@ -73,6 +73,6 @@ impl Store {
             "SELECT DISTINCT snapshot FROM change WHERE announcement = ?1 AND snapshot IS NOT NULL",
         )?;
         let rows = stmt.query_map([key], |r| r.get::<_, i64>(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::store::sql::Result<_>>()?)
     }
 }

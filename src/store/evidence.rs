@@ -128,10 +128,10 @@ pub(super) fn pack_headers(json: &str) -> std::io::Result<Vec<u8>> {
 }
 
 /// Headers as stored: JSON text (stores from before), or JSON packed by [`pack_headers`].
-pub(super) fn unpack_headers(stored: rusqlite::types::Value) -> std::io::Result<String> {
+pub(super) fn unpack_headers(stored: crate::store::sql::Value) -> std::io::Result<String> {
     match stored {
-        rusqlite::types::Value::Text(json) => Ok(json),
-        rusqlite::types::Value::Blob(bytes) => {
+        crate::store::sql::Value::Text(json) => Ok(json),
+        crate::store::sql::Value::Blob(bytes) => {
             let raw = unpack(&bytes, Some(HEADER_WORDS))?;
             String::from_utf8(raw).map_err(std::io::Error::other)
         }
@@ -154,11 +154,11 @@ mod tests {
             json.len()
         );
         assert_eq!(
-            unpack_headers(rusqlite::types::Value::Blob(packed)).unwrap(),
+            unpack_headers(crate::store::sql::Value::Blob(packed)).unwrap(),
             json
         );
         assert_eq!(
-            unpack_headers(rusqlite::types::Value::Text(json.into())).unwrap(),
+            unpack_headers(crate::store::sql::Value::Text(json.into())).unwrap(),
             json
         );
     }

@@ -13,6 +13,7 @@ mod migrations;
 pub mod pg;
 mod read;
 pub mod review;
+pub mod sql;
 mod write;
 
 use std::path::Path;
@@ -20,6 +21,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 use rusqlite::config::DbConfig;
+
+use sql::Db;
 
 pub use evidence::{Dictionary, Packed, pack};
 pub use read::{
@@ -38,8 +41,10 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("database {location}: {message}")]
+    Connect { location: String, message: String },
     #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] sql::Error),
     #[error("stored JSON is malformed: {0}")]
     Json(#[from] serde_json::Error),
     #[error("compressing or decompressing a snapshot: {0}")]
@@ -48,16 +53,23 @@ pub enum StoreError {
     ThreadGone,
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sql(e.into())
+    }
+}
+
 /// Response headers as kept with a snapshot: `[(name, value)]`, names lower-case.
 pub type Headers = Vec<(String, String)>;
 
 pub struct Store {
-    conn: Connection,
+    conn: Db,
 }
 
 /// One observation's transaction. Dropped without [`Tx::commit`], it rolls back.
 pub struct Tx<'a> {
-    tx: rusqlite::Transaction<'a>,
+    tx: &'a Db,
+    open: bool,
 }
 
 impl Store {
@@ -69,7 +81,9 @@ impl Store {
         let mut conn = Connection::open(path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrations::migrate(&mut conn).map_err(open_err)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn: Db::Sqlite(conn),
+        })
     }
 
     /// A read-only connection to an existing store (the web view's): never writes, never takes
@@ -89,33 +103,48 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
-        Ok(Store { conn })
+        Ok(Store {
+            conn: Db::Sqlite(conn),
+        })
     }
 
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn: Db::Sqlite(conn),
+        })
     }
 
     /// Starts an IMMEDIATE transaction: writers queue on the busy timeout instead of failing
     /// half-way when another process writes at the same time.
     pub fn transaction(&mut self) -> Result<Tx<'_>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        Ok(Tx { tx })
+        let tx = &self.conn;
+        tx.execute_batch(tx.pick("BEGIN IMMEDIATE", "BEGIN"))?;
+        Ok(Tx { tx, open: true })
     }
 
-    pub(crate) fn conn(&self) -> &Connection {
+    pub(crate) fn conn(&self) -> &Db {
         &self.conn
     }
 }
 
 impl Tx<'_> {
-    pub fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit()?)
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        // A failed COMMIT leaves the transaction open: the drop rolls it back.
+        self.tx.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing to report to: the error that dropped the transaction is on its way up.
+            let _ = self.tx.execute_batch("ROLLBACK");
+        }
     }
 }
 

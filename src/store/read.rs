@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::sql::{Db, OptionalExtension, Row, params};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::evidence::{self, Dictionary};
@@ -110,7 +110,7 @@ fn date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| s.parse().ok())
 }
 
-fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
+fn entry_from_row(r: &Row<'_>) -> crate::store::sql::Result<(ControlEntry, String)> {
     let hs: String = r.get("hs_codes")?;
     let item_type: String = r.get("item_type")?;
     Ok((
@@ -127,8 +127,8 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(ControlEntry, String)> {
     ))
 }
 
-pub(super) fn snapshot_body(conn: &Connection, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
-    let (body, headers, dict): (Vec<u8>, rusqlite::types::Value, Option<Vec<u8>>) = conn
+pub(super) fn snapshot_body(conn: &Db, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
+    let (body, headers, dict): (Vec<u8>, crate::store::sql::Value, Option<Vec<u8>>) = conn
         .query_row(
             "SELECT s.body, s.headers, z.body FROM snapshot s LEFT JOIN zdict z ON z.id = s.dict
              WHERE s.id = ?1",
@@ -152,7 +152,7 @@ pub struct StoredPage {
     pub content_type: Option<String>,
 }
 
-pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPage>, StoreError> {
+pub(super) fn page_body(conn: &Db, url: &str) -> Result<Option<StoredPage>, StoreError> {
     let row = conn
         .query_row(
             "SELECT s.id, s.sha256, CASE s.final_url WHEN '' THEN s.url ELSE s.final_url END
@@ -189,7 +189,7 @@ pub(super) fn page_body(conn: &Connection, url: &str) -> Result<Option<StoredPag
 /// only, and leaving 10,000 announcements' entries out of memory halves the peak), in issue order. Three
 /// queries, whatever the number of announcements: the status pass reads them on every check
 /// that changed something, and a query per announcement was most of its time.
-pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
+pub(super) fn announcement_heads(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
     heads_where(conn, "1")
 }
 
@@ -197,7 +197,7 @@ pub(super) fn announcement_heads(conn: &Connection) -> Result<Vec<KnownAnnouncem
 /// every announcement that acts on another (a suspension, a repeal), whose targets it may be.
 /// (One `IN` over a `UNION`: two `IN`s joined by `OR` were planned as a multi-index OR that took
 /// three times as long on 10,000 announcements.)
-pub(super) fn dirty_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
+pub(super) fn dirty_heads(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
     heads_where(
         conn,
         "key IN (SELECT e.announcement FROM status_dirty d
@@ -207,7 +207,7 @@ pub(super) fn dirty_heads(conn: &Connection) -> Result<Vec<KnownAnnouncement>, S
 }
 
 /// Announcement heads with their relations and URLs, in three queries whatever their number.
-fn heads_where(conn: &Connection, condition: &str) -> Result<Vec<KnownAnnouncement>, StoreError> {
+fn heads_where(conn: &Db, condition: &str) -> Result<Vec<KnownAnnouncement>, StoreError> {
     let mut out = Vec::new();
     let selected = format!("SELECT key FROM announcement WHERE {condition}");
     let mut stmt = conn.prepare_cached(&format!(
@@ -216,7 +216,7 @@ fn heads_where(conn: &Connection, condition: &str) -> Result<Vec<KnownAnnounceme
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        out.push(head_from_row(r)?);
+        out.push(head_from_row(&r)?);
     }
     let index: HashMap<String, usize> = out
         .iter()
@@ -232,7 +232,7 @@ fn heads_where(conn: &Connection, condition: &str) -> Result<Vec<KnownAnnounceme
         let Some(&i) = index.get(&r.get::<_, String>(0)?) else {
             continue;
         };
-        if let Some(relation) = relation_from_row(r, 1)? {
+        if let Some(relation) = relation_from_row(&r, 1)? {
             out[i].relations.push(relation);
         }
     }
@@ -249,7 +249,7 @@ fn heads_where(conn: &Connection, condition: &str) -> Result<Vec<KnownAnnounceme
     Ok(out)
 }
 
-pub(super) fn announcements(conn: &Connection) -> Result<Vec<KnownAnnouncement>, StoreError> {
+pub(super) fn announcements(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
     let keys: Vec<String> = conn
         .prepare("SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key")?
         .query_map([], |r| r.get(0))?
@@ -259,7 +259,7 @@ pub(super) fn announcements(conn: &Connection) -> Result<Vec<KnownAnnouncement>,
         .collect()
 }
 
-pub(super) fn all_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
+pub(super) fn all_entries(conn: &Db) -> Result<Vec<StoredEntry>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal FROM entry
          ORDER BY regime, code, announcement",
@@ -268,7 +268,7 @@ pub(super) fn all_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreEr
 }
 
 fn stored_entries(
-    rows: impl Iterator<Item = rusqlite::Result<(ControlEntry, String)>>,
+    rows: impl Iterator<Item = crate::store::sql::Result<(ControlEntry, String)>>,
 ) -> Result<Vec<StoredEntry>, StoreError> {
     rows.map(|r| {
         r.map(|(entry, announcement)| StoredEntry {
@@ -283,7 +283,7 @@ fn stored_entries(
 /// The entries of the codes after `after` up to `upto` (inclusive; to the last code when `None`),
 /// in (regime, code) order: the full status pass reads the list a slice at a time.
 pub(super) fn entries_between(
-    conn: &Connection,
+    conn: &Db,
     after: &(String, String),
     upto: Option<&(String, String)>,
 ) -> Result<Vec<StoredEntry>, StoreError> {
@@ -312,7 +312,7 @@ pub(super) fn entries_between(
 
 /// (`CROSS JOIN` keeps the few dirty codes outside: without statistics the planner walked every
 /// entry and probed the dirty set instead.)
-pub(super) fn dirty_entries(conn: &Connection) -> Result<Vec<StoredEntry>, StoreError> {
+pub(super) fn dirty_entries(conn: &Db) -> Result<Vec<StoredEntry>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause,
                 e.removal
@@ -344,7 +344,7 @@ pub struct Delivery {
     pub last_error: Option<String>,
 }
 
-pub(super) fn deliveries(conn: &Connection, channel: &str) -> Result<Vec<Delivery>, StoreError> {
+pub(super) fn deliveries(conn: &Db, channel: &str) -> Result<Vec<Delivery>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT change, recipient, message_id, state, attempts, last_error FROM delivery
          WHERE channel = ?1 ORDER BY message_id, change, recipient",
@@ -372,23 +372,16 @@ pub struct TextVersion {
     pub observed_at: String,
 }
 
-pub(super) fn text_versions(conn: &Connection, key: &str) -> Result<Vec<TextVersion>, StoreError> {
+pub(super) fn text_versions(conn: &Db, key: &str) -> Result<Vec<TextVersion>, StoreError> {
     read_text_versions(conn, key, "ORDER BY v.version")
 }
 
 /// The last version of an announcement's text: what a new reading is compared with.
-pub(super) fn latest_text_version(
-    conn: &Connection,
-    key: &str,
-) -> Result<Option<TextVersion>, StoreError> {
+pub(super) fn latest_text_version(conn: &Db, key: &str) -> Result<Option<TextVersion>, StoreError> {
     Ok(read_text_versions(conn, key, "ORDER BY v.version DESC LIMIT 1")?.pop())
 }
 
-fn read_text_versions(
-    conn: &Connection,
-    key: &str,
-    order: &str,
-) -> Result<Vec<TextVersion>, StoreError> {
+fn read_text_versions(conn: &Db, key: &str, order: &str) -> Result<Vec<TextVersion>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT v.version, s.sha256, s.url, v.text, v.observed_at, z.body
          FROM announcement_version v JOIN snapshot s ON s.id = v.snapshot
@@ -454,7 +447,7 @@ fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
 
 /// A relation from `kind, target, from_date, until_date, scope` starting at column `at`; `None`
 /// for a kind this regwatch does not know.
-fn relation_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Option<Relation>> {
+fn relation_from_row(r: &Row<'_>, at: usize) -> crate::store::sql::Result<Option<Relation>> {
     Ok(
         RelationKind::parse(&r.get::<_, String>(at)?).map(|kind| Relation {
             kind,
@@ -466,17 +459,14 @@ fn relation_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Option<Relation
     )
 }
 
-pub(super) fn announcement(
-    conn: &Connection,
-    key: &str,
-) -> Result<Option<KnownAnnouncement>, StoreError> {
+pub(super) fn announcement(conn: &Db, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {HEAD} FROM announcement WHERE key = ?1"))?;
     let mut rows = stmt.query([key])?;
     let Some(r) = rows.next()? else {
         return Ok(None);
     };
-    let mut a = head_from_row(r)?;
+    let mut a = head_from_row(&r)?;
     let mut stmt = conn.prepare_cached(
         "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal FROM entry
          WHERE announcement = ?1 ORDER BY position",
@@ -503,7 +493,7 @@ pub(super) fn announcement(
 }
 
 pub(super) fn current_entry(
-    conn: &Connection,
+    conn: &Db,
     regime: &str,
     code: &str,
 ) -> Result<Option<StoredEntry>, StoreError> {
@@ -744,7 +734,7 @@ impl Store {
 
 /// Corrections, oldest first: of one announcement, or all.
 pub(super) fn corrections(
-    conn: &Connection,
+    conn: &Db,
     announcement: Option<&str>,
 ) -> Result<Vec<crate::correction::Correction>, StoreError> {
     let mut stmt = conn.prepare_cached(

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params;
+use super::sql::params;
 use serde::Serialize;
 
 use super::{Store, StoreError, Tx};

@@ -1,7 +1,7 @@
 //! Writes, each inside an observation's transaction.
 
+use super::sql::{OptionalExtension, params};
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use std::sync::Arc;
@@ -106,17 +106,25 @@ fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 impl Tx<'_> {
     /// Executes a statement through the statement cache: the same few statements run for every
     /// page, and compiling them each time showed in profiles.
-    fn run<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+    fn run<P: crate::store::sql::Params>(
+        &self,
+        sql: &str,
+        params: P,
+    ) -> crate::store::sql::Result<usize> {
         self.tx.prepare_cached(sql)?.execute(params)
     }
 
     /// One row through the statement cache.
-    fn one<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+    fn one<
+        T,
+        P: crate::store::sql::Params,
+        F: FnOnce(&crate::store::sql::Row<'_>) -> crate::store::sql::Result<T>,
+    >(
         &self,
         sql: &str,
         params: P,
         f: F,
-    ) -> rusqlite::Result<T> {
+    ) -> crate::store::sql::Result<T> {
         self.tx.prepare_cached(sql)?.query_row(params, f)
     }
 
@@ -170,9 +178,9 @@ impl Tx<'_> {
                             ),
                             None => (compress(version.body)?.into(), None),
                         };
-                        self.run(
+                        self.one(
                             "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict, content_key)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id",
                             params![
                                 url,
                                 sha,
@@ -186,8 +194,8 @@ impl Tx<'_> {
                                 dict,
                                 version.content_key
                             ],
-                        )?;
-                        self.tx.last_insert_rowid()
+                            |r| r.get(0),
+                        )?
                     }
                 };
                 (id, true)
@@ -310,7 +318,7 @@ impl Tx<'_> {
              ORDER BY e.announcement, e.regime, e.code",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::store::sql::Result<_>>()?)
     }
 
     /// Gives an announcement's entry another code (a removed party found under its listing's id),
@@ -360,11 +368,12 @@ impl Tx<'_> {
         why: &str,
         at: &str,
     ) -> Result<i64, StoreError> {
-        self.run(
-            "INSERT INTO correction (announcement, fix, by, why, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        Ok(self.one(
+            "INSERT INTO correction (announcement, fix, by, why, at) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id",
             params![announcement, serde_json::to_string(fix)?, by, why, at],
-        )?;
-        Ok(self.tx.last_insert_rowid())
+            |r| r.get(0),
+        )?)
     }
 
     /// An announcement's corrections, oldest first.
@@ -749,7 +758,7 @@ impl Tx<'_> {
              WHERE regime = ?1 AND item_type = 'entity' AND removal = 0 GROUP BY code",
         )?;
         let rows = stmt.query_map([regime], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::store::sql::Result<_>>()?)
     }
 
     /// The regimes any entry belongs to.
@@ -794,11 +803,11 @@ impl Tx<'_> {
         if let Some(id) = known {
             return Ok(id);
         }
-        self.run(
-            "INSERT INTO zdict (source, sha256, body, created) VALUES (?1, ?2, ?3, ?4)",
+        Ok(self.one(
+            "INSERT INTO zdict (source, sha256, body, created) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![source, d.sha256, compress(&d.raw)?, now],
-        )?;
-        Ok(self.tx.last_insert_rowid())
+            |r| r.get(0),
+        )?)
     }
 
     /// Which of `codes` an announcement of `regime` other than `except` lists: one query for a
@@ -896,7 +905,7 @@ impl Tx<'_> {
             .tx
             .prepare_cached("SELECT regime, code FROM entry WHERE announcement = ?1")?
             .query_map([&a.key], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::store::sql::Result<_>>()?;
         let mut upsert = self.tx.prepare_cached(
             "INSERT INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause,
                                 removal)
@@ -1080,7 +1089,7 @@ impl Tx<'_> {
 
 /// Hands each row of a `regime, code, status, status_by, until` query to `f`.
 fn each_status(
-    mut rows: rusqlite::Rows<'_>,
+    mut rows: crate::store::sql::Rows<'_>,
     mut f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     while let Some(r) = rows.next()? {

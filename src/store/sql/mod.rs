@@ -1,0 +1,344 @@
+//! One way to run the store's SQL on either database: [`Db`] is a SQLite connection or a
+//! PostgreSQL one, with rusqlite's shape (`prepare_cached`, `query_row`, `query_map`, `Row::get`)
+//! so the store's queries are written once. Statements are SQLite's dialect restricted to what
+//! PostgreSQL also accepts (`ON CONFLICT`, `RETURNING`, `CASE`); the few that cannot be are
+//! chosen with [`Db::dialect`]. PostgreSQL's placeholders, parameter types and column types are
+//! mapped in [`postgres`].
+
+mod postgres;
+mod value;
+
+use std::fmt;
+
+pub use self::postgres::PgConn;
+pub use value::{FromValue, Params, ParamsFromIter, ToValue, Value, ValueRef};
+
+/// Parameters of mixed types: `params![key, 3, None::<String>]`.
+macro_rules! params {
+    () => { &[] as &[&dyn $crate::store::sql::ToValue] };
+    ($($p:expr),+ $(,)?) => { &[$(&$p as &dyn $crate::store::sql::ToValue),+] as &[&dyn $crate::store::sql::ToValue] };
+}
+pub(crate) use params;
+
+pub fn params_from_iter<T: ToValue>(values: impl IntoIterator<Item = T>) -> ParamsFromIter<T> {
+    ParamsFromIter(values.into_iter().collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Sqlite(rusqlite::Error),
+    #[error("{0}")]
+    Postgres(::postgres::Error),
+    #[error("the query returned no row")]
+    NoRows,
+    #[error("column {column}: {message}")]
+    Column { column: String, message: String },
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => Error::NoRows,
+            e => Error::Sqlite(e),
+        }
+    }
+}
+
+impl From<::postgres::Error> for Error {
+    fn from(e: ::postgres::Error) -> Error {
+        Error::Postgres(e)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `query_row(…).optional()`: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::NoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection to the store's database.
+pub enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(PgConn),
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Db::Sqlite(_) => "Db::Sqlite",
+            Db::Postgres(_) => "Db::Postgres",
+        })
+    }
+}
+
+impl Db {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// `sqlite` or `postgres`, whichever this connection speaks.
+    pub fn pick<'s>(&self, sqlite: &'s str, postgres: &'s str) -> &'s str {
+        match self.dialect() {
+            Dialect::Sqlite => sqlite,
+            Dialect::Postgres => postgres,
+        }
+    }
+
+    /// A statement kept for reuse (SQLite's statement cache; PostgreSQL's prepared statements).
+    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
+        Ok(match self {
+            Db::Sqlite(c) => Stmt::Sqlite(c.prepare_cached(sql)?),
+            Db::Postgres(c) => Stmt::Postgres {
+                conn: c,
+                statement: c.prepare(sql)?,
+            },
+        })
+    }
+
+    /// A statement used once or rarely (its SQL varies): not kept in SQLite's cache.
+    pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
+        Ok(match self {
+            Db::Sqlite(c) => Stmt::SqliteOnce(c.prepare(sql)?),
+            Db::Postgres(c) => Stmt::Postgres {
+                conn: c,
+                statement: c.prepare(sql)?,
+            },
+        })
+    }
+
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    /// Statements without parameters, separated by `;`.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Postgres(c) => Ok(c.client.borrow_mut().batch_execute(sql)?),
+        }
+    }
+}
+
+pub enum Stmt<'a> {
+    Sqlite(rusqlite::CachedStatement<'a>),
+    SqliteOnce(rusqlite::Statement<'a>),
+    Postgres {
+        conn: &'a PgConn,
+        statement: ::postgres::Statement,
+    },
+}
+
+fn sqlite_params<'v>(
+    values: &'v [ValueRef<'v>],
+) -> rusqlite::ParamsFromIter<impl Iterator<Item = Lite<'v>> + 'v> {
+    rusqlite::params_from_iter(values.iter().map(|v| Lite(*v)))
+}
+
+/// A value bound to a SQLite statement.
+struct Lite<'a>(ValueRef<'a>);
+
+impl rusqlite::ToSql for Lite<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef as R};
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            ValueRef::Null => R::Null,
+            ValueRef::Integer(i) => R::Integer(i),
+            ValueRef::Real(f) => R::Real(f),
+            ValueRef::Text(s) => R::Text(s.as_bytes()),
+            ValueRef::Blob(b) => R::Blob(b),
+        }))
+    }
+}
+
+impl<'a> Stmt<'a> {
+    fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'a>> {
+        match self {
+            Stmt::Sqlite(s) => Some(s),
+            Stmt::SqliteOnce(s) => Some(s),
+            Stmt::Postgres { .. } => None,
+        }
+    }
+
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        let values = params.values();
+        match self {
+            Stmt::Postgres { conn, statement } => with_binds(&values, |refs| {
+                Ok(conn.client.borrow_mut().execute(statement, refs)? as usize)
+            }),
+            s => Ok(s
+                .sqlite()
+                .expect("a SQLite statement")
+                .execute(sqlite_params(&values))?),
+        }
+    }
+
+    /// The first row's `f`, or [`Error::NoRows`].
+    pub fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> Result<T>>(
+        &mut self,
+        params: P,
+        f: F,
+    ) -> Result<T> {
+        let mut rows = self.query(params)?;
+        match rows.next()? {
+            Some(r) => f(&r),
+            None => Err(Error::NoRows),
+        }
+    }
+
+    /// Every row's `f`, read before the first is handed out (a PostgreSQL connection serves
+    /// one query at a time; the store's queries nest).
+    pub fn query_map<T, P: Params, F: FnMut(&Row<'_>) -> Result<T>>(
+        &mut self,
+        params: P,
+        mut f: F,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        let mut rows = self.query(params)?;
+        let mut out = Vec::new();
+        loop {
+            match rows.next() {
+                Ok(Some(r)) => out.push(f(&r)),
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(Err(e));
+                    break;
+                }
+            }
+        }
+        Ok(out.into_iter())
+    }
+
+    pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
+        let values = params.values();
+        match self {
+            Stmt::Postgres { conn, statement } => with_binds(&values, |refs| {
+                let rows = conn.client.borrow_mut().query(statement, refs)?;
+                Ok(Rows::Postgres(rows.into_iter()))
+            }),
+            s => Ok(Rows::Sqlite(
+                s.sqlite()
+                    .expect("a SQLite statement")
+                    .query(sqlite_params(&values))?,
+            )),
+        }
+    }
+}
+
+/// `values` as PostgreSQL parameters.
+fn with_binds<R>(
+    values: &[ValueRef<'_>],
+    f: impl FnOnce(&[&(dyn ::postgres::types::ToSql + Sync)]) -> R,
+) -> R {
+    let binds: Vec<postgres::Bind<'_>> = values.iter().map(|v| postgres::Bind(*v)).collect();
+    let refs: Vec<&(dyn ::postgres::types::ToSql + Sync)> = binds
+        .iter()
+        .map(|b| b as &(dyn ::postgres::types::ToSql + Sync))
+        .collect();
+    f(&refs)
+}
+
+pub enum Rows<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    Postgres(std::vec::IntoIter<::postgres::Row>),
+}
+
+impl Rows<'_> {
+    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
+        match self {
+            Rows::Sqlite(r) => Ok(r.next()?.map(Row::Sqlite)),
+            Rows::Postgres(r) => Ok(r.next().map(Row::Postgres)),
+        }
+    }
+}
+
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(::postgres::Row),
+}
+
+/// A column by position or by name.
+pub trait RowIndex: Copy + fmt::Display {
+    fn in_sqlite(self, statement: &rusqlite::Statement<'_>) -> Option<usize>;
+    fn in_postgres(self, row: &::postgres::Row) -> Option<usize>;
+}
+
+impl RowIndex for usize {
+    fn in_sqlite(self, statement: &rusqlite::Statement<'_>) -> Option<usize> {
+        (self < statement.column_count()).then_some(self)
+    }
+    fn in_postgres(self, row: &::postgres::Row) -> Option<usize> {
+        (self < row.len()).then_some(self)
+    }
+}
+
+impl RowIndex for &str {
+    fn in_sqlite(self, statement: &rusqlite::Statement<'_>) -> Option<usize> {
+        statement.column_index(self).ok()
+    }
+    fn in_postgres(self, row: &::postgres::Row) -> Option<usize> {
+        row.columns().iter().position(|c| c.name() == self)
+    }
+}
+
+impl Row<'_> {
+    pub fn get<I: RowIndex, T: FromValue>(&self, idx: I) -> Result<T> {
+        let column = |message: String| Error::Column {
+            column: idx.to_string(),
+            message,
+        };
+        match self {
+            Row::Sqlite(r) => {
+                let i = idx
+                    .in_sqlite(r.as_ref())
+                    .ok_or_else(|| column("no such column".into()))?;
+                let v = match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => ValueRef::Null,
+                    rusqlite::types::ValueRef::Integer(i) => ValueRef::Integer(i),
+                    rusqlite::types::ValueRef::Real(f) => ValueRef::Real(f),
+                    rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
+                        Ok(s) => ValueRef::Text(s),
+                        Err(_) => ValueRef::Blob(t),
+                    },
+                    rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
+                };
+                T::from_value(v).map_err(column)
+            }
+            Row::Postgres(r) => {
+                let i = idx
+                    .in_postgres(r)
+                    .ok_or_else(|| column("no such column".into()))?;
+                let v = postgres::value_at(r, i).map_err(column)?;
+                T::from_value(v).map_err(column)
+            }
+        }
+    }
+}
