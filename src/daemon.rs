@@ -5,7 +5,6 @@
 //! cron expression. A stop (SIGTERM, SIGINT) during the sleep ends the loop at once; during work,
 //! pages not yet started are skipped, the write in progress is finished, and the loop ends.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,7 +71,7 @@ pub async fn run(
     stop: Stop,
     wake: Arc<Notify>,
     max_checks: Option<usize>,
-    lock: Option<(PathBuf, Duration)>,
+    lock: Option<(crate::store::Location, Duration)>,
 ) -> anyhow::Result<RunSummary> {
     let config = checker.config.clone();
     let start = checker.clock.now();
@@ -110,7 +109,7 @@ pub async fn run(
             None => None,
             Some((db, wait)) => {
                 let (db, wait) = (db.clone(), *wait);
-                match tokio::task::spawn_blocking(move || StoreLock::acquire(&db, wait)).await? {
+                match tokio::task::spawn_blocking(move || StoreLock::acquire_at(&db, wait)).await? {
                     Ok(g) => Some(g),
                     Err(e) => {
                         tracing::warn!(error = %e, "skipping this round");

@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     let Some(a) = found else {
         return Err(usage(format!(
             "no announcement {key} in {}; `regwatch announcements` lists the known ones",
-            ctx.db_path.display()
+            ctx.db
         )));
     };
     let versions = store.text_versions(&key)?;

@@ -30,10 +30,10 @@ fn is_url(s: &str) -> bool {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
-    let from = args
-        .from
-        .clone()
-        .unwrap_or_else(|| ctx.db_path.display().to_string());
+    let from = args.from.clone().unwrap_or_else(|| match &ctx.db {
+        crate::store::Location::Sqlite(p) => p.display().to_string(),
+        crate::store::Location::Postgres(url) => url.clone(),
+    });
     let checks = match (is_url(&from), is_url(&args.to)) {
         (false, true) => {
             let path = std::path::Path::new(&from);
@@ -41,15 +41,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
                 anyhow::bail!("no store at {from}");
             }
             let mut client = pg::connect(&args.to)
-                .with_context(|| format!("connecting to {}", redact(&args.to)))?;
+                .with_context(|| format!("connecting to {}", crate::store::redact(&args.to)))?;
             pg::copy_from_sqlite(path, &mut client)
-                .with_context(|| format!("copying {from} to {}", redact(&args.to)))?
+                .with_context(|| format!("copying {from} to {}", crate::store::redact(&args.to)))?
         }
         (true, false) => {
-            let mut client =
-                pg::connect(&from).with_context(|| format!("connecting to {}", redact(&from)))?;
-            pg::copy_to_sqlite(&mut client, std::path::Path::new(&args.to))
-                .with_context(|| format!("copying {} to {}", redact(&from), args.to))?
+            let mut client = pg::connect(&from)
+                .with_context(|| format!("connecting to {}", crate::store::redact(&from)))?;
+            pg::copy_to_sqlite(&mut client, std::path::Path::new(&args.to)).with_context(|| {
+                format!("copying {} to {}", crate::store::redact(&from), args.to)
+            })?
         }
         _ => {
             return Err(super::usage(
@@ -61,8 +62,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     print(&match args.format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                "from": redact(&from),
-                "to": redact(&args.to),
+                "from": crate::store::redact(&from),
+                "to": crate::store::redact(&args.to),
                 "intact": intact,
                 "tables": checks,
             }))?;
@@ -70,7 +71,11 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             s
         }
         _ => {
-            let mut out = format!("{} → {}\n", redact(&from), redact(&args.to));
+            let mut out = format!(
+                "{} → {}\n",
+                crate::store::redact(&from),
+                crate::store::redact(&args.to)
+            );
             for c in &checks {
                 let _ = writeln!(
                     out,
@@ -98,15 +103,4 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         }
     })?;
     Ok(if intact { Exit::Ok } else { Exit::NotIntact })
-}
-
-/// A URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
 }

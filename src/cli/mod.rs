@@ -70,9 +70,11 @@ pub struct Cli {
         env = "REGWATCH_CONFIG"
     )]
     pub config: PathBuf,
-    /// SQLite database (default: `store.path` from the configuration).
-    #[arg(long, global = true, env = "REGWATCH_DB")]
-    pub db: Option<PathBuf>,
+    /// The store: a SQLite file, or a PostgreSQL database as `postgres://user@host:5432/db`
+    /// (the password from REGWATCH_PG_PASSWORD). Default: `store.url` or `store.path` from the
+    /// configuration.
+    #[arg(long, global = true, env = "REGWATCH_DB", value_name = "PATH|URL")]
+    pub db: Option<String>,
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -188,7 +190,8 @@ pub fn unsupported(command: &str, format: Format, offered: &str) -> anyhow::Erro
 /// What every command may need, resolved once.
 pub struct Ctx {
     pub config: Config,
-    pub db_path: PathBuf,
+    /// Where the store is (`--db`, `store.url` or `store.path`).
+    pub db: crate::store::Location,
     pub clock: Clock,
     pub lock_wait: std::time::Duration,
     /// A person at a terminal (stderr is a TTY and not `--quiet`): progress may be drawn.
@@ -200,15 +203,14 @@ pub struct Ctx {
 impl Ctx {
     /// The writer's lock on the database, waiting up to `--lock-wait`.
     pub fn lock(&self) -> Result<crate::store::lock::StoreLock> {
-        Ok(crate::store::lock::StoreLock::acquire(
-            &self.db_path,
+        Ok(crate::store::lock::StoreLock::acquire_at(
+            &self.db,
             self.lock_wait,
         )?)
     }
 
     pub fn open_store(&self) -> Result<Store> {
-        Store::open(&self.db_path)
-            .with_context(|| format!("while opening the database {}", self.db_path.display()))
+        Store::open_at(&self.db).with_context(|| format!("while opening the database {}", self.db))
     }
 }
 
@@ -397,23 +399,16 @@ pub fn run(cli: Cli) -> Result<Exit> {
         return evidence::verify(args);
     }
     if let Command::Demo(args) = &cli.command {
-        return demo::run(args, cli.db.as_deref());
+        return demo::run(args, cli.db.as_deref().map(crate::store::Location::parse));
     }
     let config = load_config(&cli)?;
-    let db_path = cli.db.clone().unwrap_or_else(|| config.store.path.clone());
-    // A PostgreSQL URL is not a file: no command but `migrate` runs on PostgreSQL yet, and none
-    // may quietly create a file named `postgres:` instead.
-    let db_text = db_path.to_string_lossy();
-    if (db_text.starts_with("postgres:") || db_text.starts_with("postgresql:"))
-        && !matches!(cli.command, Command::Migrate(_))
-    {
-        return Err(usage(
-            "--db names a PostgreSQL database: the commands read and write SQLite for now; `regwatch migrate --to postgres://… --from regwatch.db` copies a store there",
-        ));
-    }
+    let db = match &cli.db {
+        Some(text) => crate::store::Location::parse(text),
+        None => config.store.location(),
+    };
     let ctx = Ctx {
         config,
-        db_path,
+        db,
         clock,
         lock_wait: std::time::Duration::from_secs(cli.lock_wait),
         interactive: !cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),

@@ -51,10 +51,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             s.request();
             w.notify_one();
         });
-        let lock = Some((
-            ctx.db_path.clone(),
-            ctx.lock_wait.max(Duration::from_secs(600)),
-        ));
+        let lock = Some((ctx.db.clone(), ctx.lock_wait.max(Duration::from_secs(600))));
         daemon::run(checker, stop, wake, args.max_checks, lock).await
     })?;
     rt.shutdown_timeout(Duration::from_secs(5));

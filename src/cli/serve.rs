@@ -31,17 +31,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
     // Opened once for writing: the schema is brought up to date; requests then read only.
     ctx.open_store()?;
     let state = Arc::new(AppState::new(
-        ctx.db_path.clone(),
+        ctx.db.clone(),
         ctx.config.clone(),
         ctx.clock.clone(),
         token,
     ));
     let rt = runtime()?;
     rt.block_on(serve(state, args.bind, |addr| {
-        eprintln!(
-            "regwatch: serving {} on http://{addr}/",
-            ctx.db_path.display()
-        );
+        eprintln!("regwatch: serving {} on http://{addr}/", ctx.db);
     }))
     .with_context(|| format!("while serving on {}", args.bind))?;
     Ok(Exit::Ok)

@@ -196,12 +196,25 @@ pub const CHANGE_KINDS: &[&str] = &[
 pub struct StoreConfig {
     /// SQLite file; relative paths are relative to the config file.
     pub path: PathBuf,
+    /// A PostgreSQL database (`postgres://user@host:5432/regwatch`) instead of the file; its
+    /// password from REGWATCH_PG_PASSWORD, never from this file.
+    pub url: Option<String>,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             path: PathBuf::from("regwatch.db"),
+            url: None,
+        }
+    }
+}
+
+impl StoreConfig {
+    pub fn location(&self) -> crate::store::Location {
+        match &self.url {
+            Some(url) => crate::store::Location::Postgres(url.clone()),
+            None => crate::store::Location::Sqlite(self.path.clone()),
         }
     }
 }

@@ -40,8 +40,13 @@ fn check_time(date: NaiveDate) -> chrono::DateTime<Utc> {
     Utc.from_utc_datetime(&t)
 }
 
-/// `kept`: whether `db_path` outlives the demo (the user named it with `--db`).
-pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Write) -> Result<()> {
+/// `kept`: whether the store outlives the demo (the user named it with `--db`).
+pub async fn run(
+    snapshots: &Path,
+    db_path: &crate::store::Location,
+    kept: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let site = Arc::new(SnapshotSite::load(snapshots)?);
     let (addr, server) = server::serve(site.clone()).await?;
     let mut config = Config::parse(DEFAULT_CONFIG, "schedule.toml (embedded)")?;
@@ -61,7 +66,7 @@ pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Wri
         Some(HttpUrl::try_from(format!("http://{addr}/")).map_err(anyhow::Error::msg)?);
     // The replay server is local: no need to wait between requests.
     config.politeness.min_interval_ms = 0;
-    let store = Store::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
+    let store = Store::open_at(db_path).with_context(|| format!("opening {db_path}"))?;
     let (db, db_thread) = DbHandle::spawn(store);
     let clock = Clock::fixed(check_time(site.dates()[0]));
     let fetcher = Arc::new(Fetcher::for_sources(
@@ -75,7 +80,7 @@ pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Wri
         "regwatch demo: replaying {} capture dates from {} through http://{addr}/ into {}\n",
         site.dates().len(),
         snapshots.display(),
-        db_path.display()
+        db_path
     )?;
     let captures = site.dates().to_vec();
     let mut steps: Vec<(NaiveDate, &str)> = captures.iter().map(|d| (*d, "")).collect();
@@ -135,7 +140,7 @@ pub async fn run(snapshots: &Path, db_path: &Path, kept: bool, out: &mut dyn Wri
         writeln!(
             out,
             "Done. Explore it: regwatch --db {} list --as-of 2026-01-01 · changes --format md · announcements",
-            db_path.display()
+            db_path
         )?;
     } else {
         // The temporary database goes when the demo ends: a hint naming it would not work.

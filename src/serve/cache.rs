@@ -1,7 +1,8 @@
 //! What pages share between requests, kept while the store is unchanged: the announcements and
 //! entries (read once, not per request), the list on each date asked for, and the overview's
-//! chart. The store is unchanged while its file and its write-ahead log keep their size and
-//! modification time (every commit changes the log; a checkpoint changes the file).
+//! chart. A SQLite store is unchanged while its file and its write-ahead log keep their size and
+//! modification time (every commit changes the log; a checkpoint changes the file); a PostgreSQL
+//! one while the server's write-ahead log position stays where it was (every commit moves it).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,7 +12,7 @@ use std::time::SystemTime;
 use chrono::NaiveDate;
 
 use crate::diff::list::{ListedEntry, Selected, Status, Timeline};
-use crate::store::{KnownAnnouncement, Store, StoredEntry};
+use crate::store::{KnownAnnouncement, Location, Store, StoredEntry};
 
 pub type Stamp = Vec<(u64, Option<SystemTime>)>;
 
@@ -19,7 +20,7 @@ pub type Stamp = Vec<(u64, Option<SystemTime>)>;
 pub type Answer = Arc<(Vec<(String, String)>, bytes::Bytes)>;
 
 /// The database file and its log, as they are now.
-pub fn stamp(db: &Path) -> Stamp {
+fn file_stamp(db: &Path) -> Stamp {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
     [db.to_path_buf(), wal.into()]
@@ -170,6 +171,8 @@ struct Held {
 #[derive(Default)]
 pub struct Cache {
     held: Mutex<Held>,
+    /// The connection a PostgreSQL store's stamp is read on.
+    watcher: Mutex<Option<postgres::Client>>,
 }
 
 /// At most this many dates' lists are kept (each is the whole list on a date).
@@ -178,9 +181,36 @@ const LISTS: usize = 16;
 const PAGES: usize = 256;
 
 impl Cache {
+    /// What tells whether the store has changed since: the file and its log (SQLite), or the
+    /// server's write-ahead log position (PostgreSQL; any write on the server moves it, so the
+    /// cache may be rebuilt more often than needed, never less). A position that cannot be
+    /// read is a new stamp each time: nothing stale is served while the server is away.
+    pub fn stamp(&self, db: &Location) -> Stamp {
+        let url = match db {
+            Location::Sqlite(path) => return file_stamp(path),
+            Location::Postgres(url) => url,
+        };
+        let mut watcher = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
+        if watcher.is_none() {
+            *watcher = crate::store::pg::connect(url).ok();
+        }
+        let lsn = watcher.as_mut().and_then(|c| {
+            c.query_one("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", &[])
+                .ok()
+                .map(|r| r.get::<_, i64>(0))
+        });
+        match lsn {
+            Some(lsn) => vec![(lsn as u64, None)],
+            None => {
+                *watcher = None;
+                vec![(u64::MAX, Some(SystemTime::now()))]
+            }
+        }
+    }
+
     /// Forgets everything when the store has changed since.
-    fn fresh(&self, db: &Path) -> std::sync::MutexGuard<'_, Held> {
-        let now = stamp(db);
+    fn fresh(&self, db: &Location) -> std::sync::MutexGuard<'_, Held> {
+        let now = self.stamp(db);
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if held.stamp != now {
             *held = Held {
@@ -193,7 +223,7 @@ impl Cache {
 
     pub fn inputs(
         &self,
-        db: &Path,
+        db: &Location,
         store: &Store,
     ) -> Result<Arc<Inputs>, crate::store::StoreError> {
         if let Some(i) = &self.fresh(db).inputs {
@@ -232,7 +262,7 @@ impl Cache {
     /// The whole list on `as_of`.
     pub fn list(
         &self,
-        db: &Path,
+        db: &Location,
         store: &Store,
         as_of: NaiveDate,
     ) -> Result<Arc<ListOn>, crate::store::StoreError> {
@@ -247,7 +277,7 @@ impl Cache {
     /// [`Timeline::differing`].
     pub fn differing(
         &self,
-        db: &Path,
+        db: &Location,
         store: &Store,
         dates: [NaiveDate; 2],
     ) -> Result<[Vec<ListedEntry>; 2], crate::store::StoreError> {
@@ -256,7 +286,7 @@ impl Cache {
             .differing(&inputs.entries, dates, |i, _| inputs.english[i].clone()))
     }
 
-    fn build(&self, db: &Path, inputs: &Arc<Inputs>, as_of: NaiveDate) -> Arc<ListOn> {
+    fn build(&self, db: &Location, inputs: &Arc<Inputs>, as_of: NaiveDate) -> Arc<ListOn> {
         let list = Arc::new(ListOn::new(inputs.clone(), as_of));
         let mut held = self.fresh(db);
         if held.lists.len() >= LISTS {
@@ -267,14 +297,14 @@ impl Cache {
     }
 
     /// A whole answer kept for this request and day.
-    pub fn page(&self, db: &Path, key: &(String, NaiveDate)) -> Option<Answer> {
+    pub fn page(&self, db: &Location, key: &(String, NaiveDate)) -> Option<Answer> {
         self.fresh(db).pages.get(key).cloned()
     }
 
     /// Keeps a whole answer (the headers that describe it, and its body).
     pub fn keep_page(
         &self,
-        db: &Path,
+        db: &Location,
         key: (String, NaiveDate),
         headers: Vec<(String, String)>,
         body: bytes::Bytes,
@@ -287,7 +317,12 @@ impl Cache {
     }
 
     /// The overview's chart for `today`, made by `make` when not kept.
-    pub fn chart(&self, db: &Path, today: NaiveDate, make: impl FnOnce() -> String) -> Arc<String> {
+    pub fn chart(
+        &self,
+        db: &Location,
+        today: NaiveDate,
+        make: impl FnOnce() -> String,
+    ) -> Arc<String> {
         if let Some(c) = self.fresh(db).chart.get(&today) {
             return c.clone();
         }

@@ -14,7 +14,6 @@ mod pages;
 mod svg;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -27,11 +26,16 @@ use axum::routing::get;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::Store;
+use std::sync::Mutex;
+
+use crate::store::{Location, Store};
 
 /// What every request needs.
 pub struct AppState {
-    pub db_path: PathBuf,
+    pub db: Location,
+    /// Read-only connections kept between requests (a PostgreSQL connection costs a round trip
+    /// or three to open).
+    idle: Mutex<Vec<Store>>,
     pub config: Config,
     pub clock: Clock,
     pub token: Option<String>,
@@ -45,9 +49,10 @@ const STYLE: &str = crate::templates::STYLE;
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 impl AppState {
-    pub fn new(db_path: PathBuf, config: Config, clock: Clock, token: Option<String>) -> AppState {
+    pub fn new(db: Location, config: Config, clock: Clock, token: Option<String>) -> AppState {
         AppState {
-            db_path,
+            db,
+            idle: Mutex::new(Vec::new()),
             config,
             clock,
             token,
@@ -55,9 +60,24 @@ impl AppState {
         }
     }
 
-    /// A read-only connection for one request.
-    pub fn store(&self) -> Result<Store, Failure> {
-        Store::open_read_only(&self.db_path).map_err(|e| Failure::Internal(e.to_string()))
+    /// A read-only connection for one request, back to the idle ones when dropped.
+    pub fn store(&self) -> Result<Pooled<'_>, Failure> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let store = match idle {
+            Some(s) => s,
+            None => {
+                Store::open_read_only_at(&self.db).map_err(|e| Failure::Internal(e.to_string()))?
+            }
+        };
+        Ok(Pooled {
+            store: Some(store),
+            idle: &self.idle,
+        })
+    }
+
+    /// Whether the store has changed: see [`cache::Cache::stamp`].
+    pub fn stamp(&self) -> cache::Stamp {
+        self.cache.stamp(&self.db)
     }
 
     /// Whether pages may write (reviews): only with a token, whose holder is the writer.
@@ -76,7 +96,7 @@ impl AppState {
     /// The announcements and entries, read once while the store is unchanged.
     pub fn inputs(&self, store: &Store) -> Result<Arc<cache::Inputs>, Failure> {
         self.cache
-            .inputs(&self.db_path, store)
+            .inputs(&self.db, store)
             .map_err(|e| Failure::Internal(e.to_string()))
     }
 
@@ -87,7 +107,7 @@ impl AppState {
         as_of: chrono::NaiveDate,
     ) -> Result<Arc<cache::ListOn>, Failure> {
         self.cache
-            .list(&self.db_path, store, as_of)
+            .list(&self.db, store, as_of)
             .map_err(|e| Failure::Internal(e.to_string()))
     }
 
@@ -98,7 +118,7 @@ impl AppState {
         dates: [chrono::NaiveDate; 2],
     ) -> Result<[Vec<crate::diff::list::ListedEntry>; 2], Failure> {
         self.cache
-            .differing(&self.db_path, store, dates)
+            .differing(&self.db, store, dates)
             .map_err(|e| Failure::Internal(e.to_string()))
     }
 
@@ -108,7 +128,7 @@ impl AppState {
         today: chrono::NaiveDate,
         make: impl FnOnce() -> String,
     ) -> Arc<String> {
-        self.cache.chart(&self.db_path, today, make)
+        self.cache.chart(&self.db, today, make)
     }
 
     /// A page from a template and its context; every value is escaped unless marked safe.
@@ -161,6 +181,33 @@ impl IntoResponse for Failure {
         let mut r = html_response(html);
         *r.status_mut() = status;
         r
+    }
+}
+
+/// At most this many idle read-only connections are kept.
+const IDLE: usize = 8;
+
+/// A read-only store lent to one request.
+pub struct Pooled<'a> {
+    store: Option<Store>,
+    idle: &'a Mutex<Vec<Store>>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.store.as_ref().expect("held until dropped")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE
+            && let Some(s) = self.store.take()
+        {
+            idle.push(s);
+        }
     }
 }
 
@@ -270,7 +317,7 @@ async fn cached(State(state): State<Arc<AppState>>, req: Request, next: Next) ->
         ),
         pages::today(&state),
     );
-    let db = state.db_path.clone();
+    let db = state.db.clone();
     let hit = {
         let (state, db, key) = (state.clone(), db.clone(), key.clone());
         tokio::task::spawn_blocking(move || state.cache.page(&db, &key))
@@ -362,7 +409,12 @@ async fn warm(state: Arc<AppState>) {
     use tower::ServiceExt as _;
     let mut last: Option<cache::Stamp> = None;
     loop {
-        let stamp = cache::stamp(&state.db_path);
+        let stamp = {
+            let s = state.clone();
+            tokio::task::spawn_blocking(move || s.stamp())
+                .await
+                .unwrap_or_default()
+        };
         if last.as_ref() != Some(&stamp) {
             let s = state.clone();
             let _ = tokio::task::spawn_blocking(move || {

@@ -1,6 +1,8 @@
 //! One writer at a time: an advisory lock on `<database>.lock`, held by `check`, by `run` while
 //! it works (not while it sleeps), and by `digest` while it sends. SQLite alone keeps the file
 //! consistent; the lock keeps two runs from fetching, diffing and mailing the same things at once.
+//! On PostgreSQL the same lock is a session advisory lock (`pg_advisory_lock`) held on a
+//! connection of its own: released when dropped, or by the server when the holder dies.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -17,6 +19,8 @@ pub enum LockError {
         holder: String,
         waited: u64,
     },
+    #[error("cannot take the lock on {db}: {message}")]
+    Postgres { db: String, message: String },
     #[error("cannot open the lock file {path}: {source}")]
     Io {
         path: PathBuf,
@@ -25,10 +29,22 @@ pub enum LockError {
 }
 
 /// Held until dropped.
-#[derive(Debug)]
-pub struct StoreLock {
-    _file: File,
+pub enum StoreLock {
+    File(File),
+    Postgres(postgres::Client),
 }
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StoreLock::File(_) => "StoreLock::File",
+            StoreLock::Postgres(_) => "StoreLock::Postgres",
+        })
+    }
+}
+
+/// The advisory lock's key: "regwatch" in ASCII, the same for every regwatch on the database.
+pub const PG_LOCK_KEY: i64 = 0x7265_6777_6174_6368;
 
 pub fn lock_path(db: &Path) -> PathBuf {
     let mut p = db.as_os_str().to_owned();
@@ -37,6 +53,55 @@ pub fn lock_path(db: &Path) -> PathBuf {
 }
 
 impl StoreLock {
+    /// Takes the lock on the store at `location`, waiting up to `wait`.
+    pub fn acquire_at(
+        location: &crate::store::Location,
+        wait: Duration,
+    ) -> Result<StoreLock, LockError> {
+        match location {
+            crate::store::Location::Sqlite(path) => StoreLock::acquire(path, wait),
+            crate::store::Location::Postgres(url) => StoreLock::acquire_postgres(url, wait),
+        }
+    }
+
+    fn acquire_postgres(url: &str, wait: Duration) -> Result<StoreLock, LockError> {
+        let failed = |e: String| LockError::Postgres {
+            db: crate::store::redact(url),
+            message: e,
+        };
+        let mut client = crate::store::pg::connect(url).map_err(|e| failed(e.to_string()))?;
+        let start = Instant::now();
+        loop {
+            let got: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&PG_LOCK_KEY])
+                .map_err(|e| failed(e.to_string()))?
+                .get(0);
+            if got {
+                return Ok(StoreLock::Postgres(client));
+            }
+            if start.elapsed() >= wait {
+                let holder: Option<i32> = client
+                    .query_opt(
+                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                           AND ((classid::bigint << 32) | objid::bigint) = $1 LIMIT 1",
+                        &[&PG_LOCK_KEY],
+                    )
+                    .ok()
+                    .flatten()
+                    .map(|r| r.get(0));
+                return Err(LockError::Busy {
+                    db: crate::store::redact(url),
+                    holder: match holder {
+                        Some(pid) => format!("the session of server process {pid}"),
+                        None => "another process".into(),
+                    },
+                    waited: start.elapsed().as_secs(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Takes the lock, waiting up to `wait` for another process to release it.
     pub fn acquire(db: &Path, wait: Duration) -> Result<StoreLock, LockError> {
         let path = lock_path(db);
@@ -83,7 +148,7 @@ impl StoreLock {
         let _ = file.seek(SeekFrom::Start(0));
         let _ = write!(file, "pid {}", std::process::id());
         let _ = file.flush();
-        Ok(StoreLock { _file: file })
+        Ok(StoreLock::File(file))
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod bundle;
 mod evidence;
 pub mod handle;
+mod location;
 pub mod lock;
 mod migrations;
 pub mod pg;
@@ -25,6 +26,7 @@ use rusqlite::config::DbConfig;
 use sql::Db;
 
 pub use evidence::{Dictionary, Packed, pack};
+pub use location::{Location, redact};
 pub use read::{
     ChangeRecord, Delivery, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
     TextVersion, Translation, Validators,
@@ -73,6 +75,53 @@ pub struct Tx<'a> {
 }
 
 impl Store {
+    /// Opens (creating or upgrading) the store at `location`.
+    pub fn open_at(location: &Location) -> Result<Store, StoreError> {
+        match location {
+            Location::Sqlite(path) => Store::open(path),
+            Location::Postgres(url) => Store::open_postgres(url, true),
+        }
+    }
+
+    /// A connection that only reads (the web view's, the reports').
+    pub fn open_read_only_at(location: &Location) -> Result<Store, StoreError> {
+        match location {
+            Location::Sqlite(path) => Store::open_read_only(path),
+            Location::Postgres(url) => Store::open_postgres(url, false),
+        }
+    }
+
+    /// A PostgreSQL store; `migrate`: bring its schema up to date first (one transaction under
+    /// a lock, so workers starting together apply it once).
+    fn open_postgres(url: &str, migrate: bool) -> Result<Store, StoreError> {
+        // The client blocks on a runtime of its own: opened from async code (the demo), the
+        // opening runs off the caller's runtime thread.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return std::thread::scope(|s| {
+                s.spawn(|| Store::open_postgres_here(url, migrate))
+                    .join()
+                    .expect("opening does not panic")
+            });
+        }
+        Store::open_postgres_here(url, migrate)
+    }
+
+    fn open_postgres_here(url: &str, migrate: bool) -> Result<Store, StoreError> {
+        let failed = |e: pg::PgError| StoreError::Connect {
+            location: redact(url),
+            message: e.to_string(),
+        };
+        let mut client = pg::connect(url).map_err(failed)?;
+        if migrate {
+            pg::migrate_schema(&mut client).map_err(failed)?;
+        } else {
+            pg::check_schema(&mut client).map_err(failed)?;
+        }
+        Ok(Store {
+            conn: Db::Postgres(sql::PgConn::new(client)),
+        })
+    }
+
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.display().to_string(),

@@ -190,7 +190,7 @@ pub(super) fn page_body(conn: &Db, url: &str) -> Result<Option<StoredPage>, Stor
 /// queries, whatever the number of announcements: the status pass reads them on every check
 /// that changed something, and a query per announcement was most of its time.
 pub(super) fn announcement_heads(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
-    heads_where(conn, "1")
+    heads_where(conn, "TRUE")
 }
 
 /// The announcements a status pass over the dirty codes reads: those listing a dirty code, and
@@ -211,8 +211,9 @@ fn heads_where(conn: &Db, condition: &str) -> Result<Vec<KnownAnnouncement>, Sto
     let mut out = Vec::new();
     let selected = format!("SELECT key FROM announcement WHERE {condition}");
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {HEAD} FROM announcement WHERE {condition}
-         ORDER BY issued IS NULL, issued, year, number, key"
+        "SELECT {} FROM announcement WHERE {condition}
+         ORDER BY issued IS NULL, issued, year, number, key",
+        head(conn)
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -417,12 +418,20 @@ fn read_text_versions(conn: &Db, key: &str, order: &str) -> Result<Vec<TextVersi
 const UNSEEN: &str = "NOT EXISTS (SELECT 1 FROM announcement t WHERE t.key = r.target)
      AND NOT (r.kind = 'amends' AND r.target = 'MOFCOM-2024-51')";
 
-/// An announcement's row without its entries, relations and URLs; `HEAD` lists its columns.
-const HEAD: &str =
-    "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts,
-     (SELECT json_object('title', t.title_en, 'entries', json(t.entries), 'url', t.url,
-                         'observed_at', t.observed_at)
-      FROM translation t WHERE t.announcement = announcement.key)";
+/// An announcement's row without its entries, relations and URLs: its columns in `conn`'s
+/// dialect (the English translation as one JSON object).
+fn head(conn: &Db) -> &'static str {
+    conn.pick(
+        "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts,
+         (SELECT json_object('title', t.title_en, 'entries', json(t.entries), 'url', t.url,
+                             'observed_at', t.observed_at)
+          FROM translation t WHERE t.announcement = announcement.key)",
+        "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts,
+         (SELECT CAST(json_build_object('title', t.title_en, 'entries', CAST(t.entries AS json),
+                                        'url', t.url, 'observed_at', t.observed_at) AS text)
+          FROM translation t WHERE t.announcement = announcement.key)",
+    )
+}
 
 fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
     Ok(KnownAnnouncement {
@@ -460,8 +469,10 @@ fn relation_from_row(r: &Row<'_>, at: usize) -> crate::store::sql::Result<Option
 }
 
 pub(super) fn announcement(conn: &Db, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {HEAD} FROM announcement WHERE key = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM announcement WHERE key = ?1",
+        head(conn)
+    ))?;
     let mut rows = stmt.query([key])?;
     let Some(r) = rows.next()? else {
         return Ok(None);
@@ -624,7 +635,7 @@ impl Store {
             "SELECT c.id, c.kind, c.regime, c.code, c.announcement, c.before, c.after,
                     COALESCE(s.url, c.url), COALESCE(s.sha256, c.sha256), c.observed_at, c.uid
              FROM change c LEFT JOIN snapshot s ON s.id = c.snapshot
-             WHERE (?1 IS NULL OR c.observed_at >= ?1) AND (?2 IS NULL OR c.observed_at <= ?2)
+             WHERE (c.observed_at >= ?1 OR ?1 IS NULL) AND (c.observed_at <= ?2 OR ?2 IS NULL)
              ORDER BY c.id",
         )?;
         let rows = stmt.query_map(params![since, until], |r| {
@@ -683,8 +694,8 @@ impl Store {
     pub fn doubt_count(&self) -> Result<usize, StoreError> {
         let n: i64 = self.conn().query_row(
             &format!(
-                "SELECT (SELECT coalesce(SUM(json_array_length(doubts)), 0) FROM announcement)
-                      + (SELECT COUNT(*) FROM relation r WHERE {UNSEEN})"
+                "SELECT CAST((SELECT coalesce(SUM(json_array_length(doubts)), 0) FROM announcement)
+                      + (SELECT COUNT(*) FROM relation r WHERE {UNSEEN}) AS BIGINT)"
             ),
             [],
             |r| r.get(0),
@@ -695,8 +706,9 @@ impl Store {
     /// Doubts per source: about the announcements read at its pages.
     pub fn source_doubts(&self) -> Result<HashMap<String, i64>, StoreError> {
         let mut stmt = self.conn().prepare(&format!(
-            "SELECT s.source, SUM(json_array_length(a.doubts)
+            "SELECT s.source, CAST(SUM(json_array_length(a.doubts)
                     + (SELECT COUNT(*) FROM relation r WHERE r.announcement = a.key AND {UNSEEN}))
+                    AS BIGINT)
              FROM announcement a
              JOIN (SELECT DISTINCT p.source AS source, au.announcement AS key
                    FROM announcement_url au JOIN page p ON p.url = au.url) s ON s.key = a.key
@@ -713,9 +725,8 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT s.first_seen, max(s.last_seen, coalesce(
-                        (SELECT at FROM sighting WHERE snapshot = s.id), s.last_seen))
-                 FROM snapshot s WHERE s.id = ?1",
+                "SELECT s.first_seen, CASE WHEN w.at > s.last_seen THEN w.at ELSE s.last_seen END
+                 FROM snapshot s LEFT JOIN sighting w ON w.snapshot = s.id WHERE s.id = ?1",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -725,7 +736,8 @@ impl Store {
     /// Number of stored page versions, and their compressed and raw sizes.
     pub fn snapshot_stats(&self) -> Result<(i64, i64, i64), StoreError> {
         Ok(self.conn().query_row(
-            "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(sum(size), 0) FROM snapshot",
+            "SELECT count(*), CAST(coalesce(sum(length(body)), 0) AS BIGINT),
+                    CAST(coalesce(sum(size), 0) AS BIGINT) FROM snapshot",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?)
@@ -739,7 +751,7 @@ pub(super) fn corrections(
 ) -> Result<Vec<crate::correction::Correction>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, announcement, fix, by, why, at, unnecessary_since FROM correction
-         WHERE ?1 IS NULL OR announcement = ?1 ORDER BY id",
+         WHERE announcement = ?1 OR ?1 IS NULL ORDER BY id",
     )?;
     let rows = stmt.query_map([announcement], |r| {
         Ok((

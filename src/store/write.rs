@@ -334,12 +334,14 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         for code in [from, to] {
             self.run(
-                "INSERT OR IGNORE INTO status_dirty (regime, code) VALUES (?1, ?2)",
+                "INSERT INTO status_dirty (regime, code) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![regime, code],
             )?;
         }
         self.run(
-            "UPDATE OR IGNORE entry SET code = ?4 WHERE announcement = ?1 AND regime = ?2 AND code = ?3",
+            "UPDATE entry SET code = ?4 WHERE announcement = ?1 AND regime = ?2 AND code = ?3
+               AND NOT EXISTS (SELECT 1 FROM entry o
+                               WHERE o.announcement = ?1 AND o.regime = ?2 AND o.code = ?4)",
             params![announcement, regime, from, to],
         )?;
         // The announcement already had the other code: the duplicate goes.
@@ -407,9 +409,8 @@ impl Tx<'_> {
     /// `last_seen`), and `sighting` keeps one row per page.
     fn leave_snapshot(&self, snapshot: i64) -> Result<(), StoreError> {
         self.run(
-            "UPDATE snapshot SET last_seen = max(last_seen,
-                coalesce((SELECT at FROM sighting WHERE snapshot = ?1), last_seen))
-             WHERE id = ?1",
+            "UPDATE snapshot SET last_seen = (SELECT at FROM sighting WHERE snapshot = ?1)
+             WHERE id = ?1 AND last_seen < (SELECT at FROM sighting WHERE snapshot = ?1)",
             [snapshot],
         )?;
         self.run("DELETE FROM sighting WHERE snapshot = ?1", [snapshot])?;
@@ -516,7 +517,9 @@ impl Tx<'_> {
         links: &IndexLinks,
     ) -> Result<(), StoreError> {
         self.run(
-            "INSERT OR REPLACE INTO index_links (url, snapshot, reader, links) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO index_links (url, snapshot, reader, links) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (url) DO UPDATE SET snapshot = excluded.snapshot,
+                reader = excluded.reader, links = excluded.links",
             params![url, snapshot, reader, serde_json::to_string(links)?],
         )?;
         Ok(())
@@ -820,10 +823,13 @@ impl Tx<'_> {
         except: &str,
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let codes = serde_json::to_string(&codes.into_iter().collect::<Vec<_>>())?;
-        let mut stmt = self.tx.prepare_cached(
+        let mut stmt = self.tx.prepare_cached(self.tx.pick(
             "SELECT DISTINCT code FROM entry
              WHERE regime = ?1 AND code IN (SELECT value FROM json_each(?2)) AND announcement <> ?3",
-        )?;
+            "SELECT DISTINCT code FROM entry
+             WHERE regime = ?1 AND code IN (SELECT json_array_elements_text(CAST(?2 AS json)))
+               AND announcement <> ?3",
+        ))?;
         let rows = stmt.query_map(params![regime, codes, except], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -914,8 +920,9 @@ impl Tx<'_> {
                 position = excluded.position, description = excluded.description,
                 item_type = excluded.item_type, hs_codes = excluded.hs_codes, clause = excluded.clause,
                 removal = excluded.removal
-             WHERE (position, description, item_type, hs_codes, clause, removal)
-                IS NOT (excluded.position, excluded.description, excluded.item_type,
+             WHERE (entry.position, entry.description, entry.item_type, entry.hs_codes,
+                    entry.clause, entry.removal)
+                IS DISTINCT FROM (excluded.position, excluded.description, excluded.item_type,
                         excluded.hs_codes, excluded.clause, excluded.removal)",
         )?;
         let mut listed = std::collections::HashSet::new();
@@ -948,14 +955,14 @@ impl Tx<'_> {
 
     fn mark_dirty(&self, key: &str) -> Result<(), StoreError> {
         self.run(
-            "INSERT OR IGNORE INTO status_dirty (regime, code)
-             SELECT regime, code FROM entry WHERE announcement = ?1",
+            "INSERT INTO status_dirty (regime, code)
+             SELECT regime, code FROM entry WHERE announcement = ?1 ON CONFLICT DO NOTHING",
             [key],
         )?;
         self.run(
-            "INSERT OR IGNORE INTO status_dirty (regime, code)
+            "INSERT INTO status_dirty (regime, code)
              SELECT e.regime, e.code FROM relation r JOIN entry e ON e.announcement = r.target
-             WHERE r.announcement = ?1",
+             WHERE r.announcement = ?1 ON CONFLICT DO NOTHING",
             [key],
         )?;
         Ok(())
@@ -988,7 +995,8 @@ impl Tx<'_> {
 
     pub fn add_url(&self, key: &str, url: &str, now: &str) -> Result<(), StoreError> {
         self.run(
-            "INSERT OR IGNORE INTO announcement_url (announcement, url, first_seen) VALUES (?1, ?2, ?3)",
+            "INSERT INTO announcement_url (announcement, url, first_seen) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
             params![key, url, now],
         )?;
         Ok(())

@@ -147,9 +147,9 @@ pub async fn review(
     let st = state.clone();
     tokio::task::spawn_blocking(move || -> Result<(), Failure> {
         let _lock =
-            crate::store::lock::StoreLock::acquire(&st.db_path, std::time::Duration::from_secs(10))
+            crate::store::lock::StoreLock::acquire_at(&st.db, std::time::Duration::from_secs(10))
                 .map_err(|e| Failure::Internal(e.to_string()))?;
-        let mut store = Store::open(&st.db_path).map_err(internal)?;
+        let mut store = Store::open_at(&st.db).map_err(internal)?;
         let tx = store.transaction().map_err(internal)?;
         let known = tx
             .add_review(&crate::store::review::Review {

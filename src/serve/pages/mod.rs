@@ -56,5 +56,5 @@ pub fn today(state: &AppState) -> NaiveDate {
 }
 
 fn db(state: &AppState) -> String {
-    state.db_path.display().to_string()
+    state.db.to_string()
 }

@@ -12,7 +12,10 @@ use sha2::{Digest, Sha256};
 
 /// PostgreSQL's migrations, in order; version N has the first N applied. Version 1 holds the
 /// tables of SQLite's store at its migration 16.
-const MIGRATIONS: &[&str] = &[include_str!("0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("0001_schema.sql"),
+    include_str!("0002_as_sqlite.sql"),
+];
 
 /// The SQLite schema version a copy is made from (SQLite's migrations that PostgreSQL's
 /// version [`MIGRATIONS`]`.len()` matches).
@@ -54,7 +57,7 @@ const IDENTITY: [&str; 6] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", crate::store::sql::postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -73,6 +76,16 @@ pub fn connect(url: &str) -> Result<postgres::Client, PgError> {
         && let Ok(p) = std::env::var("REGWATCH_PG_PASSWORD")
     {
         config.password(p);
+    }
+    // The client drives its connection on a runtime of its own: opened from async code (the
+    // demo, a server), that must happen off the caller's runtime thread.
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return std::thread::scope(|s| {
+            s.spawn(|| config.connect(postgres::NoTls))
+                .join()
+                .expect("connecting does not panic")
+        })
+        .map_err(PgError::from);
     }
     Ok(config.connect(postgres::NoTls)?)
 }
@@ -105,6 +118,25 @@ pub fn migrate_schema(client: &mut postgres::Client) -> Result<usize, PgError> {
     )?;
     tx.commit()?;
     Ok(found)
+}
+
+/// Refuses a database whose schema is not this regwatch's (a reader does not migrate).
+pub fn check_schema(client: &mut postgres::Client) -> Result<(), PgError> {
+    let version: Option<i32> = client
+        .query_opt("SELECT version FROM regwatch_schema", &[])
+        .ok()
+        .flatten()
+        .map(|r| r.get(0));
+    match version {
+        Some(v) if v as usize == MIGRATIONS.len() => Ok(()),
+        Some(v) => Err(PgError::Refused(format!(
+            "the database's schema is version {v}; this regwatch reads version {} (run a command that writes, such as `check`, to upgrade it)",
+            MIGRATIONS.len()
+        ))),
+        None => Err(PgError::Refused(
+            "the database holds no regwatch store yet (run `regwatch check` or `regwatch migrate` first)".into(),
+        )),
+    }
 }
 
 /// One table of a copy: its rows and the hash of their contents, on each side.

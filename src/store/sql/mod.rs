@@ -28,8 +28,10 @@ pub fn params_from_iter<T: ToValue>(values: impl IntoIterator<Item = T>) -> Para
 pub enum Error {
     #[error("{0}")]
     Sqlite(rusqlite::Error),
-    #[error("{0}")]
+    #[error("{}", postgres_message(.0))]
     Postgres(::postgres::Error),
+    #[error("{message}, in: {sql}")]
+    Prepare { sql: String, message: String },
     #[error("the query returned no row")]
     NoRows,
     #[error("column {column}: {message}")]
@@ -42,6 +44,36 @@ impl From<rusqlite::Error> for Error {
             rusqlite::Error::QueryReturnedNoRows => Error::NoRows,
             e => Error::Sqlite(e),
         }
+    }
+}
+
+/// The server's own words (its message, detail and hint), which `postgres::Error`'s Display
+/// leaves out.
+pub fn postgres_message(e: &::postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!("{}: {}", db.severity(), db.message());
+            if let Some(d) = db.detail() {
+                m.push_str(&format!(" ({d})"));
+            }
+            if let Some(h) = db.hint() {
+                m.push_str(&format!("; hint: {h}"));
+            }
+            m
+        }
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// A statement PostgreSQL refused, named (a bug in the store's SQL, not in the data).
+fn prepare_error(sql: &str, e: &::postgres::Error) -> Error {
+    let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    Error::Prepare {
+        sql: sql.chars().take(600).collect(),
+        message: postgres_message(e),
     }
 }
 
@@ -111,7 +143,7 @@ impl Db {
             Db::Sqlite(c) => Stmt::Sqlite(c.prepare_cached(sql)?),
             Db::Postgres(c) => Stmt::Postgres {
                 conn: c,
-                statement: c.prepare(sql)?,
+                statement: c.prepare(sql).map_err(|e| prepare_error(sql, &e))?,
             },
         })
     }
@@ -122,7 +154,7 @@ impl Db {
             Db::Sqlite(c) => Stmt::SqliteOnce(c.prepare(sql)?),
             Db::Postgres(c) => Stmt::Postgres {
                 conn: c,
-                statement: c.prepare(sql)?,
+                statement: c.prepare(sql).map_err(|e| prepare_error(sql, &e))?,
             },
         })
     }

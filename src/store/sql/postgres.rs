@@ -113,6 +113,16 @@ impl ToSql for Bind<'_> {
             },
             ValueRef::Text(s) => match *ty {
                 Type::BYTEA => s.as_bytes().to_sql(ty, out),
+                // JSON kept as text is bound where a query reads it as JSON.
+                Type::JSON => {
+                    out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                Type::JSONB => {
+                    out.extend_from_slice(&[1]);
+                    out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
                 _ if is_text(ty) => s.to_sql(&Type::TEXT, out),
                 _ => Err(mismatch()),
             },
