@@ -180,6 +180,15 @@ const LISTS: usize = 16;
 /// At most this many whole answers.
 const PAGES: usize = 256;
 
+impl Drop for Cache {
+    fn drop(&mut self) {
+        let watcher = self.watcher.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = watcher.take() {
+            crate::store::sql::close(c);
+        }
+    }
+}
+
 impl Cache {
     /// What tells whether the store has changed since: the file and its log (SQLite), or the
     /// server's write-ahead log position (PostgreSQL; any write on the server moves it, so the

@@ -31,7 +31,19 @@ pub enum LockError {
 /// Held until dropped.
 pub enum StoreLock {
     File(File),
-    Postgres(postgres::Client),
+    /// `None` only while being dropped.
+    Postgres(Option<Box<postgres::Client>>),
+}
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        // Closing the session releases the lock; the client must close off async threads.
+        if let StoreLock::Postgres(c) = self
+            && let Some(c) = c.take()
+        {
+            crate::store::sql::close(*c);
+        }
+    }
 }
 
 impl std::fmt::Debug for StoreLock {
@@ -77,7 +89,7 @@ impl StoreLock {
                 .map_err(|e| failed(e.to_string()))?
                 .get(0);
             if got {
-                return Ok(StoreLock::Postgres(client));
+                return Ok(StoreLock::Postgres(Some(Box::new(client))));
             }
             if start.elapsed() >= wait {
                 let holder: Option<i32> = client

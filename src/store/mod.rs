@@ -118,7 +118,7 @@ impl Store {
             pg::check_schema(&mut client).map_err(failed)?;
         }
         Ok(Store {
-            conn: Db::Postgres(sql::PgConn::new(client)),
+            conn: Db::Postgres(Box::new(sql::PgConn::new(client))),
         })
     }
 

@@ -200,10 +200,19 @@ pub(super) fn announcement_heads(conn: &Db) -> Result<Vec<KnownAnnouncement>, St
 pub(super) fn dirty_heads(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
     heads_where(
         conn,
-        "key IN (SELECT e.announcement FROM status_dirty d
-                 CROSS JOIN entry e ON e.regime = d.regime AND e.code = d.code
-                 UNION SELECT announcement FROM relation)",
+        &format!(
+            "key IN (SELECT e.announcement FROM status_dirty d
+                     {} entry e ON e.regime = d.regime AND e.code = d.code
+                     UNION SELECT announcement FROM relation)",
+            outer_first(conn)
+        ),
     )
+}
+
+/// An inner join whose left table SQLite must loop over (`CROSS JOIN` is SQLite's way of
+/// saying so; PostgreSQL's planner has statistics and no such syntax).
+pub(super) fn outer_first(conn: &Db) -> &'static str {
+    conn.pick("CROSS JOIN", "JOIN")
 }
 
 /// Announcement heads with their relations and URLs, in three queries whatever their number.
@@ -314,12 +323,13 @@ pub(super) fn entries_between(
 /// (`CROSS JOIN` keeps the few dirty codes outside: without statistics the planner walked every
 /// entry and probed the dirty set instead.)
 pub(super) fn dirty_entries(conn: &Db) -> Result<Vec<StoredEntry>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause,
                 e.removal
-         FROM status_dirty d CROSS JOIN entry e ON e.regime = d.regime AND e.code = d.code
+         FROM status_dirty d {} entry e ON e.regime = d.regime AND e.code = d.code
          ORDER BY e.regime, e.code, e.announcement",
-    )?;
+        outer_first(conn)
+    ))?;
     stored_entries(stmt.query_map([], entry_from_row)?)
 }
 

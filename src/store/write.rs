@@ -383,7 +383,7 @@ impl Tx<'_> {
         &self,
         announcement: &str,
     ) -> Result<Vec<crate::correction::Correction>, StoreError> {
-        read::corrections(&self.tx, Some(announcement))
+        read::corrections(self.tx, Some(announcement))
     }
 
     /// A reading of the page already says what correction `id` says.
@@ -548,20 +548,20 @@ impl Tx<'_> {
     }
 
     pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
-        read::snapshot_body(&self.tx, id)
+        read::snapshot_body(self.tx, id)
     }
 
     /// The current version of a page, if it has one.
     pub fn page_body(&self, url: &str) -> Result<Option<read::StoredPage>, StoreError> {
-        read::page_body(&self.tx, url)
+        read::page_body(self.tx, url)
     }
 
     pub fn announcements(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
-        read::announcements(&self.tx)
+        read::announcements(self.tx)
     }
 
     pub fn announcement_heads(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
-        read::announcement_heads(&self.tx)
+        read::announcement_heads(self.tx)
     }
 
     /// The listed code `n` codes after `after` in (regime, code) order (`n` = 1: the next one),
@@ -587,7 +587,7 @@ impl Tx<'_> {
         after: &(String, String),
         upto: Option<&(String, String)>,
     ) -> Result<Vec<StoredEntry>, StoreError> {
-        read::entries_between(&self.tx, after, upto)
+        read::entries_between(self.tx, after, upto)
     }
 
     /// The recorded statuses of the codes after `after` up to `upto` (to the end when `None`), in
@@ -624,17 +624,18 @@ impl Tx<'_> {
         &self,
         f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self.tx.prepare_cached(
+        let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT s.regime, s.code, s.status, s.status_by, s.until
-             FROM status_dirty d CROSS JOIN entry_status s ON s.regime = d.regime AND s.code = d.code
+             FROM status_dirty d {} entry_status s ON s.regime = d.regime AND s.code = d.code
              ORDER BY s.regime, s.code",
-        )?;
+            read::outer_first(self.tx)
+        ))?;
         each_status(stmt.query([])?, f)
     }
 
     /// The last version of an announcement's text, if it has one.
     pub fn latest_text_version(&self, key: &str) -> Result<Option<read::TextVersion>, StoreError> {
-        read::latest_text_version(&self.tx, key)
+        read::latest_text_version(self.tx, key)
     }
 
     /// Records the status a code is in (`None` forgets a code no longer listed).
@@ -700,7 +701,7 @@ impl Tx<'_> {
             "INSERT INTO delivery (change, channel, recipient, message_id, state, attempts, updated_at)
              VALUES (?1, ?2, ?3, ?4, 'sending', 1, ?5)
              ON CONFLICT (change, channel, recipient) DO UPDATE SET message_id = ?4,
-                state = 'sending', attempts = attempts + 1, updated_at = ?5",
+                state = 'sending', attempts = delivery.attempts + 1, updated_at = ?5",
         )?;
         for c in changes {
             for r in recipients {
@@ -741,7 +742,7 @@ impl Tx<'_> {
     }
 
     pub fn announcement(&self, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
-        read::announcement(&self.tx, key)
+        read::announcement(self.tx, key)
     }
 
     /// The entry the consolidated list currently holds for a code: the one from the latest
@@ -751,7 +752,7 @@ impl Tx<'_> {
         regime: &str,
         code: &str,
     ) -> Result<Option<StoredEntry>, StoreError> {
-        read::current_entry(&self.tx, regime, code)
+        read::current_entry(self.tx, regime, code)
     }
 
     /// The parties a list holds, as listed (not removed): (code, description), one row per code.
@@ -979,13 +980,13 @@ impl Tx<'_> {
 
     /// The announcements the dirty codes' statuses depend on (`read::dirty_heads`).
     pub fn dirty_heads(&self) -> Result<Vec<KnownAnnouncement>, StoreError> {
-        read::dirty_heads(&self.tx)
+        read::dirty_heads(self.tx)
     }
 
     /// The entries listing the dirty codes, in (regime, code) order, as
     /// [`Tx::entries_between`] gives a slice of the list.
     pub fn dirty_entries(&self) -> Result<Vec<StoredEntry>, StoreError> {
-        read::dirty_entries(&self.tx)
+        read::dirty_entries(self.tx)
     }
 
     pub fn clear_dirty(&self) -> Result<(), StoreError> {
@@ -1086,7 +1087,7 @@ impl Tx<'_> {
                 "INSERT INTO source_status (id, last_attempt, last_error, last_failure, consecutive_failures)
                  VALUES (?1, ?2, ?3, ?2, 1)
                  ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_error = ?3, last_failure = ?2,
-                    consecutive_failures = consecutive_failures + 1",
+                    consecutive_failures = source_status.consecutive_failures + 1",
                 params![source, now, e],
             )?,
         };

@@ -57,11 +57,7 @@ fn unchanged_recheck_is_answered_with_304s_and_records_nothing() {
     site.at("2025-10-09");
     ws.check(OCT);
     let before = site.not_modified();
-    let stored = regwatch::store::Store::open(&ws.db())
-        .unwrap()
-        .snapshot_stats()
-        .unwrap()
-        .0;
+    let stored = ws.store().snapshot_stats().unwrap().0;
     let (code, summary) = ws.check("2025-10-09T04:00:00Z");
     assert_eq!(code, 0);
     assert_eq!(summary["changes"], 0);
@@ -82,11 +78,7 @@ fn unchanged_recheck_is_answered_with_304s_and_records_nothing() {
     }
     assert_eq!(site.not_modified() - before, answered_304);
     // No new version of anything was stored, the list API's answer included.
-    let after = regwatch::store::Store::open(&ws.db())
-        .unwrap()
-        .snapshot_stats()
-        .unwrap()
-        .0;
+    let after = ws.store().snapshot_stats().unwrap().0;
     assert_eq!(after, stored);
     let changes = ws.json(
         OCT,
@@ -100,7 +92,7 @@ fn unchanged_recheck_is_answered_with_304s_and_records_nothing() {
     );
     assert_eq!(changes.as_array().unwrap().len(), 0);
     // No copy of any page was added (the WAL may hold page updates, not new snapshots).
-    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    let store = ws.store();
     let (versions, _, _) = store.snapshot_stats().unwrap();
     // The column shell, two pages of its list (a first check reads them all), six articles; the
     // licensing bureau's index and reprint.
@@ -216,7 +208,7 @@ fn a_changed_page_records_a_modification_with_a_redline() {
         "{text}"
     );
     // Both versions are kept as evidence.
-    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    let store = ws.store();
     // 11 pages on 10-09 (the column shell, two pages of its list, six articles, the licensing
     // bureau's two), the edit, and the licensing bureau's 10-10 index and reprint.
     assert_eq!(store.snapshot_stats().unwrap().0, 11 + 1 + 2);
@@ -230,7 +222,7 @@ fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
     let site = Site::start(tmp.path());
     let ws = Workspace::new(&site, "");
     let current = |ws: &Workspace| {
-        let store = regwatch::store::Store::open(&ws.db()).unwrap();
+        let store = ws.store();
         store.page_body(&url).unwrap().unwrap().snapshot
     };
     site.at("2025-10-09");
@@ -240,7 +232,7 @@ fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
     let before = site.not_modified();
     ws.check("2025-10-09T04:00:00Z");
     assert!(site.not_modified() > before);
-    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    let store = ws.store();
     assert_eq!(
         store.snapshot_seen(v1).unwrap(),
         Some((OCT.to_string(), "2025-10-09T04:00:00Z".to_string()))
@@ -251,7 +243,7 @@ fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
     ws.check("2025-10-20T02:00:00Z");
     let v2 = current(&ws);
     assert_ne!(v1, v2);
-    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    let store = ws.store();
     // The old version was last seen at its last confirmation, not when it was replaced.
     assert_eq!(
         store.snapshot_seen(v1).unwrap(),
@@ -266,7 +258,7 @@ fn a_page_version_keeps_when_it_was_last_seen_after_the_page_moves_on() {
     );
     drop(store);
     ws.check("2025-10-21T02:00:00Z");
-    let store = regwatch::store::Store::open(&ws.db()).unwrap();
+    let store = ws.store();
     assert_eq!(
         store.snapshot_seen(v2).unwrap().unwrap().1,
         "2025-10-21T02:00:00Z"
@@ -1034,15 +1026,9 @@ fn two_checks_at_once_record_each_change_once() {
     // One of them found everything, the other (after waiting for the lock) nothing new.
     let (ca, cb) = (changes(&a), changes(&b));
     assert!(ca.min(cb) == 0 && ca.max(cb) > 20, "{ca} {cb}");
-    let conn = rusqlite::Connection::open(ws.db()).unwrap();
-    let total: i64 = conn
-        .query_row("SELECT COUNT(*) FROM change", [], |r| r.get(0))
-        .unwrap();
+    let total = ws.count("SELECT COUNT(*) FROM change");
     assert_eq!(total as u64, ca.max(cb));
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
+    ws.integrity();
 }
 
 #[test]
@@ -1050,7 +1036,8 @@ fn a_busy_database_is_a_clear_error_with_its_own_exit_code() {
     let site = Site::start(&repo_snapshots());
     let ws = Workspace::new(&site, "");
     let _held =
-        regwatch::store::lock::StoreLock::acquire(&ws.db(), std::time::Duration::ZERO).unwrap();
+        regwatch::store::lock::StoreLock::acquire_at(&ws.location(), std::time::Duration::ZERO)
+            .unwrap();
     let out = ws
         .cmd(OCT)
         .args(["--lock-wait", "1", "check"])
@@ -1059,7 +1046,13 @@ fn a_busy_database_is_a_clear_error_with_its_own_exit_code() {
     assert_eq!(out.status.code(), Some(6));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("another regwatch (pid ") && err.contains("waited 1s"),
+        err.contains("another regwatch (")
+            && err.contains(if ws.pg.is_some() {
+                "(the session of server process "
+            } else {
+                "(pid "
+            })
+            && err.contains("waited 1s"),
         "{err}"
     );
 }

@@ -45,11 +45,7 @@ fn uids(ws: &Workspace) -> BTreeSet<String> {
 }
 
 fn integrity(ws: &Workspace) {
-    let conn = rusqlite::Connection::open(ws.db()).unwrap();
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
+    ws.integrity();
 }
 
 #[test]
@@ -68,9 +64,7 @@ fn killed_checks_lose_nothing_and_record_each_change_once() {
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        if ws.db().exists() {
-            integrity(&ws);
-        }
+        integrity(&ws);
     }
     // The next run completes and the log holds exactly what one clean run records.
     let (code, summary) = ws.check(OCT);
@@ -81,10 +75,7 @@ fn killed_checks_lose_nothing_and_record_each_change_once() {
         got.symmetric_difference(&expected).collect::<Vec<_>>(),
         Vec::<&String>::new()
     );
-    let conn = rusqlite::Connection::open(ws.db()).unwrap();
-    let rows: i64 = conn
-        .query_row("SELECT COUNT(*) FROM change", [], |r| r.get(0))
-        .unwrap();
+    let rows = ws.count("SELECT COUNT(*) FROM change");
     assert_eq!(rows as usize, expected.len(), "a change recorded twice");
 }
 
@@ -105,18 +96,9 @@ fn killed_digests_deliver_every_change_and_resend_only_the_same_message() {
     let out = ws.cmd(OCT).args(["digest", "--send"]).output().unwrap();
     assert!(out.status.success());
 
-    let conn = rusqlite::Connection::open(ws.db()).unwrap();
     // Every change reached both recipients.
-    let changes: i64 = conn
-        .query_row("SELECT COUNT(*) FROM change", [], |r| r.get(0))
-        .unwrap();
-    let sent: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM delivery WHERE state = 'sent'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let changes = ws.count("SELECT COUNT(*) FROM change");
+    let sent = ws.count("SELECT COUNT(*) FROM delivery WHERE state = 'sent'");
     assert_eq!(sent, changes * 2);
     // Whatever arrived more than once arrived as the same message (same Message-ID, which mail
     // systems treat as one); no change arrived in two different messages.
@@ -131,13 +113,10 @@ fn killed_digests_deliver_every_change_and_resend_only_the_same_message() {
             .unwrap();
         *by_id.entry(id).or_default() += 1;
     }
-    let recorded: BTreeSet<String> = conn
-        .prepare("SELECT DISTINCT message_id FROM delivery")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let recorded: BTreeSet<String> = ws
+        .texts("SELECT DISTINCT message_id FROM delivery")
+        .into_iter()
+        .collect();
     let received: BTreeSet<String> = by_id.keys().cloned().collect();
     assert_eq!(
         received, recorded,

@@ -31,20 +31,14 @@ fn the_daemon_checks_and_mails_on_a_per_second_schedule_and_stops_on_sigterm() {
         .unwrap();
     // Wait for two checks and a digest, at most 20 s.
     let deadline = Instant::now() + Duration::from_secs(20);
-    let db = ws.db();
     // Each check confirms the index: its sighting moves on (to the second).
     let mut sightings = std::collections::HashSet::new();
     loop {
         std::thread::sleep(Duration::from_millis(200));
-        if let Some(at) = rusqlite::Connection::open(&db).ok().and_then(|c| {
-            c.query_row(
-                "SELECT s.at FROM sighting s JOIN page p ON p.snapshot = s.snapshot
-                 WHERE p.role = 'index'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .ok()
-        }) {
+        if let Some(at) = ws.text(
+            "SELECT s.at FROM sighting s JOIN page p ON p.snapshot = s.snapshot
+             WHERE p.role = 'index'",
+        ) {
             sightings.insert(at);
         }
         if (sightings.len() >= 2 && !smtp.received().is_empty()) || Instant::now() > deadline {
@@ -82,20 +76,12 @@ fn the_daemon_checks_and_mails_on_a_per_second_schedule_and_stops_on_sigterm() {
         "one digest: later ones had nothing new\n{log}"
     );
 
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
+    ws.integrity();
     // Every change once, whatever the number of checks.
-    let dup: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM (SELECT kind, code, announcement FROM change
-             GROUP BY kind, code, announcement HAVING COUNT(*) > 1)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let dup = ws.count(
+        "SELECT COUNT(*) FROM (SELECT kind, code, announcement FROM change
+         GROUP BY kind, code, announcement HAVING COUNT(*) > 1) d",
+    );
     assert_eq!(dup, 0);
 }
 

@@ -16,6 +16,7 @@ mod list;
 mod notify;
 mod parties;
 mod pg;
+mod pgserver;
 mod politeness;
 mod products;
 mod reach;

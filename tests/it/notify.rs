@@ -204,12 +204,8 @@ fn a_crash_between_sending_and_recording_resends_the_same_message() {
     );
     // As if the process died after the server accepted the message but before `sent` was
     // committed.
-    let conn = rusqlite::Connection::open(ws.db()).unwrap();
-    let n = conn
-        .execute("UPDATE delivery SET state = 'sending', sent_at = NULL", [])
-        .unwrap();
+    let n = ws.execute("UPDATE delivery SET state = 'sending', sent_at = NULL");
     assert!(n > 0);
-    drop(conn);
     let out = ws.cmd(OCT).args(["digest", "--send"]).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("sent again"));

@@ -2,168 +2,13 @@
 //! test in a temporary directory (`initdb`, `pg_ctl` on a free port), never a mock. `.ci/deps`
 //! installs the package when it is missing.
 
-use std::os::unix::fs::chown;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+use crate::pgserver::Postgres;
 
 use assert_cmd::cargo::CommandCargoExt as _;
 use serde_json::Value;
-
-/// A PostgreSQL server of its own, stopped when dropped.
-pub struct Postgres {
-    dir: tempfile::TempDir,
-    bin: PathBuf,
-    pub port: u16,
-}
-
-/// Where `initdb` and `pg_ctl` are: on the PATH, or in Debian's versioned directory (the
-/// package does not put them on the PATH).
-fn bin_dir() -> PathBuf {
-    if let Ok(p) = which("initdb") {
-        return p;
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("bin"))
-        .filter(|b| b.join("initdb").exists())
-        .collect();
-    found.sort();
-    found.pop().unwrap_or_else(|| {
-        panic!("PostgreSQL's initdb not found: run `bash .ci/deps` (installs the Debian package postgresql)")
-    })
-}
-
-fn which(name: &str) -> Result<PathBuf, ()> {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .find(|d| d.join(name).is_file())
-                .map(|d| std::fs::canonicalize(d.join(name)).unwrap_or(d.join(name)))
-        })
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .ok_or(())
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// The `postgres` account's uid and gid: initdb refuses to run as root.
-fn postgres_account() -> (u32, u32) {
-    let id = |flag: &str| -> u32 {
-        let out = Command::new("id")
-            .args([flag, "postgres"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "no `postgres` account to run the server as (root may not)"
-        );
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    };
-    (id("-u"), id("-g"))
-}
-
-impl Postgres {
-    pub fn start() -> Postgres {
-        let bin = bin_dir();
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        if is_root() {
-            let (uid, gid) = postgres_account();
-            chown(dir.path(), Some(uid), Some(gid)).unwrap();
-        }
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let pg = Postgres { dir, bin, port };
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-A",
-                "trust",
-                "-U",
-                "regwatch",
-                "-E",
-                "UTF8",
-                "--no-locale",
-                "-N",
-            ],
-        );
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
-            pg.dir.path().display()
-        );
-        pg.run(
-            "pg_ctl",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-l",
-                pg.dir.path().join("log").to_str().unwrap(),
-                "-w",
-                "-o",
-                &opts,
-                "start",
-            ],
-        );
-        pg
-    }
-
-    fn run(&self, tool: &str, args: &[&str]) {
-        let exe = self.bin.join(tool);
-        let out = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        }
-        .unwrap();
-        assert!(
-            out.status.success(),
-            "{tool} {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// A new, empty database on the server.
-    pub fn database(&self, name: &str) -> String {
-        let mut c = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        self.url(name)
-    }
-
-    pub fn url(&self, db: &str) -> String {
-        format!("postgres://regwatch@127.0.0.1:{}/{db}", self.port)
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let exe = self.bin.join("pg_ctl");
-        let args = ["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"];
-        let _ = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        };
-    }
-}
 
 fn migrate(db: &Path, url: &str) -> (i32, Value, String) {
     let out = Command::cargo_bin("regwatch")
@@ -184,7 +29,7 @@ fn migrate(db: &Path, url: &str) -> (i32, Value, String) {
 fn the_demo_store_copied_to_postgres_verifies_table_by_table() {
     let pg = Postgres::start();
     let dir = tempfile::tempdir().unwrap();
-    let db = crate::support::demo_db(dir.path());
+    let db = crate::support::demo_sqlite(dir.path());
     let url = pg.database("regwatch");
 
     let (code, out, err) = migrate(&db, &url);
@@ -328,18 +173,37 @@ fn the_demo_store_copied_to_postgres_verifies_table_by_table() {
     assert_ne!(code, 0);
     assert!(err.contains("already holds regwatch data"), "{err}");
 
-    // Other commands do not run on PostgreSQL yet: they say so (exit 2) rather than create a
-    // file named after the URL.
-    let out = Command::cargo_bin("regwatch")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["--db", &url, "list"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("regwatch migrate"));
+    // The commands run on the copy as on the file (and make no file named after the URL).
+    let list = |db: &str| {
+        let out = Command::cargo_bin("regwatch")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("REGWATCH_NOW", "2026-11-30T00:00:00Z")
+            .args([
+                "--db",
+                db,
+                "list",
+                "--as-of",
+                "2026-01-01",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(list(&url), list(db.to_str().unwrap()));
     assert!(!dir.path().join("postgres:").exists());
 
     // The schema is versioned: applying it again finds it current.
-    assert_eq!(regwatch::store::pg::migrate_schema(&mut client).unwrap(), 1);
+    let version = regwatch::store::pg::migrate_schema(&mut client).unwrap();
+    assert_eq!(
+        regwatch::store::pg::migrate_schema(&mut client).unwrap(),
+        version
+    );
 }

@@ -14,7 +14,7 @@ M1,Samarium-cobalt magnet SC-26,,,钐钴\n\
 B2,Lithium-ion cell 320 Wh/kg,85076000,,\n\
 X9,Office chair,94013000,,office chair\n";
 
-fn run(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+fn run(db: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("regwatch")
         .unwrap()
         .arg("--db")

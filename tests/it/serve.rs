@@ -24,7 +24,7 @@ impl Drop for Serving {
     }
 }
 
-pub(crate) fn serve(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serving {
+pub(crate) fn serve(db: &str, extra: &[&str], env: &[(&str, &str)]) -> Serving {
     let mut cmd = Command::cargo_bin("regwatch").unwrap();
     cmd.arg("--db")
         .arg(db)
@@ -360,7 +360,7 @@ fn scraped_text_is_escaped_and_another_address_needs_a_token() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let db = dir.path().join("test.db");
+    let db = dir.path().join("test.db").display().to_string();
     let s = serve(&db, &[], &[]);
     for path in [
         "/announcement/MOFCOM-2031-5",

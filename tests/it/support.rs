@@ -58,18 +58,27 @@ impl Site {
     }
 }
 
-/// A scratch directory with a config replaying `site` and extra `[[source]]` text.
+/// A scratch directory with a config replaying `site` and extra `[[source]]` text; its store
+/// a SQLite file, or a database of its own on the shared PostgreSQL server when the run is on
+/// PostgreSQL ([`crate::pgserver::on_postgres`]).
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database, when the store is there.
+    pub pg: Option<String>,
 }
 
 impl Workspace {
     pub fn new(site: &Site, extra: &str) -> Workspace {
         let dir = tempfile::tempdir().unwrap();
+        let pg = crate::pgserver::on_postgres().then(crate::pgserver::fresh_database);
+        let store = match &pg {
+            Some(url) => format!("url = \"{url}\""),
+            None => "path = \"test.db\"".to_string(),
+        };
         let config = format!(
             r#"
 [store]
-path = "test.db"
+{store}
 
 [http]
 mirror = "http://{}/"
@@ -101,13 +110,100 @@ baseline = false
             site.addr
         );
         std::fs::write(dir.path().join("schedule.toml"), config).unwrap();
-        Workspace { dir }
+        Workspace { dir, pg }
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> regwatch::store::Location {
+        match &self.pg {
+            Some(url) => regwatch::store::Location::Postgres(url.clone()),
+            None => regwatch::store::Location::Sqlite(self.db()),
+        }
+    }
+
+    /// A number one query answers (`SELECT COUNT(*) …`), on either store.
+    pub fn count(&self, sql: &str) -> i64 {
+        match &self.pg {
+            Some(url) => postgres::Client::connect(url, postgres::NoTls)
+                .unwrap()
+                .query_one(sql, &[])
+                .unwrap()
+                .get(0),
+            None => rusqlite::Connection::open(self.db())
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+        }
+    }
+
+    /// The text one query answers, if any row, on either store.
+    pub fn text(&self, sql: &str) -> Option<String> {
+        match &self.pg {
+            Some(url) => postgres::Client::connect(url, postgres::NoTls)
+                .ok()?
+                .query_opt(sql, &[])
+                .ok()??
+                .get(0),
+            None => rusqlite::Connection::open(self.db())
+                .ok()?
+                .query_row(sql, [], |r| r.get(0))
+                .ok(),
+        }
+    }
+
+    /// The first column of every row a query answers, on either store.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        match &self.pg {
+            Some(url) => postgres::Client::connect(url, postgres::NoTls)
+                .unwrap()
+                .query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+            None => rusqlite::Connection::open(self.db())
+                .unwrap()
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap(),
+        }
+    }
+
+    /// Runs a statement (to stage a state a test needs), on either store; rows changed.
+    pub fn execute(&self, sql: &str) -> u64 {
+        match &self.pg {
+            Some(url) => postgres::Client::connect(url, postgres::NoTls)
+                .unwrap()
+                .execute(sql, &[])
+                .unwrap(),
+            None => rusqlite::Connection::open(self.db())
+                .unwrap()
+                .execute(sql, [])
+                .unwrap() as u64,
+        }
+    }
+
+    /// SQLite's own check of the file; PostgreSQL keeps its files consistent itself (a killed
+    /// client's transaction is rolled back by the server).
+    pub fn integrity(&self) {
+        if self.pg.is_none() && self.db().exists() {
+            assert_eq!(self.text("PRAGMA integrity_check").as_deref(), Some("ok"));
+        }
+    }
+
+    /// The store, opened as the binary opens it.
+    pub fn store(&self) -> regwatch::store::Store {
+        regwatch::store::Store::open_at(&self.location()).unwrap()
     }
 
     pub fn config(&self) -> PathBuf {
         self.dir.path().join("schedule.toml")
     }
 
+    /// The SQLite file (tests that read it with SQLite itself skip the PostgreSQL run).
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("test.db")
     }
@@ -407,13 +503,29 @@ pub fn chromium() -> PathBuf {
     );
 }
 
-/// The demo replayed into `dir/demo.db`.
-pub fn demo_db(dir: &Path) -> PathBuf {
+/// The demo replayed into `dir/demo.db`, or into a database of its own on the shared
+/// PostgreSQL server when the run is on PostgreSQL: what `--db` takes.
+pub fn demo_db(dir: &Path) -> String {
+    if !crate::pgserver::on_postgres() {
+        return demo_sqlite(dir).display().to_string();
+    }
+    let db = crate::pgserver::fresh_database();
+    replay_demo(&db);
+    db
+}
+
+/// The demo replayed into the SQLite file `dir/demo.db`.
+pub fn demo_sqlite(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");
+    replay_demo(db.as_os_str());
+    db
+}
+
+fn replay_demo(db: &(impl AsRef<std::ffi::OsStr> + ?Sized)) {
     let out = Command::cargo_bin("regwatch")
         .unwrap()
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .arg("demo")
         .output()
         .unwrap();
@@ -422,5 +534,4 @@ pub fn demo_db(dir: &Path) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    db
 }

@@ -157,9 +157,16 @@ impl Driver {
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
+    /// Clicks a link or a submit button and waits (up to 15 s) until the browser is on another
+    /// page: the click command may return before a form's navigation has begun.
     fn click(&self, css: &str) {
+        let before = self.url();
         let e = self.find(css);
         self.call("POST", &self.s(&format!("/element/{e}/click")), None);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while self.url() == before && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     fn type_into(&self, css: &str, text: &str) {

@@ -10,7 +10,7 @@ mod value;
 
 use std::fmt;
 
-pub use self::postgres::PgConn;
+pub use self::postgres::{PgConn, close};
 pub use value::{FromValue, Params, ParamsFromIter, ToValue, Value, ValueRef};
 
 /// Parameters of mixed types: `params![key, 3, None::<String>]`.
@@ -109,7 +109,7 @@ pub enum Dialect {
 /// A connection to the store's database.
 pub enum Db {
     Sqlite(rusqlite::Connection),
-    Postgres(PgConn),
+    Postgres(Box<PgConn>),
 }
 
 impl fmt::Debug for Db {
@@ -176,7 +176,7 @@ impl Db {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Db::Postgres(c) => Ok(c.client.borrow_mut().batch_execute(sql)?),
+            Db::Postgres(c) => Ok(c.with(|c| c.batch_execute(sql))?),
         }
     }
 }
@@ -225,7 +225,7 @@ impl<'a> Stmt<'a> {
         let values = params.values();
         match self {
             Stmt::Postgres { conn, statement } => with_binds(&values, |refs| {
-                Ok(conn.client.borrow_mut().execute(statement, refs)? as usize)
+                Ok(conn.with(|c| c.execute(statement, refs))? as usize)
             }),
             s => Ok(s
                 .sqlite()
@@ -273,7 +273,7 @@ impl<'a> Stmt<'a> {
         let values = params.values();
         match self {
             Stmt::Postgres { conn, statement } => with_binds(&values, |refs| {
-                let rows = conn.client.borrow_mut().query(statement, refs)?;
+                let rows = conn.with(|c| c.query(statement, refs))?;
                 Ok(Rows::Postgres(rows.into_iter()))
             }),
             s => Ok(Rows::Sqlite(
@@ -304,6 +304,8 @@ pub enum Rows<'s> {
 }
 
 impl Rows<'_> {
+    /// The next row; it borrows the rows, so this cannot be an `Iterator` (rusqlite's shape).
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Row<'_>>> {
         match self {
             Rows::Sqlite(r) => Ok(r.next()?.map(Row::Sqlite)),

@@ -14,14 +14,15 @@ use super::value::ValueRef;
 /// A connection with its prepared statements: one parse and plan per distinct SQL text per
 /// connection, as SQLite's statement cache gives.
 pub struct PgConn {
-    pub(super) client: RefCell<Client>,
+    /// `None` only while being dropped ([`close`]).
+    client: RefCell<Option<Client>>,
     statements: RefCell<HashMap<String, Statement>>,
 }
 
 impl PgConn {
     pub fn new(client: Client) -> PgConn {
         PgConn {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
         }
     }
@@ -31,11 +32,41 @@ impl PgConn {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let statement = self.client.borrow_mut().prepare(&translate(sql))?;
+        let statement = self.with(|c| c.prepare(&translate(sql)))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_owned(), statement.clone());
         Ok(statement)
+    }
+}
+
+impl PgConn {
+    /// Runs `f` on the client.
+    pub(super) fn with<R>(&self, f: impl FnOnce(&mut Client) -> R) -> R {
+        let mut client = self.client.borrow_mut();
+        f(client
+            .as_mut()
+            .expect("the client lives as long as the connection"))
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let Some(c) = self.client.get_mut().take() {
+            close(c);
+        }
+    }
+}
+
+/// Closes a client. The client blocks on a runtime of its own, also to say goodbye: dropped on
+/// a thread that drives async tasks, that happens on a thread of its own.
+pub fn close(client: Client) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|s| {
+            s.spawn(move || drop(client));
+        });
+    } else {
+        drop(client);
     }
 }
 
