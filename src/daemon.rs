@@ -16,6 +16,7 @@ use crate::clock::format_time;
 use crate::config::{Config, CronSchedule, TimeZone};
 use crate::notify::{self, Mode};
 use crate::schedule::next_after;
+use crate::store::lease::Claim;
 use crate::store::lock::StoreLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,35 +65,71 @@ fn next_run(config: &Config, job: Job, after: DateTime<Utc>) -> Option<DateTime<
     Some(at + jitter(id, at, jitter_secs))
 }
 
-/// Runs until `stop` is requested (and `wake` notified). `max_checks` ends the loop after that
-/// many check passes (for tests and one-off runs); `None` runs forever.
+/// How this worker runs beside others.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Ends the loop after that many check passes (for tests and one-off runs); `None` runs
+    /// forever.
+    pub max_checks: Option<usize>,
+    /// The store's writer lock and how long to wait for it: held for each round on SQLite (one
+    /// writer at a time; a `check` from cron runs between rounds), and while sending each digest
+    /// on PostgreSQL (the outbox's rows are sent by one worker at a time). `None`: no lock.
+    pub lock: Option<(crate::store::Location, Duration)>,
+    /// This worker's name, recorded as the last to check each source it checks.
+    pub worker: String,
+    /// The labels of the sources this worker may check (`regions` in a source).
+    pub labels: Vec<String>,
+}
+
+/// One scheduled job: when to look at it next, and the occurrence it is due for.
+struct Slot {
+    job: Job,
+    wake: Option<DateTime<Utc>>,
+    due: Option<DateTime<Utc>>,
+}
+
+/// Runs until `stop` is requested (and `wake` notified).
+///
+/// Each due source is claimed first ([`crate::store::lease`]): among workers sharing the store,
+/// one checks each occurrence; a source held by another is looked at again when its lease
+/// expires (its worker may have died) or at its next occurrence, whichever is first.
 pub async fn run(
     checker: Checker,
     stop: Stop,
     wake: Arc<Notify>,
-    max_checks: Option<usize>,
-    lock: Option<(crate::store::Location, Duration)>,
+    options: Options,
 ) -> anyhow::Result<RunSummary> {
     let config = checker.config.clone();
+    let lease = chrono::Duration::seconds(config.workers.lease_secs as i64);
     let start = checker.clock.now();
-    let mut jobs: Vec<(Job, Option<DateTime<Utc>>)> = (0..config.sources.len())
+    let mut slots: Vec<Slot> = (0..config.sources.len())
+        .filter(|i| config.sources[*i].for_worker(&options.labels))
         .map(Job::Source)
         .chain((0..config.digests.len()).map(Job::Digest))
-        .map(|j| (j, next_run(&config, j, start)))
+        .map(|job| {
+            let at = next_run(&config, job, start);
+            Slot {
+                job,
+                wake: at,
+                due: at,
+            }
+        })
         .collect();
-    for (job, at) in &jobs {
-        let (_, _, id, _) = schedule_of(&config, *job);
-        match at {
-            Some(t) => tracing::info!(job = id, next = %format_time(*t), "scheduled"),
+    for slot in &slots {
+        let (_, _, id, _) = schedule_of(&config, slot.job);
+        match slot.wake {
+            Some(t) => tracing::info!(job = id, next = %format_time(t), "scheduled"),
             None => tracing::warn!(job = id, "its schedule names no future time; never run"),
         }
     }
+    let round_lock = options.lock.as_ref().filter(|(db, _)| !db.is_postgres());
+    let digest_lock = options.lock.as_ref().filter(|(db, _)| db.is_postgres());
     let mut summary = RunSummary::default();
     loop {
         if stop.requested() {
             break;
         }
-        let Some(when) = jobs.iter().filter_map(|(_, t)| *t).min() else {
+        let Some(when) = slots.iter().filter_map(|s| s.wake).min() else {
             tracing::warn!("nothing is scheduled; waiting for a stop");
             wake.notified().await;
             continue;
@@ -105,54 +142,109 @@ pub async fn run(
             _ = wake.notified() => continue,
         }
         // The writer's lock, only while working: a `check` from cron can run between cycles.
-        let _guard = match &lock {
+        let _guard = match round_lock {
             None => None,
-            Some((db, wait)) => {
-                let (db, wait) = (db.clone(), *wait);
-                match tokio::task::spawn_blocking(move || StoreLock::acquire_at(&db, wait)).await? {
-                    Ok(g) => Some(g),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "skipping this round");
-                        let after = checker.clock.now();
-                        for (job, t) in &mut jobs {
-                            if t.is_some_and(|t| t <= after) {
-                                *t = next_run(&config, *job, after);
-                            }
+            Some((db, wait)) => match take_lock(db, *wait).await? {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    tracing::warn!(error = %e, "skipping this round");
+                    let after = checker.clock.now();
+                    for slot in &mut slots {
+                        if slot.wake.is_some_and(|t| t <= after) {
+                            slot.due = next_run(&config, slot.job, after);
+                            slot.wake = slot.due;
                         }
-                        continue;
+                    }
+                    continue;
+                }
+            },
+        };
+        let now = checker.clock.now();
+        let mut claimed: Vec<(usize, String, DateTime<Utc>)> = Vec::new();
+        for (n, slot) in slots.iter_mut().enumerate() {
+            let (Job::Source(i), Some(due)) = (slot.job, slot.due) else {
+                continue;
+            };
+            if !slot.wake.is_some_and(|t| t <= now) {
+                continue;
+            }
+            let id = config.sources[i].id.0.clone();
+            let (worker, times) = (
+                options.worker.clone(),
+                [format_time(due), format_time(now), format_time(now + lease)],
+            );
+            let source = id.clone();
+            let claim = checker
+                .db
+                .call(move |s| s.claim(&source, &worker, &times[0], &times[1], &times[2]))
+                .await?;
+            match claim {
+                Claim::Taken => claimed.push((n, id, due)),
+                Claim::Done => {
+                    slot.due = next_run(&config, slot.job, now.max(due));
+                    slot.wake = slot.due;
+                }
+                Claim::Held { by, until } => {
+                    let expiry = until
+                        .and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
+                        .map_or(now, |u| u.with_timezone(&Utc))
+                        + chrono::Duration::seconds(1);
+                    let next = next_run(&config, slot.job, now.max(due));
+                    tracing::debug!(job = id, held_by = by, "checked by another worker");
+                    if next.is_some_and(|n| n < expiry) {
+                        slot.due = next;
+                        slot.wake = next;
+                    } else {
+                        slot.wake = Some(expiry);
                     }
                 }
             }
-        };
-        let now = checker.clock.now();
-        let due: Vec<Job> = jobs
-            .iter()
-            .filter(|(_, t)| t.is_some_and(|t| t <= now))
-            .map(|(j, _)| *j)
-            .collect();
-        let sources: Vec<String> = due
-            .iter()
-            .filter_map(|j| match j {
-                Job::Source(i) => Some(config.sources[*i].id.0.clone()),
-                Job::Digest(_) => None,
-            })
-            .collect();
-        if !sources.is_empty() {
-            let s = checker.check(&sources).await?;
+        }
+        if !claimed.is_empty() {
+            let ids: Vec<String> = claimed.iter().map(|(_, id, _)| id.clone()).collect();
+            let s = check_renewing(&checker, &ids, &options.worker, lease).await?;
             summary.checks += 1;
             tracing::info!(
-                sources = sources.join(","),
+                sources = ids.join(","),
                 changes = s.changes,
                 failed = s.failed_sources(),
+                worker = options.worker,
                 "check done"
             );
-        }
-        for job in &due {
-            let Job::Digest(i) = job else { continue };
-            if stop.requested() {
-                break;
+            let after = checker.clock.now().max(now);
+            for (n, id, due) in &claimed {
+                let (worker, due_text, id) =
+                    (options.worker.clone(), format_time(*due), id.clone());
+                checker
+                    .db
+                    .call(move |s| s.release(&id, &worker, &due_text))
+                    .await?;
+                // Next occurrences from now: a job that overran its next slot is not run twice
+                // to catch up.
+                let slot = &mut slots[*n];
+                slot.due = next_run(&config, slot.job, after);
+                slot.wake = slot.due;
             }
-            let d = &config.digests[*i];
+        }
+        for slot in &mut slots {
+            let Job::Digest(i) = slot.job else { continue };
+            if !slot.wake.is_some_and(|t| t <= now) || stop.requested() {
+                continue;
+            }
+            let d = &config.digests[i];
+            // One worker at a time sends: the next finds the changes delivered.
+            let guard = match digest_lock {
+                None => None,
+                Some((db, wait)) => match take_lock(db, *wait).await? {
+                    Ok(g) => Some(g),
+                    Err(e) => {
+                        tracing::warn!(digest = %d.name, error = %e, "digest skipped; retried at its next time");
+                        slot.due = next_run(&config, slot.job, checker.clock.now().max(now));
+                        slot.wake = slot.due;
+                        continue;
+                    }
+                },
+            };
             match notify::run_digest(&checker.db, &config, d, &Mode::Send, now).await {
                 Ok(o) => {
                     summary.digests += 1;
@@ -162,19 +254,56 @@ pub async fn run(
                     tracing::error!(digest = %d.name, error = %format!("{e:#}"), "digest failed; retried at its next time")
                 }
             }
+            drop_lock(guard).await;
+            slot.due = next_run(&config, slot.job, checker.clock.now().max(now));
+            slot.wake = slot.due;
         }
-        // Next occurrences from now: a job that overran its next slot is not run twice to catch up.
-        let after = checker.clock.now().max(now);
-        for (job, t) in &mut jobs {
-            if due.contains(job) {
-                *t = next_run(&config, *job, after);
-            }
-        }
-        if max_checks.is_some_and(|m| summary.checks >= m) {
+        if max_checks_reached(options.max_checks, &summary) {
             break;
         }
     }
     Ok(summary)
+}
+
+fn max_checks_reached(max: Option<usize>, summary: &RunSummary) -> bool {
+    max.is_some_and(|m| summary.checks >= m)
+}
+
+/// Takes the store's lock off the async threads (it waits, and on PostgreSQL connects).
+async fn take_lock(
+    db: &crate::store::Location,
+    wait: Duration,
+) -> anyhow::Result<Result<StoreLock, crate::store::lock::LockError>> {
+    let db = db.clone();
+    Ok(tokio::task::spawn_blocking(move || StoreLock::acquire_at(&db, wait)).await?)
+}
+
+async fn drop_lock(guard: Option<StoreLock>) {
+    if let Some(g) = guard {
+        let _ = tokio::task::spawn_blocking(move || drop(g)).await;
+    }
+}
+
+/// Checks `ids`, renewing this worker's leases on them every third of the lease while it works.
+async fn check_renewing(
+    checker: &Checker,
+    ids: &[String],
+    worker: &str,
+    lease: chrono::Duration,
+) -> Result<crate::check::CheckSummary, crate::store::StoreError> {
+    let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(1));
+    let check = checker.check_exactly(ids);
+    tokio::pin!(check);
+    loop {
+        tokio::select! {
+            r = &mut check => return r,
+            _ = tokio::time::sleep(every) => {
+                let until = format_time(checker.clock.now() + lease);
+                let (worker, ids) = (worker.to_string(), ids.to_vec());
+                checker.db.call(move |s| s.renew(&worker, &ids, &until)).await?;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

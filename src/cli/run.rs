@@ -17,6 +17,15 @@ pub struct Args {
     /// Stop after this many check passes (default: run until stopped).
     #[arg(long, value_name = "N")]
     max_checks: Option<usize>,
+    /// This worker's name, shown by `sources` as the last to check each source
+    /// (default: the host's name and this process's id).
+    #[arg(long, value_name = "NAME")]
+    worker: Option<String>,
+    /// Check the sources pinned to this label (`regions` in a source) besides the unpinned
+    /// ones; repeat for several. Workers in a region whose network reaches a ministry's site
+    /// take that site's sources.
+    #[arg(long = "label", value_name = "LABEL")]
+    labels: Vec<String>,
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
@@ -51,8 +60,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             s.request();
             w.notify_one();
         });
-        let lock = Some((ctx.db.clone(), ctx.lock_wait.max(Duration::from_secs(600))));
-        daemon::run(checker, stop, wake, args.max_checks, lock).await
+        let options = daemon::Options {
+            max_checks: args.max_checks,
+            lock: Some((ctx.db.clone(), ctx.lock_wait.max(Duration::from_secs(600)))),
+            worker: args.worker.clone().unwrap_or_else(default_worker),
+            labels: args.labels.clone(),
+        };
+        tracing::info!(
+            worker = options.worker,
+            labels = options.labels.join(","),
+            "worker started"
+        );
+        daemon::run(checker, stop, wake, options).await
     })?;
     rt.shutdown_timeout(Duration::from_secs(5));
     let _ = db_thread.join();
@@ -62,6 +81,20 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         "stopped"
     );
     Ok(Exit::Ok)
+}
+
+/// `host:pid`: unique among workers on one store, and says where to look.
+fn default_worker() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that many bytes.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    let host = if ok {
+        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        "localhost".to_string()
+    };
+    format!("{host}:{}", std::process::id())
 }
 
 async fn wait_for_signal() {

@@ -48,6 +48,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             "next_due": next_due,
             "last_attempt": st.and_then(|st| st.last_attempt.clone()),
             "last_success": st.and_then(|st| st.last_success.clone()),
+            // The `run` worker that checked it last (`None` when a `check` did, or never).
+            "last_worker": st.and_then(|st| st.worker.clone()),
+            "regions": s.regions,
             "last_failure": st.and_then(|st| st.last_failure.clone()),
             "last_error": st.filter(|st| st.consecutive_failures > 0).and_then(|st| st.last_error.clone()),
             // What kind of failure it is: unreachable from this network, the page changed, …
@@ -99,6 +102,13 @@ fn text(rows: &[serde_json::Value]) -> String {
             "  last success  {}",
             last_success.as_ref().unwrap_or(&never)
         );
+        if let Some(w) = r["last_worker"].as_str() {
+            let _ = writeln!(out, "  checked by    {w}");
+        }
+        if let Some(regions) = r["regions"].as_array().filter(|a| !a.is_empty()) {
+            let names: Vec<&str> = regions.iter().filter_map(|v| v.as_str()).collect();
+            let _ = writeln!(out, "  workers       labelled {}", names.join(" or "));
+        }
         let failures = r["consecutive_failures"].as_i64().unwrap_or(0);
         let last_failure = f(r, "last_failure");
         if failures > 0 {

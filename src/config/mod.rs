@@ -30,6 +30,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     #[serde(default)]
     pub status: StatusConfig,
+    #[serde(default)]
+    pub workers: WorkersConfig,
     /// The mail server digests go through; required when any `[[digest]]` is configured.
     pub smtp: Option<SmtpConfig>,
     #[serde(default, rename = "digest")]
@@ -54,6 +56,21 @@ pub struct StatusConfig {
 impl Default for StatusConfig {
     fn default() -> Self {
         StatusConfig { failing_after: 3 }
+    }
+}
+
+/// Several `regwatch run` workers sharing one PostgreSQL store (or one SQLite file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkersConfig {
+    /// A worker holds a source it checks for this long, renewed while it works; a worker that
+    /// dies holding it loses it after this, and another takes the source over.
+    pub lease_secs: u64,
+}
+
+impl Default for WorkersConfig {
+    fn default() -> Self {
+        WorkersConfig { lease_secs: 300 }
     }
 }
 
@@ -332,6 +349,10 @@ pub struct SourceConfig {
     /// installations do not hit a ministry at the same second.
     #[serde(default)]
     pub jitter_secs: u64,
+    /// Pins the source to workers started with one of these labels (`run --label cn`), such as
+    /// the ones in a region whose network reaches the site; empty: any worker checks it.
+    #[serde(default)]
+    pub regions: Vec<String>,
     /// Respect the hosts' robots.txt (RFC 9309). Turn off only with the site operator's consent.
     #[serde(default = "yes")]
     pub robots_txt: bool,
@@ -362,6 +383,11 @@ fn default_max_links() -> usize {
 }
 
 impl SourceConfig {
+    /// Whether a worker with `labels` checks this source: it names none of them, or one it has.
+    pub fn for_worker(&self, labels: &[String]) -> bool {
+        self.regions.is_empty() || self.regions.iter().any(|r| labels.contains(r))
+    }
+
     /// How to read this source's pages.
     pub fn reader(&self) -> crate::extract::Reader {
         use crate::extract::Reader;

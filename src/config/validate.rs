@@ -42,6 +42,17 @@ impl Config {
                 },
                 message: m,
             };
+            if let Some(bad) = s.regions.iter().find(|r| {
+                r.is_empty()
+                    || !r
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            }) {
+                return Err(at(format!(
+                    "source {:?}: region {bad:?} is not a label ([a-z0-9-]+, as `run --label` takes)",
+                    s.id.0
+                )));
+            }
             match (s.profile, &s.generic, &s.page) {
                 (Profile::Generic, None, _) => {
                     return Err(at(format!(
@@ -194,6 +205,13 @@ impl Config {
                 checks.push(Range::new("smtp", "port", u64::from(port), 1, 65_535));
             }
         }
+        checks.push(Range::new(
+            "workers",
+            "lease_secs",
+            self.workers.lease_secs,
+            5,
+            86_400,
+        ));
         for s in &self.sources {
             checks.push(Range::new(
                 "source",

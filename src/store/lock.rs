@@ -58,6 +58,10 @@ impl std::fmt::Debug for StoreLock {
 /// The advisory lock's key: "regwatch" in ASCII, the same for every regwatch on the database.
 pub const PG_LOCK_KEY: i64 = 0x7265_6777_6174_6368;
 
+/// The key of the writers' turn, a transaction-level advisory lock (see `Store::transaction`):
+/// "regwrite".
+pub const PG_WRITE_KEY: i64 = 0x7265_6777_7269_7465;
+
 pub fn lock_path(db: &Path) -> PathBuf {
     let mut p = db.as_os_str().to_owned();
     p.push(".lock");

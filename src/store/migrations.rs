@@ -282,6 +282,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX review_by_change ON review (change, id);
     "#,
+    // 17: several workers share the sources: a lease per source (who checks it, until when,
+    // and the scheduled time it last checked it for), and who checked each source last.
+    r#"
+    CREATE TABLE source_lease (
+        source   TEXT PRIMARY KEY,
+        worker   TEXT,
+        until    TEXT,
+        done_for TEXT
+    );
+    ALTER TABLE source_status ADD COLUMN worker TEXT;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -8,6 +8,7 @@
 pub mod bundle;
 mod evidence;
 pub mod handle;
+pub mod lease;
 mod location;
 pub mod lock;
 mod migrations;
@@ -168,7 +169,25 @@ impl Store {
 
     /// Starts an IMMEDIATE transaction: writers queue on the busy timeout instead of failing
     /// half-way when another process writes at the same time.
+    ///
+    /// On PostgreSQL the transaction takes a transaction-level advisory lock first: writers on
+    /// every machine take turns as SQLite's do, so what one observation reads and then writes
+    /// (an announcement's doubts, the status pass) is never interleaved with another's. The
+    /// fetching, the slow part, stays parallel.
     pub fn transaction(&mut self) -> Result<Tx<'_>, StoreError> {
+        let tx = &self.conn;
+        match tx.dialect() {
+            sql::Dialect::Sqlite => tx.execute_batch("BEGIN IMMEDIATE")?,
+            sql::Dialect::Postgres => tx.execute_batch(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({})",
+                lock::PG_WRITE_KEY
+            ))?,
+        }
+        Ok(Tx { tx, open: true })
+    }
+
+    /// A transaction without the writers' turn (claims lock only the rows they claim).
+    fn lease_transaction(&mut self) -> Result<Tx<'_>, StoreError> {
         let tx = &self.conn;
         tx.execute_batch(tx.pick("BEGIN IMMEDIATE", "BEGIN"))?;
         Ok(Tx { tx, open: true })

@@ -98,6 +98,8 @@ pub struct SourceStatus {
     pub last_error: Option<String>,
     pub last_failure: Option<String>,
     pub consecutive_failures: i64,
+    /// The worker that checked it last (`run --worker`), when known.
+    pub worker: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -669,7 +671,8 @@ impl Store {
 
     pub fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, last_attempt, last_success, last_error, consecutive_failures, last_failure
+            "SELECT id, last_attempt, last_success, last_error, consecutive_failures, last_failure,
+                    worker
              FROM source_status ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -680,6 +683,7 @@ impl Store {
                 last_error: r.get(3)?,
                 consecutive_failures: r.get(4)?,
                 last_failure: r.get(5)?,
+                worker: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

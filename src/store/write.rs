@@ -1080,14 +1080,15 @@ impl Tx<'_> {
             None => self.run(
                 "INSERT INTO source_status (id, last_attempt, last_success, consecutive_failures)
                  VALUES (?1, ?2, ?2, 0)
-                 ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_success = ?2, consecutive_failures = 0",
+                 ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_success = ?2, consecutive_failures = 0,
+                    worker = NULL",
                 params![source, now],
             )?,
             Some(e) => self.run(
                 "INSERT INTO source_status (id, last_attempt, last_error, last_failure, consecutive_failures)
                  VALUES (?1, ?2, ?3, ?2, 1)
                  ON CONFLICT (id) DO UPDATE SET last_attempt = ?2, last_error = ?3, last_failure = ?2,
-                    consecutive_failures = source_status.consecutive_failures + 1",
+                    consecutive_failures = source_status.consecutive_failures + 1, worker = NULL",
                 params![source, now, e],
             )?,
         };

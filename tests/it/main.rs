@@ -24,3 +24,4 @@ mod serve;
 mod support;
 mod us;
 mod webdriver;
+mod workers;

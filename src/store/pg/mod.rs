@@ -11,18 +11,19 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 /// PostgreSQL's migrations, in order; version N has the first N applied. Version 1 holds the
-/// tables of SQLite's store at its migration 16.
+/// tables of SQLite's store at its migration 16; version 3 matches migration 17.
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_schema.sql"),
     include_str!("0002_as_sqlite.sql"),
+    include_str!("0003_workers.sql"),
 ];
 
 /// The SQLite schema version a copy is made from (SQLite's migrations that PostgreSQL's
 /// version [`MIGRATIONS`]`.len()` matches).
-const SQLITE_VERSION: i64 = 16;
+const SQLITE_VERSION: i64 = 17;
 
 /// Tables in the order a copy fills them (a row's references come first).
-pub const TABLES: [&str; 20] = [
+pub const TABLES: [&str; 21] = [
     "zdict",
     "snapshot",
     "sighting",
@@ -40,6 +41,7 @@ pub const TABLES: [&str; 20] = [
     "meta",
     "problem",
     "review",
+    "source_lease",
     "source_status",
     "status_dirty",
     "translation",
