@@ -165,7 +165,7 @@ pub async fn run(
             let (Job::Source(i), Some(due)) = (slot.job, slot.due) else {
                 continue;
             };
-            if !slot.wake.is_some_and(|t| t <= now) {
+            if slot.wake.is_none_or(|t| t > now) {
                 continue;
             }
             let id = config.sources[i].id.0.clone();
@@ -228,7 +228,7 @@ pub async fn run(
         }
         for slot in &mut slots {
             let Job::Digest(i) = slot.job else { continue };
-            if !slot.wake.is_some_and(|t| t <= now) || stop.requested() {
+            if slot.wake.is_none_or(|t| t > now) || stop.requested() {
                 continue;
             }
             let d = &config.digests[i];
