@@ -13,8 +13,10 @@
 # Needs: nginx (Debian: apt-get install nginx-light), /usr/bin/time, curl, the peers installed by
 # ../shared/bench/peers/setup.sh into $PEERS, and
 #   cargo build --release && cargo build --release --example minclient
-# Env: TOOLS (default "regwatch minclient urlwatch changedetection"), PEERS_DIR, PEERS, PORT,
-#      FRACTION, REGWATCH, MINCLIENT.
+# `regwatch-pg` is regwatch with its store on a local PostgreSQL 15 of its own (bench/pg.sh;
+# needs postgresql, which `bash .ci/deps` installs).
+# Env: TOOLS (default "regwatch regwatch-pg minclient urlwatch changedetection"), PEERS_DIR, PEERS,
+#      PORT, FRACTION, REGWATCH, MINCLIENT, PG_PORT.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PEERS_DIR=${PEERS_DIR:-$REPO/../shared/bench/peers}
@@ -22,7 +24,7 @@ source "$PEERS_DIR/common.sh"
 in_netns "$@"
 
 N=${1:-1000}; WORKERS=${2:-10}
-TOOLS=${TOOLS:-regwatch minclient urlwatch changedetection}
+TOOLS=${TOOLS:-regwatch regwatch-pg minclient urlwatch changedetection}
 REGWATCH=${REGWATCH:-$REPO/target/release/regwatch}
 MINCLIENT=${MINCLIENT:-$REPO/target/release/examples/minclient}
 RUN=$PEERS/run/compare-$N-$WORKERS
@@ -33,10 +35,11 @@ need curl "apt-get install curl"
 for tool in $TOOLS; do
   case $tool in
     regwatch) need "$REGWATCH" "cargo build --release" ;;
+    regwatch-pg) need "$REGWATCH" "cargo build --release"; need psql "bash .ci/deps" ;;
     minclient) need "$MINCLIENT" "cargo build --release --example minclient" ;;
     urlwatch) need "$PEERS/urlwatch/bin/python" "bash $PEERS_DIR/setup.sh" ;;
     changedetection) need "$PEERS/cdio/bin/changedetection.io" "bash $PEERS_DIR/setup.sh" ;;
-    *) echo "compare.sh: unknown tool $tool (regwatch, minclient, urlwatch, changedetection)" >&2; exit 1 ;;
+    *) echo "compare.sh: unknown tool $tool (regwatch, regwatch-pg, minclient, urlwatch, changedetection)" >&2; exit 1 ;;
   esac
 done
 rm -rf "$RUN"; mkdir -p "$RUN"
@@ -119,15 +122,21 @@ phases() {  # usage: phases TOOL DIR PRINT_EXTRA CMD...  — first / second / th
 }
 
 regwatch_extra() {
-  local changes
+  local changes store_kb
   changes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["changes"])' "$1/$2.out" 2>/dev/null || echo NA)
-  echo "changes=$changes store_kb=$(du -ck "$1"/regwatch.db* | tail -1 | cut -f1)"
+  if [ -f "$1/pg.url" ]; then  # the database's size on the server
+    store_kb=$(psql -Atq "$(cat "$1/pg.url")" -c "SELECT pg_database_size(current_database()) / 1024")
+  else
+    store_kb=$(du -ck "$1"/regwatch.db* | tail -1 | cut -f1)
+  fi
+  echo "changes=$changes store_kb=$store_kb"
 }
-run_regwatch() {
-  local dir=$RUN/regwatch; mkdir -p "$dir"
+run_regwatch() {  # usage: run_regwatch [TOOL STORE_TOML]
+  local tool=${1:-regwatch} store=${2:-'path = "regwatch.db"'}
+  local dir=$RUN/$tool; mkdir -p "$dir"
   cat >"$dir/schedule.toml" <<TOML
 [store]
-path = "regwatch.db"
+$store
 [http]
 max_body_bytes = 1048576
 [politeness]
@@ -145,7 +154,15 @@ robots_txt = false
 max_links = 100000
 $(cat "$REPO/bench/generic-source.toml")
 TOML
-  phases regwatch "$dir" regwatch_extra "$REGWATCH" --config "$dir/schedule.toml" -q check --all --format json
+  phases "$tool" "$dir" regwatch_extra "$REGWATCH" --config "$dir/schedule.toml" -q check --all --format json
+}
+run_regwatch-pg() {
+  source "$REPO/bench/pg.sh"
+  pg_start "${PG_PORT:-55440}"
+  local url; url=$(pg_db bench)
+  mkdir -p "$RUN/regwatch-pg"; echo "$url" >"$RUN/regwatch-pg/pg.url"
+  run_regwatch regwatch-pg "url = \"$url\""
+  pg_stop
 }
 
 none_extra() { :; }

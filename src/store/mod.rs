@@ -112,15 +112,19 @@ impl Store {
             location: redact(url),
             message: e.to_string(),
         };
-        let mut client = pg::connect(url).map_err(failed)?;
+        let config = pg::config(url).map_err(failed)?;
+        let conn = sql::PgConn::connect(&config).map_err(|e| failed(e.into()))?;
+        let conn = Db::Postgres(Box::new(conn));
         if migrate {
+            // The schema is brought up to date on a connection of its own (the migrations run
+            // as one transaction under a lock), then closed.
+            let mut client = pg::connect(url).map_err(failed)?;
             pg::migrate_schema(&mut client).map_err(failed)?;
+            sql::close(client);
         } else {
-            pg::check_schema(&mut client).map_err(failed)?;
+            pg::check_schema_on(&conn).map_err(failed)?;
         }
-        Ok(Store {
-            conn: Db::Postgres(Box::new(sql::PgConn::new(client))),
-        })
+        Ok(Store { conn })
     }
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -178,8 +182,12 @@ impl Store {
         let tx = &self.conn;
         match tx.dialect() {
             sql::Dialect::Sqlite => tx.execute_batch("BEGIN IMMEDIATE")?,
+            // The writes look rows up by key. A table that grew since the planner last
+            // counted it (a first check fills `entry` with thousands of rows in seconds; the
+            // statistics lag by a minute) must not be scanned whole once per page: index paths
+            // while this transaction lasts.
             sql::Dialect::Postgres => tx.execute_batch(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({})",
+                "BEGIN; SET LOCAL enable_seqscan = off; SELECT pg_advisory_xact_lock({})",
                 lock::PG_WRITE_KEY
             ))?,
         }
@@ -211,6 +219,7 @@ impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if self.open {
             // Nothing to report to: the error that dropped the transaction is on its way up.
+            self.tx.discard();
             let _ = self.tx.execute_batch("ROLLBACK");
         }
     }

@@ -104,14 +104,15 @@ fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 impl Tx<'_> {
-    /// Executes a statement through the statement cache: the same few statements run for every
-    /// page, and compiling them each time showed in profiles.
+    /// A write through the statement cache (the same few statements run for every page, and
+    /// compiling them each time showed in profiles), deferred on PostgreSQL: sent with the
+    /// others before the transaction next reads or commits ([`crate::store::sql::Db::defer`]).
     fn run<P: crate::store::sql::Params>(
         &self,
         sql: &str,
         params: P,
-    ) -> crate::store::sql::Result<usize> {
-        self.tx.prepare_cached(sql)?.execute(params)
+    ) -> crate::store::sql::Result<()> {
+        self.tx.defer(sql, params)
     }
 
     /// One row through the statement cache.
@@ -697,15 +698,15 @@ impl Tx<'_> {
         recipients: &[String],
         now: &str,
     ) -> Result<(), StoreError> {
-        let mut upsert = self.tx.prepare_cached(
-            "INSERT INTO delivery (change, channel, recipient, message_id, state, attempts, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'sending', 1, ?5)
-             ON CONFLICT (change, channel, recipient) DO UPDATE SET message_id = ?4,
-                state = 'sending', attempts = delivery.attempts + 1, updated_at = ?5",
-        )?;
         for c in changes {
             for r in recipients {
-                upsert.execute(params![c, channel, r, message_id, now])?;
+                self.run(
+                    "INSERT INTO delivery (change, channel, recipient, message_id, state, attempts, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, 'sending', 1, ?5)
+                     ON CONFLICT (change, channel, recipient) DO UPDATE SET message_id = ?4,
+                        state = 'sending', attempts = delivery.attempts + 1, updated_at = ?5",
+                    params![c, channel, r, message_id, now],
+                )?;
             }
         }
         Ok(())
@@ -827,9 +828,12 @@ impl Tx<'_> {
         let mut stmt = self.tx.prepare_cached(self.tx.pick(
             "SELECT DISTINCT code FROM entry
              WHERE regime = ?1 AND code IN (SELECT value FROM json_each(?2)) AND announcement <> ?3",
-            "SELECT DISTINCT code FROM entry
-             WHERE regime = ?1 AND code IN (SELECT json_array_elements_text(CAST(?2 AS json)))
-               AND announcement <> ?3",
+            // From the page's few codes to the index, one lookup each, whatever the planner's
+            // estimates (stale while a first check fills the table; `LIMIT` keeps the lookup
+            // from being turned into a hash of every entry of the list).
+            "SELECT DISTINCT c.code FROM json_array_elements_text(CAST(?2 AS json)) AS c(code),
+             LATERAL (SELECT 1 FROM entry e WHERE e.regime = ?1 AND e.code = c.code COLLATE \"C\"
+                      AND e.announcement <> ?3 LIMIT 1) AS elsewhere",
         ))?;
         let rows = stmt.query_map(params![regime, codes, except], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -881,12 +885,11 @@ impl Tx<'_> {
         self.put_entries(a)?;
         self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
         {
-            let mut insert = self.tx.prepare_cached(
-                "INSERT INTO relation (announcement, position, kind, target, from_date, until_date, scope)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
             for (i, r) in a.relations.iter().enumerate() {
-                insert.execute(params![
+                self.run(
+                    "INSERT INTO relation (announcement, position, kind, target, from_date, until_date, scope)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
                     a.key,
                     i as i64,
                     r.kind.as_str(),
@@ -894,7 +897,8 @@ impl Tx<'_> {
                     r.from.map(|d| d.to_string()),
                     r.until.map(|d| d.to_string()),
                     r.scope
-                ])?;
+                ],
+                )?;
             }
         }
         if dirty {
@@ -913,7 +917,7 @@ impl Tx<'_> {
             .prepare_cached("SELECT regime, code FROM entry WHERE announcement = ?1")?
             .query_map([&a.key], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<crate::store::sql::Result<_>>()?;
-        let mut upsert = self.tx.prepare_cached(
+        const UPSERT: &str =
             "INSERT INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause,
                                 removal)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -924,24 +928,26 @@ impl Tx<'_> {
              WHERE (entry.position, entry.description, entry.item_type, entry.hs_codes,
                     entry.clause, entry.removal)
                 IS DISTINCT FROM (excluded.position, excluded.description, excluded.item_type,
-                        excluded.hs_codes, excluded.clause, excluded.removal)",
-        )?;
+                        excluded.hs_codes, excluded.clause, excluded.removal)";
         let mut listed = std::collections::HashSet::new();
         for (i, e) in a.entries.iter().enumerate() {
             if !listed.insert((e.regime.as_str(), e.code.as_str())) {
                 continue;
             }
-            upsert.execute(params![
-                a.key,
-                e.regime,
-                e.code,
-                i as i64,
-                e.description,
-                e.item_type.as_str(),
-                serde_json::to_string(&e.hs_codes)?,
-                e.clause,
-                e.removal as i64
-            ])?;
+            self.run(
+                UPSERT,
+                params![
+                    a.key,
+                    e.regime,
+                    e.code,
+                    i as i64,
+                    e.description,
+                    e.item_type.as_str(),
+                    serde_json::to_string(&e.hs_codes)?,
+                    e.clause,
+                    e.removal as i64
+                ],
+            )?;
         }
         for (regime, code) in &stored {
             if !listed.contains(&(regime.as_str(), code.as_str())) {
@@ -1020,13 +1026,11 @@ impl Tx<'_> {
         ]
         .join("\u{1f}");
         let uid = format!("c{}", &sha256_hex(identity.as_bytes())[..15]);
-        self.tx
-            .prepare_cached(
+        self.run(
                 "INSERT INTO change (uid, kind, regime, code, announcement, before, after, url, snapshot, observed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (uid) DO NOTHING",
-            )?
-            .execute(params![
+            params![
                 uid,
                 c.kind,
                 c.regime,

@@ -71,14 +71,7 @@ pub enum PgError {
 /// from `REGWATCH_PG_PASSWORD` (a password in a config file or a command line is read by
 /// anyone who can list processes or files).
 pub fn connect(url: &str) -> Result<postgres::Client, PgError> {
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e| PgError::Refused(format!("not a PostgreSQL URL ({e}): {url}")))?;
-    if config.get_password().is_none()
-        && let Ok(p) = std::env::var("REGWATCH_PG_PASSWORD")
-    {
-        config.password(p);
-    }
+    let config = postgres::Config::from(config(url)?);
     // The client drives its connection on a runtime of its own: opened from async code (the
     // demo, a server), that must happen off the caller's runtime thread.
     if tokio::runtime::Handle::try_current().is_ok() {
@@ -90,6 +83,20 @@ pub fn connect(url: &str) -> Result<postgres::Client, PgError> {
         .map_err(PgError::from);
     }
     Ok(config.connect(postgres::NoTls)?)
+}
+
+/// The connection settings of `url`, with the password from `REGWATCH_PG_PASSWORD` when the
+/// URL has none.
+pub fn config(url: &str) -> Result<tokio_postgres::Config, PgError> {
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| PgError::Refused(format!("not a PostgreSQL URL ({e}): {url}")))?;
+    if config.get_password().is_none()
+        && let Ok(p) = std::env::var("REGWATCH_PG_PASSWORD")
+    {
+        config.password(p);
+    }
+    Ok(config)
 }
 
 /// Brings the schema to the latest version, in one transaction (a second process waits on the
@@ -123,12 +130,10 @@ pub fn migrate_schema(client: &mut postgres::Client) -> Result<usize, PgError> {
 }
 
 /// Refuses a database whose schema is not this regwatch's (a reader does not migrate).
-pub fn check_schema(client: &mut postgres::Client) -> Result<(), PgError> {
-    let version: Option<i32> = client
-        .query_opt("SELECT version FROM regwatch_schema", &[])
-        .ok()
-        .flatten()
-        .map(|r| r.get(0));
+pub fn check_schema_on(db: &crate::store::sql::Db) -> Result<(), PgError> {
+    let version: Option<i64> = db
+        .query_row("SELECT version FROM regwatch_schema", [], |r| r.get(0))
+        .ok();
     match version {
         Some(v) if v as usize == MIGRATIONS.len() => Ok(()),
         Some(v) => Err(PgError::Refused(format!(

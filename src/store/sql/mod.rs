@@ -172,11 +172,37 @@ impl Db {
         self.prepare_cached(sql)?.query_row(params, f)
     }
 
+    /// A write whose outcome (rows changed) nothing reads: on PostgreSQL queued and sent with
+    /// the others, pipelined, before the next read or the commit (its error, if any, then);
+    /// on SQLite run at once.
+    pub fn defer<P: Params>(&self, sql: &str, params: P) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => self.execute(sql, params).map(drop),
+            Db::Postgres(c) => {
+                let statement = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
+                let values = params
+                    .values()
+                    .into_iter()
+                    .map(|v| Value::from_value(v).expect("every value converts to Value"))
+                    .collect();
+                c.defer(statement, values);
+                Ok(())
+            }
+        }
+    }
+
+    /// Forgets the writes not yet sent (their transaction is being rolled back).
+    pub fn discard(&self) {
+        if let Db::Postgres(c) = self {
+            c.discard();
+        }
+    }
+
     /// Statements without parameters, separated by `;`.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Db::Postgres(c) => Ok(c.with(|c| c.batch_execute(sql))?),
+            Db::Postgres(c) => Ok(c.batch_execute(sql)?),
         }
     }
 }
@@ -224,9 +250,9 @@ impl<'a> Stmt<'a> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let values = params.values();
         match self {
-            Stmt::Postgres { conn, statement } => with_binds(&values, |refs| {
-                Ok(conn.with(|c| c.execute(statement, refs))? as usize)
-            }),
+            Stmt::Postgres { conn, statement } => {
+                with_binds(&values, |refs| Ok(conn.execute(statement, refs)? as usize))
+            }
             s => Ok(s
                 .sqlite()
                 .expect("a SQLite statement")
@@ -273,7 +299,7 @@ impl<'a> Stmt<'a> {
         let values = params.values();
         match self {
             Stmt::Postgres { conn, statement } => with_binds(&values, |refs| {
-                let rows = conn.with(|c| c.query(statement, refs))?;
+                let rows = conn.query(statement, refs)?;
                 Ok(Rows::Postgres(rows.into_iter()))
             }),
             s => Ok(Rows::Sqlite(
