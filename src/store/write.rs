@@ -140,6 +140,8 @@ impl Tx<'_> {
         version: &PageVersion<'_>,
         now: &str,
     ) -> Result<RecordedPage, StoreError> {
+        // Read ahead as a confirmation, recorded now as a version: forget what was read.
+        self.heads.borrow_mut().remove(url);
         let sha = match version.packed {
             Some(p) => p.sha256.clone(),
             None => sha256_hex(version.body),
@@ -472,14 +474,18 @@ impl Tx<'_> {
     /// A 304: the current version was seen again. Returns its snapshot, or `None` if the page
     /// has no stored version (the server answered 304 to validators we never sent).
     pub fn record_not_modified(&self, url: &str, now: &str) -> Result<Option<i64>, StoreError> {
-        let current: Option<(i64, bool)> = self
-            .one(
-                "SELECT snapshot, last_error IS NOT NULL FROM page
-                 WHERE url = ?1 AND snapshot IS NOT NULL",
-                [url],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let ahead = self.heads.borrow_mut().remove(url);
+        let current: Option<(i64, bool)> = match ahead {
+            Some(head) => Some(head),
+            None => self
+                .one(
+                    "SELECT snapshot, last_error IS NOT NULL FROM page
+                     WHERE url = ?1 AND snapshot IS NOT NULL",
+                    [url],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?,
+        };
         let Some((snapshot, failed_before)) = current else {
             return Ok(None);
         };
@@ -490,6 +496,30 @@ impl Tx<'_> {
         }
         self.sighted(snapshot, now)?;
         Ok(Some(snapshot))
+    }
+
+    /// Reads ahead the current versions of the pages at `urls`, for the confirmations of a
+    /// batch ([`Tx::record_not_modified`] then needs no query of its own).
+    pub fn read_ahead(&self, urls: &[&str]) -> Result<(), StoreError> {
+        if urls.len() < 2 {
+            return Ok(());
+        }
+        let urls_json = serde_json::to_string(urls)?;
+        let mut stmt = self.tx.prepare_cached(self.tx.pick(
+            "SELECT url, snapshot, last_error IS NOT NULL FROM page
+             WHERE url IN (SELECT value FROM json_each(?1)) AND snapshot IS NOT NULL",
+            "SELECT p.url, p.snapshot, p.last_error IS NOT NULL
+             FROM json_array_elements_text(CAST(?1 AS json)) AS u(url)
+             JOIN page p ON p.url = u.url COLLATE \"C\"
+             WHERE p.snapshot IS NOT NULL",
+        ))?;
+        let rows = stmt.query_map([urls_json], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        let mut heads = self.heads.borrow_mut();
+        for row in rows {
+            let (url, head): (String, (i64, bool)) = row?;
+            heads.insert(url, head);
+        }
+        Ok(())
     }
 
     /// The links read earlier from this version of an index page by the same reader, if any.
