@@ -630,6 +630,31 @@ schedule = "0 */2 * * *"
         }
     }
 
+    #[test]
+    fn workers_pin_sources_by_label_and_leases_have_a_range() {
+        let c = Config::parse(&format!("{MINIMAL}regions = [\"cn\"]\n"), "t.toml").unwrap();
+        let s = &c.sources[0];
+        assert!(s.for_worker(&["cn".into()]) && !s.for_worker(&["eu".into()]));
+        assert!(!s.for_worker(&[]));
+        let unpinned = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert!(unpinned.sources[0].for_worker(&[]));
+        assert_eq!(unpinned.workers.lease_secs, 300);
+        let err = Config::parse(&format!("{MINIMAL}regions = [\"CN\"]\n"), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("region \"CN\" is not a label"), "{err}");
+        let err = Config::parse(&format!("[workers]\nlease_secs = 1\n{MINIMAL}"), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lease_secs"), "{err}");
+        let url = Config::parse(
+            &format!("[store]\nurl = \"postgres://rw@db:5432/regwatch\"\n{MINIMAL}"),
+            "t.toml",
+        )
+        .unwrap();
+        assert!(url.store.location().is_postgres());
+    }
+
     const SMTP: &str = r#"
 [smtp]
 host = "127.0.0.1"
