@@ -1,0 +1,319 @@
+//! Pages and their versions: a fetched page recorded as a version (or a sighting of the one it
+//! still is), its validators, the links read from an index, problems, dictionaries.
+
+use super::*;
+use crate::store::sql::{OptionalExtension, params};
+
+impl Tx<'_> {
+    /// Records a fetched page. Identical bytes only confirm the current version (its
+    /// `sighting`); new bytes become a new snapshot (or revive an older identical one when a
+    /// page flips back), and the version the page moves off keeps when it was last confirmed.
+    pub fn record_page(
+        &self,
+        source: &str,
+        url: &str,
+        role: PageRole,
+        version: &PageVersion<'_>,
+        now: &str,
+    ) -> Result<RecordedPage, StoreError> {
+        // Read ahead as a confirmation, recorded now as a version: forget what was read.
+        self.heads.borrow_mut().remove(url);
+        let sha = match version.packed {
+            Some(p) => p.sha256.clone(),
+            None => sha256_hex(version.body),
+        };
+        let current = self.current_version(url)?;
+        let mut dictionary = None;
+        let (snapshot, new_version) = match current {
+            Some((id, ref current_sha, _)) if *current_sha == sha => (id, false),
+            Some((id, _, Some(ref key))) if version.content_key == Some(key.as_str()) => {
+                (id, false)
+            }
+            _ => {
+                if let Some((old, _, _)) = current {
+                    self.leave_snapshot(old)?;
+                }
+                let existing: Option<i64> = self
+                    .one(
+                        "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
+                        params![url, sha],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        let (compressed, dict) = match version.packed {
+                            Some(p) => (
+                                std::borrow::Cow::Borrowed(&p.bytes[..]),
+                                match &p.dict {
+                                    Some(d) => {
+                                        let id = self.dictionary_id(source, d, now)?;
+                                        dictionary = Some((id, d.clone()));
+                                        Some(id)
+                                    }
+                                    None => None,
+                                },
+                            ),
+                            None => (compress(version.body)?.into(), None),
+                        };
+                        self.one(
+                            "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict, content_key)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id",
+                            params![
+                                url,
+                                sha,
+                                // Empty when it is the URL itself (most pages): read back as it.
+                                if version.final_url == url { "" } else { version.final_url },
+                                version.status,
+                                evidence::pack_headers(&serde_json::to_string(version.headers)?)?,
+                                compressed,
+                                version.body.len() as i64,
+                                now,
+                                dict,
+                                version.content_key
+                            ],
+                            |r| r.get(0),
+                        )?
+                    }
+                };
+                (id, true)
+            }
+        };
+        self.run(
+            "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)
+             ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,
+                snapshot = excluded.snapshot, etag = excluded.etag,
+                last_modified = excluded.last_modified, last_error = NULL",
+            params![
+                url,
+                source,
+                role.as_str(),
+                snapshot,
+                version.etag,
+                version.last_modified
+            ],
+        )?;
+        self.sighted(snapshot, now)?;
+        Ok(RecordedPage {
+            snapshot,
+            sha256: sha,
+            new_version,
+            dictionary,
+        })
+    }
+
+    /// Remembers that a page's current version was found current at `now`.
+    fn sighted(&self, snapshot: i64, now: &str) -> Result<(), StoreError> {
+        self.run(
+            "INSERT INTO sighting (snapshot, at) VALUES (?1, ?2)
+             ON CONFLICT (snapshot) DO UPDATE SET at = excluded.at",
+            params![snapshot, now],
+        )?;
+        Ok(())
+    }
+
+    /// A page moves off a version: the version keeps its last sighting on its own row (as
+    /// `last_seen`), and `sighting` keeps one row per page.
+    fn leave_snapshot(&self, snapshot: i64) -> Result<(), StoreError> {
+        self.run(
+            "UPDATE snapshot SET last_seen = (SELECT at FROM sighting WHERE snapshot = ?1)
+             WHERE id = ?1 AND last_seen < (SELECT at FROM sighting WHERE snapshot = ?1)",
+            [snapshot],
+        )?;
+        self.run("DELETE FROM sighting WHERE snapshot = ?1", [snapshot])?;
+        Ok(())
+    }
+
+    /// The snapshot id, SHA-256 and content key of the page's believed version.
+    #[allow(clippy::type_complexity)]
+    fn current_version(
+        &self,
+        url: &str,
+    ) -> Result<Option<(i64, String, Option<String>)>, StoreError> {
+        Ok(self.one(
+                "SELECT s.id, s.sha256, s.content_key FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.url = ?1",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// The page's believed version and validators, to restore if a new version is rejected.
+    pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
+        Ok(self
+            .one(
+                "SELECT snapshot, etag, last_modified FROM page WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(PageState {
+                        snapshot: r.get(0)?,
+                        etag: r.get(1)?,
+                        last_modified: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Puts back the believed version after a new one was rejected (a broken layout, an error
+    /// page served with 200). The rejected bytes stay stored as evidence; because the page does
+    /// not point at them, the next check reads them again and reports the failure again, instead
+    /// of treating a broken page as current.
+    pub fn restore_page(&self, url: &str, prior: Option<&PageState>) -> Result<(), StoreError> {
+        match prior {
+            // The version put back keeps its last sighting: leaving it for the rejected one folded
+            // the sighting into its `last_seen`, and the next 304 records a new one.
+            Some(p) => self.run(
+                "UPDATE page SET snapshot = ?1, etag = ?2, last_modified = ?3 WHERE url = ?4",
+                params![p.snapshot, p.etag, p.last_modified, url],
+            )?,
+            None => self.run(
+                "UPDATE page SET snapshot = NULL, etag = NULL, last_modified = NULL WHERE url = ?1",
+                [url],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// A 304: the current version was seen again. Returns its snapshot, or `None` if the page
+    /// has no stored version (the server answered 304 to validators we never sent).
+    pub fn record_not_modified(&self, url: &str, now: &str) -> Result<Option<i64>, StoreError> {
+        let ahead = self.heads.borrow_mut().remove(url);
+        let current: Option<(i64, bool)> = match ahead {
+            Some(head) => Some(head),
+            None => self
+                .one(
+                    "SELECT snapshot, last_error IS NOT NULL FROM page
+                     WHERE url = ?1 AND snapshot IS NOT NULL",
+                    [url],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?,
+        };
+        let Some((snapshot, failed_before)) = current else {
+            return Ok(None);
+        };
+        // The page row is written only when there is something to clear: most 304s write a
+        // sighting and nothing else.
+        if failed_before {
+            self.run("UPDATE page SET last_error = NULL WHERE url = ?1", [url])?;
+        }
+        self.sighted(snapshot, now)?;
+        Ok(Some(snapshot))
+    }
+
+    /// Reads ahead the current versions of the pages at `urls`, for the confirmations of a
+    /// batch ([`Tx::record_not_modified`] then needs no query of its own).
+    pub fn read_ahead(&self, urls: &[&str]) -> Result<(), StoreError> {
+        if urls.len() < 2 {
+            return Ok(());
+        }
+        let urls_json = serde_json::to_string(urls)?;
+        let mut stmt = self.tx.prepare_cached(self.tx.pick(
+            "SELECT url, snapshot, last_error IS NOT NULL FROM page
+             WHERE url IN (SELECT value FROM json_each(?1)) AND snapshot IS NOT NULL",
+            "SELECT p.url, p.snapshot, p.last_error IS NOT NULL
+             FROM json_array_elements_text(CAST(?1 AS json)) AS u(url)
+             JOIN page p ON p.url = u.url COLLATE \"C\"
+             WHERE p.snapshot IS NOT NULL",
+        ))?;
+        let rows = stmt.query_map([urls_json], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        let mut heads = self.heads.borrow_mut();
+        for row in rows {
+            let (url, head): (String, (i64, bool)) = row?;
+            heads.insert(url, head);
+        }
+        Ok(())
+    }
+
+    /// The links read earlier from this version of an index page by the same reader, if any.
+    pub fn index_links(
+        &self,
+        url: &str,
+        snapshot: i64,
+        reader: &str,
+    ) -> Result<Option<IndexLinks>, StoreError> {
+        let links: Option<String> = self
+            .one(
+                "SELECT links FROM index_links WHERE url = ?1 AND snapshot = ?2 AND reader = ?3",
+                params![url, snapshot, reader],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(links.map(|l| serde_json::from_str(&l)).transpose()?)
+    }
+
+    /// Remembers the links read from a version of an index page (replacing older ones).
+    pub fn put_index_links(
+        &self,
+        url: &str,
+        snapshot: i64,
+        reader: &str,
+        links: &IndexLinks,
+    ) -> Result<(), StoreError> {
+        self.run(
+            "INSERT INTO index_links (url, snapshot, reader, links) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (url) DO UPDATE SET snapshot = excluded.snapshot,
+                reader = excluded.reader, links = excluded.links",
+            params![url, snapshot, reader, serde_json::to_string(links)?],
+        )?;
+        Ok(())
+    }
+
+    /// A page that could not be fetched or read: remembered on the page and in the problem log.
+    pub fn record_problem(
+        &self,
+        source: &str,
+        url: Option<&str>,
+        kind: &str,
+        message: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(url) = url {
+            self.run(
+                "UPDATE page SET last_error = ?1 WHERE url = ?2",
+                params![message, url],
+            )?;
+        }
+        self.run(
+            "INSERT INTO problem (source, url, at, kind, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![source, url, now, kind, message],
+        )?;
+        Ok(())
+    }
+
+    pub fn snapshot_body(&self, id: i64) -> Result<(Vec<u8>, Headers), StoreError> {
+        read::snapshot_body(self.tx, id)
+    }
+
+    /// The current version of a page, if it has one.
+    pub fn page_body(&self, url: &str) -> Result<Option<read::StoredPage>, StoreError> {
+        read::page_body(self.tx, url)
+    }
+
+    /// The URL a stored page version was fetched from.
+    pub fn snapshot_url(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .one("SELECT url FROM snapshot WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The row of a source's compression dictionary, stored the first time a page uses it.
+    fn dictionary_id(&self, source: &str, d: &Dictionary, now: &str) -> Result<i64, StoreError> {
+        let known = self
+            .one("SELECT id FROM zdict WHERE sha256 = ?1", [&d.sha256], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        Ok(self.one(
+            "INSERT INTO zdict (source, sha256, body, created) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            params![source, d.sha256, compress(&d.raw)?, now],
+            |r| r.get(0),
+        )?)
+    }
+}
