@@ -77,6 +77,10 @@ pub struct Tx<'a> {
     /// the batch instead of one per page (a round trip each on PostgreSQL). A page this
     /// transaction records anew is forgotten here.
     heads: std::cell::RefCell<std::collections::HashMap<String, (i64, bool)>>,
+    /// Rows this transaction has read or written that no one else can change while it holds
+    /// the writers' turn: `meta` values and dictionary ids by hash (each read once per
+    /// transaction, not once per page).
+    known: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
 }
 
 impl Store {
@@ -199,6 +203,7 @@ impl Store {
             tx,
             open: true,
             heads: Default::default(),
+            known: Default::default(),
         })
     }
 
@@ -210,6 +215,7 @@ impl Store {
             tx,
             open: true,
             heads: Default::default(),
+            known: Default::default(),
         })
     }
 

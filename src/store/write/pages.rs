@@ -302,18 +302,24 @@ impl Tx<'_> {
 
     /// The row of a source's compression dictionary, stored the first time a page uses it.
     fn dictionary_id(&self, source: &str, d: &Dictionary, now: &str) -> Result<i64, StoreError> {
-        let known = self
+        let slot = format!("zdict:{}", d.sha256);
+        if let Some(id) = self.known.borrow().get(&slot).cloned().flatten() {
+            return Ok(id.parse().expect("an id this transaction stored"));
+        }
+        let known: Option<i64> = self
             .one("SELECT id FROM zdict WHERE sha256 = ?1", [&d.sha256], |r| {
                 r.get(0)
             })
             .optional()?;
-        if let Some(id) = known {
-            return Ok(id);
-        }
-        Ok(self.one(
-            "INSERT INTO zdict (source, sha256, body, created) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-            params![source, d.sha256, compress(&d.raw)?, now],
-            |r| r.get(0),
-        )?)
+        let id = match known {
+            Some(id) => id,
+            None => self.one(
+                "INSERT INTO zdict (source, sha256, body, created) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                params![source, d.sha256, compress(&d.raw)?, now],
+                |r| r.get(0),
+            )?,
+        };
+        self.known.borrow_mut().insert(slot, Some(id.to_string()));
+        Ok(id)
     }
 }

@@ -88,9 +88,15 @@ impl Tx<'_> {
 
     /// A fact about the store (see migration 6).
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
+        let slot = format!("meta:{key}");
+        if let Some(v) = self.known.borrow().get(&slot) {
+            return Ok(v.clone());
+        }
+        let value: Option<String> = self
             .one("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+            .optional()?;
+        self.known.borrow_mut().insert(slot, value.clone());
+        Ok(value)
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -99,6 +105,9 @@ impl Tx<'_> {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )?;
+        self.known
+            .borrow_mut()
+            .insert(format!("meta:{key}"), Some(value.to_string()));
         Ok(())
     }
 
