@@ -38,22 +38,42 @@ pub use write::{
 };
 
 #[derive(Debug, thiserror::Error)]
+// The cause is part of each message and not also a `source()`: a report printing the chain
+// (`{:#}`) would otherwise say it twice.
 pub enum StoreError {
-    #[error("database {path}: {source}")]
+    #[error("database {path}: {error}")]
     Open {
         path: String,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error("database {location}: {message}")]
     Connect { location: String, message: String },
     #[error("database: {0}")]
-    Sql(#[from] sql::Error),
+    Sql(sql::Error),
     #[error("stored JSON is malformed: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("compressing or decompressing a snapshot: {0}")]
-    Compression(#[from] std::io::Error),
+    Compression(std::io::Error),
     #[error("the database thread has stopped")]
     ThreadGone,
+}
+
+impl From<sql::Error> for StoreError {
+    fn from(e: sql::Error) -> StoreError {
+        StoreError::Sql(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> StoreError {
+        StoreError::Json(e)
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> StoreError {
+        StoreError::Compression(e)
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -136,9 +156,9 @@ impl Store {
     }
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open {
+        let open_err = |error| StoreError::Open {
             path: path.display().to_string(),
-            source,
+            error,
         };
         let mut conn = Connection::open(path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
@@ -153,9 +173,9 @@ impl Store {
     /// must be current (`open` migrates it).
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         use rusqlite::OpenFlags;
-        let open_err = |source| StoreError::Open {
+        let open_err = |error| StoreError::Open {
             path: path.display().to_string(),
-            source,
+            error,
         };
         let conn = Connection::open_with_flags(
             path,
