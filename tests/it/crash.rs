@@ -104,14 +104,7 @@ fn killed_digests_deliver_every_change_and_resend_only_the_same_message() {
     // systems treat as one); no change arrived in two different messages.
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for m in smtp.received() {
-        let parsed = mailparse::parse_mail(&m.data).unwrap();
-        let id = parsed
-            .headers
-            .iter()
-            .find(|h| h.get_key().eq_ignore_ascii_case("Message-ID"))
-            .map(|h| h.get_value())
-            .unwrap();
-        *by_id.entry(id).or_default() += 1;
+        *by_id.entry(m.message_id()).or_default() += 1;
     }
     let recorded: BTreeSet<String> = ws
         .texts("SELECT DISTINCT message_id FROM delivery")

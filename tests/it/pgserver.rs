@@ -124,18 +124,20 @@ impl Postgres {
         pg
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// One of the server's tools, as the `postgres` account when we are root.
+    fn tool(&self, tool: &str) -> Command {
         let exe = self.bin.join(tool);
-        let out = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
+        if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(exe);
+            c
         } else {
-            Command::new(&exe).args(args).output()
+            Command::new(exe)
         }
-        .unwrap();
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let out = self.tool(tool).args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{tool} {args:?}: {}{}",
@@ -162,17 +164,8 @@ impl Drop for Postgres {
             return;
         }
         let data = self.dir.path().join("data");
-        let exe = self.bin.join("pg_ctl");
         let args = ["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"];
-        let _ = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        };
+        let _ = self.tool("pg_ctl").args(args).output();
     }
 }
 

@@ -315,6 +315,19 @@ impl mailin_embedded::Handler for Inbox {
 }
 
 /// A real SMTP server (mailin-embedded) on 127.0.0.1, keeping what it receives.
+impl Received {
+    /// The message's Message-ID header.
+    pub fn message_id(&self) -> String {
+        mailparse::parse_mail(&self.data)
+            .unwrap()
+            .headers
+            .iter()
+            .find(|h| h.get_key().eq_ignore_ascii_case("Message-ID"))
+            .map(|h| h.get_value())
+            .expect("a Message-ID")
+    }
+}
+
 pub struct SmtpServer {
     pub port: u16,
     received: Arc<std::sync::Mutex<Vec<Received>>>,

@@ -193,14 +193,7 @@ fn three_workers_share_fifty_sources_and_survive_one_being_killed() {
     assert!(!received.is_empty(), "no digest was sent");
     let mut copies: HashMap<String, usize> = HashMap::new();
     for m in &received {
-        let parsed = mailparse::parse_mail(&m.data).unwrap();
-        let id = parsed
-            .headers
-            .iter()
-            .find(|h| h.get_key().eq_ignore_ascii_case("Message-ID"))
-            .map(|h| h.get_value())
-            .unwrap();
-        *copies.entry(id).or_default() += 1;
+        *copies.entry(m.message_id()).or_default() += 1;
     }
     let resent: Vec<_> = copies.iter().filter(|(_, n)| **n > 1).collect();
     assert!(
