@@ -172,6 +172,27 @@ fn three_workers_share_fifty_sources_and_survive_one_being_killed() {
             .unwrap_or_default();
         assert!(w == "worker-a" || w == "worker-c", "{s} checked by {w:?}");
     }
+    // `sources` says who checked each source last, and what it is pinned to.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("regwatch"))
+        .arg("--config")
+        .arg(&config_path)
+        .args(["sources", "--format", "json"])
+        .env_remove("REGWATCH_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sources: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &sources[0];
+    assert_eq!(first["id"], "notice-0");
+    assert_eq!(first["regions"], serde_json::json!(["cn"]));
+    assert!(
+        ["worker-a", "worker-c"].contains(&first["last_worker"].as_str().unwrap_or("")),
+        "{first:#}"
+    );
     // No change recorded twice: each page version once.
     let twice = ws.count(
         "SELECT COUNT(*) FROM (SELECT kind, announcement, COALESCE(code, ''),
