@@ -1,0 +1,310 @@
+//! Announcements and their entries as stored: heads (with relations and URLs), entries, text
+//! versions; whole or only what the status pass must look at again.
+
+use super::*;
+
+/// Every announcement without its entries (rebuilding the list needs dates, relations and URLs
+/// only, and leaving 10,000 announcements' entries out of memory halves the peak), in issue order. Three
+/// queries, whatever the number of announcements: the status pass reads them on every check
+/// that changed something, and a query per announcement was most of its time.
+pub(in crate::store) fn announcement_heads(
+    conn: &Db,
+) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    heads_where(conn, "TRUE")
+}
+
+/// The announcements a status pass over the dirty codes reads: those listing a dirty code, and
+/// every announcement that acts on another (a suspension, a repeal), whose targets it may be.
+/// (One `IN` over a `UNION`: two `IN`s joined by `OR` were planned as a multi-index OR that took
+/// three times as long on 10,000 announcements.)
+pub(in crate::store) fn dirty_heads(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    heads_where(
+        conn,
+        &format!(
+            "key IN (SELECT e.announcement FROM status_dirty d
+                     {} entry e ON e.regime = d.regime AND e.code = d.code
+                     UNION SELECT announcement FROM relation)",
+            outer_first(conn)
+        ),
+    )
+}
+
+/// An inner join whose left table SQLite must loop over (`CROSS JOIN` is SQLite's way of
+/// saying so; PostgreSQL's planner has statistics and no such syntax).
+pub(in crate::store) fn outer_first(conn: &Db) -> &'static str {
+    conn.pick("CROSS JOIN", "JOIN")
+}
+
+/// Announcement heads with their relations and URLs, in three queries whatever their number.
+fn heads_where(conn: &Db, condition: &str) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    let mut out = Vec::new();
+    let selected = format!("SELECT key FROM announcement WHERE {condition}");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM announcement WHERE {condition}
+         ORDER BY issued IS NULL, issued, year, number, key",
+        head(conn)
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        out.push(head_from_row(&r)?);
+    }
+    let index: HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.key.clone(), i))
+        .collect();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT announcement, kind, target, from_date, until_date, scope FROM relation
+         WHERE announcement IN ({selected}) ORDER BY announcement, position"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let Some(&i) = index.get(&r.get::<_, String>(0)?) else {
+            continue;
+        };
+        if let Some(relation) = relation_from_row(&r, 1)? {
+            out[i].relations.push(relation);
+        }
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT announcement, url FROM announcement_url WHERE announcement IN ({selected})
+         ORDER BY announcement, first_seen, url"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
+            out[i].urls.push(r.get(1)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(in crate::store) fn announcements(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
+    let keys: Vec<String> = conn
+        .prepare("SELECT key FROM announcement ORDER BY issued IS NULL, issued, year, number, key")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    keys.iter()
+        .filter_map(|k| announcement(conn, k).transpose())
+        .collect()
+}
+
+pub(in crate::store) fn all_entries(conn: &Db) -> Result<Vec<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal FROM entry
+         ORDER BY regime, code, announcement",
+    )?;
+    stored_entries(stmt.query_map([], entry_from_row)?)
+}
+
+fn stored_entries(
+    rows: impl Iterator<Item = crate::store::sql::Result<(ControlEntry, String)>>,
+) -> Result<Vec<StoredEntry>, StoreError> {
+    rows.map(|r| {
+        r.map(|(entry, announcement)| StoredEntry {
+            entry,
+            announcement,
+        })
+        .map_err(StoreError::from)
+    })
+    .collect()
+}
+
+/// The entries of the codes after `after` up to `upto` (inclusive; to the last code when `None`),
+/// in (regime, code) order: the full status pass reads the list a slice at a time.
+pub(in crate::store) fn entries_between(
+    conn: &Db,
+    after: &(String, String),
+    upto: Option<&(String, String)>,
+) -> Result<Vec<StoredEntry>, StoreError> {
+    const COLUMNS: &str =
+        "announcement, regime, code, description, item_type, hs_codes, clause, removal";
+    match upto {
+        Some(upto) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM entry
+                 WHERE (regime, code) > (?1, ?2) AND (regime, code) <= (?3, ?4)
+                 ORDER BY regime, code, announcement"
+            ))?;
+            stored_entries(
+                stmt.query_map(params![after.0, after.1, upto.0, upto.1], entry_from_row)?,
+            )
+        }
+        None => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM entry WHERE (regime, code) > (?1, ?2)
+                 ORDER BY regime, code, announcement"
+            ))?;
+            stored_entries(stmt.query_map(params![after.0, after.1], entry_from_row)?)
+        }
+    }
+}
+
+/// (`CROSS JOIN` keeps the few dirty codes outside: without statistics the planner walked every
+/// entry and probed the dirty set instead.)
+pub(in crate::store) fn dirty_entries(conn: &Db) -> Result<Vec<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause,
+                e.removal
+         FROM status_dirty d {} entry e ON e.regime = d.regime AND e.code = d.code
+         ORDER BY e.regime, e.code, e.announcement",
+        outer_first(conn)
+    ))?;
+    stored_entries(stmt.query_map([], entry_from_row)?)
+}
+
+pub(in crate::store) fn text_versions(
+    conn: &Db,
+    key: &str,
+) -> Result<Vec<TextVersion>, StoreError> {
+    read_text_versions(conn, key, "ORDER BY v.version")
+}
+
+/// The last version of an announcement's text: what a new reading is compared with.
+pub(in crate::store) fn latest_text_version(
+    conn: &Db,
+    key: &str,
+) -> Result<Option<TextVersion>, StoreError> {
+    Ok(read_text_versions(conn, key, "ORDER BY v.version DESC LIMIT 1")?.pop())
+}
+
+fn read_text_versions(conn: &Db, key: &str, order: &str) -> Result<Vec<TextVersion>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT v.version, s.sha256, s.url, v.text, v.observed_at, z.body
+         FROM announcement_version v JOIN snapshot s ON s.id = v.snapshot
+         LEFT JOIN zdict z ON z.id = v.dict
+         WHERE v.announcement = ?1 {order}"
+    ))?;
+    let rows = stmt.query_map([key], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Vec<u8>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<Vec<u8>>>(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (version, sha256, url, text, observed_at, dict) = row?;
+        let dict = dict.map(|d| evidence::unpack(&d, None)).transpose()?;
+        out.push(TextVersion {
+            version,
+            sha256,
+            url,
+            text: String::from_utf8_lossy(&evidence::unpack(&text, dict.as_deref())?).into_owned(),
+            observed_at,
+        });
+    }
+    Ok(out)
+}
+
+/// An announcement's row without its entries, relations and URLs: its columns in `conn`'s
+/// dialect (the English translation as one JSON object).
+fn head(conn: &Db) -> &'static str {
+    conn.pick(
+        "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts,
+         (SELECT json_object('title', t.title_en, 'entries', json(t.entries), 'url', t.url,
+                             'observed_at', t.observed_at)
+          FROM translation t WHERE t.announcement = announcement.key)",
+        "key, authorities, year, number, title, issued, effective, first_seen, snapshot, doubts,
+         (SELECT CAST(json_build_object('title', t.title_en, 'entries', CAST(t.entries AS json),
+                                        'url', t.url, 'observed_at', t.observed_at) AS text)
+          FROM translation t WHERE t.announcement = announcement.key)",
+    )
+}
+
+fn head_from_row(r: &Row<'_>) -> Result<KnownAnnouncement, StoreError> {
+    Ok(KnownAnnouncement {
+        key: r.get(0)?,
+        authorities: serde_json::from_str(&r.get::<_, String>(1)?)?,
+        year: r.get(2)?,
+        number: r.get::<_, i64>(3)? as u32,
+        title: r.get(4)?,
+        issued: date(r.get(5)?),
+        effective: serde_json::from_str(&r.get::<_, String>(6)?)?,
+        entries: Vec::new(),
+        relations: Vec::new(),
+        urls: Vec::new(),
+        first_seen: r.get(7)?,
+        snapshot: r.get(8)?,
+        doubts: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+        english: r
+            .get::<_, Option<String>>(10)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
+    })
+}
+
+/// A relation from `kind, target, from_date, until_date, scope` starting at column `at`; `None`
+/// for a kind this regwatch does not know.
+fn relation_from_row(r: &Row<'_>, at: usize) -> crate::store::sql::Result<Option<Relation>> {
+    Ok(
+        RelationKind::parse(&r.get::<_, String>(at)?).map(|kind| Relation {
+            kind,
+            target: r.get(at + 1).unwrap_or_default(),
+            from: date(r.get(at + 2).unwrap_or_default()),
+            until: date(r.get(at + 3).unwrap_or_default()),
+            scope: r.get(at + 4).unwrap_or_default(),
+        }),
+    )
+}
+
+pub(in crate::store) fn announcement(
+    conn: &Db,
+    key: &str,
+) -> Result<Option<KnownAnnouncement>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM announcement WHERE key = ?1",
+        head(conn)
+    ))?;
+    let mut rows = stmt.query([key])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut a = head_from_row(&r)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal FROM entry
+         WHERE announcement = ?1 ORDER BY position",
+    )?;
+    a.entries = stmt
+        .query_map([key], entry_from_row)?
+        .map(|r| r.map(|(e, _)| e))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, target, from_date, until_date, scope FROM relation
+         WHERE announcement = ?1 ORDER BY position",
+    )?;
+    a.relations = stmt
+        .query_map([key], |r| relation_from_row(r, 0))?
+        .filter_map(|r| r.transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT url FROM announcement_url WHERE announcement = ?1 ORDER BY first_seen, url",
+    )?;
+    a.urls = stmt
+        .query_map([key], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(Some(a))
+}
+
+pub(in crate::store) fn current_entry(
+    conn: &Db,
+    regime: &str,
+    code: &str,
+) -> Result<Option<StoredEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.announcement, e.regime, e.code, e.description, e.item_type, e.hs_codes, e.clause,
+                e.removal
+         FROM entry e JOIN announcement a ON a.key = e.announcement
+         WHERE e.regime = ?1 AND e.code = ?2
+         ORDER BY a.issued IS NULL, a.issued DESC, a.year DESC, a.number DESC LIMIT 1",
+    )?;
+    Ok(stmt
+        .query_row(params![regime, code], entry_from_row)
+        .optional()?
+        .map(|(entry, announcement)| StoredEntry {
+            entry,
+            announcement,
+        }))
+}
