@@ -19,7 +19,11 @@ pg_stop() {
   cp "$PG_DIR/log" "${TMPDIR:-/tmp}/regwatch-bench-pg.log" 2>/dev/null || true  # the server's log, kept
   rm -rf "$PG_DIR"; PG_DIR=
 }
-pg_db() {
+pg_db() {  # PG_SOCKET=1: the URL reaches the server over its Unix socket instead of TCP
   psql -q -h 127.0.0.1 -p "$PG_PORT" -U regwatch -d postgres -c "CREATE DATABASE $1"
-  echo "$PG_BASE/$1"
+  if [ "${PG_SOCKET:-0}" = 1 ]; then
+    echo "postgres:///$1?host=$PG_DIR&port=$PG_PORT&user=regwatch"
+  else
+    echo "$PG_BASE/$1"
+  fi
 }

@@ -179,6 +179,8 @@ fn compare(
     diffs.extend((i..selected.len()).map(Diff::New));
 
     let mut changes = 0;
+    // The statuses to remember, written together after the loop (a statement per chunk).
+    let mut remember = Vec::new();
     for d in diffs {
         match d {
             Diff::Gone(regime, code) => {
@@ -188,8 +190,13 @@ fn compare(
                 // First seen: only remembered; its `added` change already reports it.
                 let (_, s) = &selected[i];
                 let e = &s.entry.entry;
-                let status = Some((s.status.as_str(), s.status_by.as_str(), s.until));
-                tx.put_entry_status(&e.regime, &e.code, status)?;
+                remember.push((
+                    e.regime.as_str(),
+                    e.code.as_str(),
+                    s.status.as_str(),
+                    s.status_by.as_str(),
+                    s.until,
+                ));
             }
             Diff::Changed(i, before) => {
                 let (as_of, s) = &selected[i];
@@ -236,11 +243,17 @@ fn compare(
                     observed_at,
                 })?;
                 changes += 1;
-                let status = Some((s.status.as_str(), s.status_by.as_str(), s.until));
-                tx.put_entry_status(&e.entry.regime, &e.entry.code, status)?;
+                remember.push((
+                    e.entry.regime.as_str(),
+                    e.entry.code.as_str(),
+                    s.status.as_str(),
+                    s.status_by.as_str(),
+                    s.until,
+                ));
             }
         }
     }
+    tx.put_entry_statuses(&remember)?;
     Ok(changes)
 }
 

@@ -367,38 +367,39 @@ impl Tx<'_> {
             .prepare_cached("SELECT regime, code FROM entry WHERE announcement = ?1")?
             .query_map([&a.key], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<crate::store::sql::Result<_>>()?;
-        const UPSERT: &str =
-            "INSERT INTO entry (announcement, regime, code, position, description, item_type, hs_codes, clause,
-                                removal)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (announcement, regime, code) DO UPDATE SET
+        use crate::store::sql::Value;
+        let mut listed = std::collections::HashSet::new();
+        let mut rows = Vec::with_capacity(a.entries.len());
+        for (i, e) in a.entries.iter().enumerate() {
+            // The first of duplicate codes (one statement's rows must not conflict).
+            if !listed.insert((e.regime.as_str(), e.code.as_str())) {
+                continue;
+            }
+            rows.push(vec![
+                Value::Text(a.key.clone()),
+                Value::Text(e.regime.clone()),
+                Value::Text(e.code.clone()),
+                Value::Integer(i as i64),
+                Value::Text(e.description.clone()),
+                Value::Text(e.item_type.as_str().to_string()),
+                Value::Text(serde_json::to_string(&e.hs_codes)?),
+                e.clause.clone().map_or(Value::Null, Value::Text),
+                Value::Integer(e.removal as i64),
+            ]);
+        }
+        self.run_rows(
+            "INSERT INTO entry (announcement, regime, code, position, description, item_type,
+                                hs_codes, clause, removal)",
+            "ON CONFLICT (announcement, regime, code) DO UPDATE SET
                 position = excluded.position, description = excluded.description,
                 item_type = excluded.item_type, hs_codes = excluded.hs_codes, clause = excluded.clause,
                 removal = excluded.removal
              WHERE (entry.position, entry.description, entry.item_type, entry.hs_codes,
                     entry.clause, entry.removal)
                 IS DISTINCT FROM (excluded.position, excluded.description, excluded.item_type,
-                        excluded.hs_codes, excluded.clause, excluded.removal)";
-        let mut listed = std::collections::HashSet::new();
-        for (i, e) in a.entries.iter().enumerate() {
-            if !listed.insert((e.regime.as_str(), e.code.as_str())) {
-                continue;
-            }
-            self.run(
-                UPSERT,
-                params![
-                    a.key,
-                    e.regime,
-                    e.code,
-                    i as i64,
-                    e.description,
-                    e.item_type.as_str(),
-                    serde_json::to_string(&e.hs_codes)?,
-                    e.clause,
-                    e.removal as i64
-                ],
-            )?;
-        }
+                        excluded.hs_codes, excluded.clause, excluded.removal)",
+            &rows,
+        )?;
         for (regime, code) in &stored {
             if !listed.contains(&(regime.as_str(), code.as_str())) {
                 self.run(

@@ -49,6 +49,34 @@ impl Tx<'_> {
     }
 
     /// Records the status a code is in (`None` forgets a code no longer listed).
+    /// Records many codes' statuses (`regime, code, status, status_by, until`), a statement per
+    /// chunk of rows. Each code once.
+    pub fn put_entry_statuses(
+        &self,
+        rows: &[(&str, &str, &str, &str, Option<NaiveDate>)],
+    ) -> Result<(), StoreError> {
+        use crate::store::sql::Value;
+        let rows: Vec<Vec<Value>> = rows
+            .iter()
+            .map(|(regime, code, status, by, until)| {
+                vec![
+                    Value::Text(regime.to_string()),
+                    Value::Text(code.to_string()),
+                    Value::Text(status.to_string()),
+                    Value::Text(by.to_string()),
+                    until.map_or(Value::Null, |d| Value::Text(d.to_string())),
+                ]
+            })
+            .collect();
+        self.run_rows(
+            "INSERT INTO entry_status (regime, code, status, status_by, until)",
+            "ON CONFLICT (regime, code) DO UPDATE SET status = excluded.status,
+                status_by = excluded.status_by, until = excluded.until",
+            &rows,
+        )?;
+        Ok(())
+    }
+
     pub fn put_entry_status(
         &self,
         regime: &str,
