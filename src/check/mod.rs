@@ -802,12 +802,8 @@ impl Checker {
                 .db
                 .call(move |store| {
                     let tx = store.transaction()?;
-                    let confirmed: Vec<&str> = batch
-                        .iter()
-                        .filter(|o| matches!(o.fetched, Ok(Fetched::NotModified)))
-                        .map(|o| o.url.as_str())
-                        .collect();
-                    tx.read_ahead(&confirmed)?;
+                    let urls: Vec<&str> = batch.iter().map(|o| o.url.as_str()).collect();
+                    tx.read_ahead(&urls)?;
                     let mut out = Vec::with_capacity(batch.len());
                     for o in batch {
                         let page = o.url.clone();

@@ -93,10 +93,10 @@ pub struct Store {
 pub struct Tx<'a> {
     tx: &'a Db,
     open: bool,
-    /// Pages' current versions read ahead for a batch of confirmations (304s): one query for
-    /// the batch instead of one per page (a round trip each on PostgreSQL). A page this
-    /// transaction records anew is forgotten here.
-    heads: std::cell::RefCell<std::collections::HashMap<String, (i64, bool)>>,
+    /// The pages of a batch read ahead ([`Tx::read_ahead`]): one query for the batch instead
+    /// of three per page (a round trip each on PostgreSQL). A page this transaction writes is
+    /// forgotten here.
+    heads: std::cell::RefCell<std::collections::HashMap<String, write::PageRow>>,
     /// Rows this transaction has read or written that no one else can change while it holds
     /// the writers' turn: `meta` values and dictionary ids by hash (each read once per
     /// transaction, not once per page).

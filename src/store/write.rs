@@ -62,6 +62,19 @@ pub struct PageState {
     last_modified: Option<String>,
 }
 
+/// A page as a batch's read-ahead found it.
+#[derive(Debug, Clone)]
+pub(crate) struct PageRow {
+    /// Its row: the believed version and validators (`None`: no row).
+    state: Option<PageState>,
+    /// Its last fetch failed.
+    failed: bool,
+    /// The believed version's id, hash and content key.
+    current: Option<(i64, String, Option<String>)>,
+    /// Any version of it is stored.
+    has_versions: bool,
+}
+
 /// The links an index page version lists, and its next page.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IndexLinks {

@@ -17,12 +17,15 @@ impl Tx<'_> {
         now: &str,
     ) -> Result<RecordedPage, StoreError> {
         // Read ahead as a confirmation, recorded now as a version: forget what was read.
-        self.heads.borrow_mut().remove(url);
+        let ahead = self.heads.borrow_mut().remove(url);
         let sha = match version.packed {
             Some(p) => p.sha256.clone(),
             None => sha256_hex(version.body),
         };
-        let current = self.current_version(url)?;
+        let current = match &ahead {
+            Some(row) => row.current.clone(),
+            None => self.current_version(url)?,
+        };
         let mut dictionary = None;
         let (snapshot, new_version) = match current {
             Some((id, ref current_sha, _)) if *current_sha == sha => (id, false),
@@ -33,13 +36,17 @@ impl Tx<'_> {
                 if let Some((old, _, _)) = current {
                     self.leave_snapshot(old)?;
                 }
-                let existing: Option<i64> = self
-                    .one(
-                        "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
-                        params![url, sha],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                let existing: Option<i64> = match &ahead {
+                    // No version of this page is stored: nothing to look up.
+                    Some(row) if !row.has_versions => None,
+                    _ => self
+                        .one(
+                            "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
+                            params![url, sha],
+                            |r| r.get(0),
+                        )
+                        .optional()?,
+                };
                 let id = match existing {
                     Some(id) => id,
                     None => {
@@ -142,6 +149,9 @@ impl Tx<'_> {
 
     /// The page's believed version and validators, to restore if a new version is rejected.
     pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
+        if let Some(row) = self.heads.borrow().get(url) {
+            return Ok(row.state.clone());
+        }
         Ok(self
             .one(
                 "SELECT snapshot, etag, last_modified FROM page WHERE url = ?1",
@@ -162,6 +172,7 @@ impl Tx<'_> {
     /// not point at them, the next check reads them again and reports the failure again, instead
     /// of treating a broken page as current.
     pub fn restore_page(&self, url: &str, prior: Option<&PageState>) -> Result<(), StoreError> {
+        self.heads.borrow_mut().remove(url);
         match prior {
             // The version put back keeps its last sighting: leaving it for the rejected one folded
             // the sighting into its `last_seen`, and the next 304 records a new one.
@@ -182,7 +193,10 @@ impl Tx<'_> {
     pub fn record_not_modified(&self, url: &str, now: &str) -> Result<Option<i64>, StoreError> {
         let ahead = self.heads.borrow_mut().remove(url);
         let current: Option<(i64, bool)> = match ahead {
-            Some(head) => Some(head),
+            Some(row) => row
+                .state
+                .and_then(|s| s.snapshot)
+                .map(|id| (id, row.failed)),
             None => self
                 .one(
                     "SELECT snapshot, last_error IS NOT NULL FROM page
@@ -204,26 +218,58 @@ impl Tx<'_> {
         Ok(Some(snapshot))
     }
 
-    /// Reads ahead the current versions of the pages at `urls`, for the confirmations of a
-    /// batch ([`Tx::record_not_modified`] then needs no query of its own).
+    /// Reads ahead what recording the pages at `urls` reads of each (its row, its believed
+    /// version, whether any version is stored): one query for a batch, so that
+    /// [`Tx::page_state`], [`Tx::record_page`] and [`Tx::record_not_modified`] need none of
+    /// their own.
     pub fn read_ahead(&self, urls: &[&str]) -> Result<(), StoreError> {
         if urls.len() < 2 {
             return Ok(());
         }
         let urls_json = serde_json::to_string(urls)?;
         let mut stmt = self.tx.prepare_cached(self.tx.pick(
-            "SELECT url, snapshot, last_error IS NOT NULL FROM page
-             WHERE url IN (SELECT value FROM json_each(?1)) AND snapshot IS NOT NULL",
-            "SELECT p.url, p.snapshot, p.last_error IS NOT NULL
+            "SELECT u.value, p.url IS NOT NULL, p.snapshot, p.etag, p.last_modified,
+                    p.last_error IS NOT NULL, s.id, s.sha256, s.content_key,
+                    EXISTS (SELECT 1 FROM snapshot v WHERE v.url = u.value)
+             FROM json_each(?1) AS u
+             LEFT JOIN page p ON p.url = u.value
+             LEFT JOIN snapshot s ON s.id = p.snapshot",
+            "SELECT u.url, p.url IS NOT NULL, p.snapshot, p.etag, p.last_modified,
+                    p.last_error IS NOT NULL, s.id, s.sha256, s.content_key,
+                    EXISTS (SELECT 1 FROM snapshot v WHERE v.url = u.url COLLATE \"C\")
              FROM json_array_elements_text(CAST(?1 AS json)) AS u(url)
-             JOIN page p ON p.url = u.url COLLATE \"C\"
-             WHERE p.snapshot IS NOT NULL",
+             LEFT JOIN page p ON p.url = u.url COLLATE \"C\"
+             LEFT JOIN snapshot s ON s.id = p.snapshot",
         ))?;
-        let rows = stmt.query_map([urls_json], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        let rows = stmt.query_map([urls_json], |r| {
+            let url: String = r.get(0)?;
+            let exists: bool = r.get(1)?;
+            let current = match r.get::<_, Option<i64>>(6)? {
+                Some(id) => Some((id, r.get(7)?, r.get(8)?)),
+                None => None,
+            };
+            Ok((
+                url,
+                PageRow {
+                    state: exists
+                        .then(|| -> crate::store::sql::Result<PageState> {
+                            Ok(PageState {
+                                snapshot: r.get(2)?,
+                                etag: r.get(3)?,
+                                last_modified: r.get(4)?,
+                            })
+                        })
+                        .transpose()?,
+                    failed: r.get(5)?,
+                    current,
+                    has_versions: r.get(9)?,
+                },
+            ))
+        })?;
         let mut heads = self.heads.borrow_mut();
         for row in rows {
-            let (url, head): (String, (i64, bool)) = row?;
-            heads.insert(url, head);
+            let (url, page) = row?;
+            heads.insert(url, page);
         }
         Ok(())
     }
@@ -272,6 +318,7 @@ impl Tx<'_> {
         now: &str,
     ) -> Result<(), StoreError> {
         if let Some(url) = url {
+            self.heads.borrow_mut().remove(url);
             self.run(
                 "UPDATE page SET last_error = ?1 WHERE url = ?2",
                 params![message, url],
