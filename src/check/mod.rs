@@ -804,6 +804,14 @@ impl Checker {
                     let tx = store.transaction()?;
                     let urls: Vec<&str> = batch.iter().map(|o| o.url.as_str()).collect();
                     tx.read_ahead(&urls)?;
+                    let keys: Vec<&str> = batch
+                        .iter()
+                        .filter_map(|o| match &o.read {
+                            Some(Ok(x)) => Some(x.announcement.key.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    tx.read_ahead_announcements(&keys)?;
                     let mut out = Vec::with_capacity(batch.len());
                     for o in batch {
                         let page = o.url.clone();

@@ -101,6 +101,11 @@ pub struct Tx<'a> {
     /// the writers' turn: `meta` values and dictionary ids by hash (each read once per
     /// transaction, not once per page).
     known: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
+    /// `(table, announcement)` pairs a batch's read-ahead found without rows
+    /// ([`Tx::read_ahead_announcements`]): a new announcement's head, entries, text versions and
+    /// corrections need not be asked for. A write to that table for that announcement removes
+    /// its pair.
+    absent: std::cell::RefCell<std::collections::HashSet<(&'static str, String)>>,
 }
 
 impl Store {
@@ -224,6 +229,7 @@ impl Store {
             open: true,
             heads: Default::default(),
             known: Default::default(),
+            absent: Default::default(),
         })
     }
 
@@ -236,6 +242,7 @@ impl Store {
             open: true,
             heads: Default::default(),
             known: Default::default(),
+            absent: Default::default(),
         })
     }
 

@@ -4,7 +4,67 @@
 use super::*;
 use crate::store::sql::{OptionalExtension, params};
 
+/// The tables [`Tx::read_ahead_announcements`] looks in, as named in `absent`.
+const ANNOUNCEMENT: &str = "announcement";
+const ENTRY: &str = "entry";
+const VERSION: &str = "announcement_version";
+const CORRECTION: &str = "correction";
+
 impl Tx<'_> {
+    /// Reads ahead, for the announcements a batch's pages were read as, which have no rows yet
+    /// (in `announcement`, `entry`, `announcement_version`, `correction`): recording a new
+    /// announcement then asks none of these (five round trips a page on PostgreSQL).
+    pub fn read_ahead_announcements(&self, keys: &[&str]) -> Result<(), StoreError> {
+        if keys.len() < 2 {
+            return Ok(());
+        }
+        let keys_json = serde_json::to_string(keys)?;
+        let mut stmt = self.tx.prepare_cached(self.tx.pick(
+            "SELECT k.value,
+                    NOT EXISTS (SELECT 1 FROM announcement a WHERE a.key = k.value),
+                    NOT EXISTS (SELECT 1 FROM entry e WHERE e.announcement = k.value),
+                    NOT EXISTS (SELECT 1 FROM announcement_version v WHERE v.announcement = k.value),
+                    NOT EXISTS (SELECT 1 FROM correction c WHERE c.announcement = k.value)
+             FROM json_each(?1) AS k",
+            "SELECT k.key,
+                    NOT EXISTS (SELECT 1 FROM announcement a WHERE a.key = k.key COLLATE \"C\"),
+                    NOT EXISTS (SELECT 1 FROM entry e WHERE e.announcement = k.key COLLATE \"C\"),
+                    NOT EXISTS (SELECT 1 FROM announcement_version v
+                                WHERE v.announcement = k.key COLLATE \"C\"),
+                    NOT EXISTS (SELECT 1 FROM correction c WHERE c.announcement = k.key COLLATE \"C\")
+             FROM json_array_elements_text(CAST(?1 AS json)) AS k(key)",
+        ))?;
+        let rows = stmt.query_map([keys_json], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+            ))
+        })?;
+        let mut absent = self.absent.borrow_mut();
+        for row in rows {
+            let (key, none): (String, [bool; 4]) = row?;
+            for (table, none) in [ANNOUNCEMENT, ENTRY, VERSION, CORRECTION]
+                .into_iter()
+                .zip(none)
+            {
+                if none {
+                    absent.insert((table, key.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the read-ahead found `table` without rows for `key`, none written since.
+    fn is_absent(&self, table: &'static str, key: &str) -> bool {
+        self.absent.borrow().contains(&(table, key.to_string()))
+    }
+
+    /// `table` now has rows for `key`.
+    fn written(&self, table: &'static str, key: &str) {
+        self.absent.borrow_mut().remove(&(table, key.to_string()));
+    }
+
     /// The doubts of an announcement that outlive a re-reading of its page (copies that
     /// disagree).
     fn kept_doubts(&self, key: &str) -> Result<Vec<crate::model::Doubt>, StoreError> {
@@ -17,6 +77,9 @@ impl Tx<'_> {
 
     /// A stored announcement's doubts (none when it is not stored).
     fn stored_doubts(&self, key: &str) -> Result<Vec<crate::model::Doubt>, StoreError> {
+        if self.is_absent(ANNOUNCEMENT, key) {
+            return Ok(Vec::new());
+        }
         let stored: Option<String> = self
             .one(
                 "SELECT doubts FROM announcement WHERE key = ?1",
@@ -150,6 +213,7 @@ impl Tx<'_> {
         why: &str,
         at: &str,
     ) -> Result<i64, StoreError> {
+        self.written(CORRECTION, announcement);
         Ok(self.one(
             "INSERT INTO correction (announcement, fix, by, why, at) VALUES (?1, ?2, ?3, ?4, ?5)
              RETURNING id",
@@ -163,6 +227,9 @@ impl Tx<'_> {
         &self,
         announcement: &str,
     ) -> Result<Vec<crate::correction::Correction>, StoreError> {
+        if self.is_absent(CORRECTION, announcement) {
+            return Ok(Vec::new());
+        }
         read::corrections(self.tx, Some(announcement))
     }
 
@@ -222,12 +289,15 @@ impl Tx<'_> {
         text: &str,
         now: &str,
     ) -> Result<i64, StoreError> {
-        let version: i64 = self
-            .tx
-            .prepare_cached(
-                "SELECT COALESCE(MAX(version), 0) + 1 FROM announcement_version WHERE announcement = ?1",
-            )?
-            .query_row([key], |r| r.get(0))?;
+        let version: i64 = if self.is_absent(VERSION, key) {
+            1
+        } else {
+            self.tx
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM announcement_version WHERE announcement = ?1",
+                )?
+                .query_row([key], |r| r.get(0))?
+        };
         // Kept compressed, against the page's dictionary when it has one (the text's words are
         // in the page it was read from): the text of every version of every announcement is
         // the bulk of the store otherwise.
@@ -238,10 +308,14 @@ impl Tx<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![key, version, page.snapshot, text, now, dict.map(|(id, _)| *id)],
         )?;
+        self.written(VERSION, key);
         Ok(version)
     }
 
     pub fn announcement(&self, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
+        if self.is_absent(ANNOUNCEMENT, key) {
+            return Ok(None);
+        }
         read::announcement(self.tx, key)
     }
 
@@ -332,7 +406,9 @@ impl Tx<'_> {
         if dirty {
             self.mark_dirty(&a.key)?;
         }
+        self.written(ANNOUNCEMENT, &a.key);
         self.put_entries(a)?;
+        self.written(ENTRY, &a.key);
         self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
         {
             for (i, r) in a.relations.iter().enumerate() {
@@ -362,11 +438,14 @@ impl Tx<'_> {
     /// a leaf of the `entry_by_code` index scattered across the file: most of the pages an
     /// amended announcement wrote, when one entry of seven had moved.
     fn put_entries(&self, a: &Announcement) -> Result<(), StoreError> {
-        let stored: std::collections::HashSet<(String, String)> = self
-            .tx
-            .prepare_cached("SELECT regime, code FROM entry WHERE announcement = ?1")?
-            .query_map([&a.key], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<crate::store::sql::Result<_>>()?;
+        let stored: std::collections::HashSet<(String, String)> = if self.is_absent(ENTRY, &a.key) {
+            Default::default()
+        } else {
+            self.tx
+                .prepare_cached("SELECT regime, code FROM entry WHERE announcement = ?1")?
+                .query_map([&a.key], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<crate::store::sql::Result<_>>()?
+        };
         use crate::store::sql::Value;
         let mut listed = std::collections::HashSet::new();
         let mut rows = Vec::with_capacity(a.entries.len());

@@ -90,3 +90,56 @@ fn an_amended_announcement_rewrites_only_the_entries_that_moved() {
         ]
     );
 }
+
+#[test]
+fn what_was_read_ahead_as_absent_is_asked_again_once_written() {
+    let mut store = Store::open_in_memory().unwrap();
+    let tx = store.transaction().unwrap();
+    tx.tx
+        .execute_batch(
+            "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
+                                   first_seen, last_seen)
+             VALUES (1, 'u', 'a', 'u', 200, '[]', x'', 0, 't', 't');",
+        )
+        .unwrap();
+    tx.read_ahead_announcements(&["MOFCOM-2025-62", "MOFCOM-2025-61"])
+        .unwrap();
+    assert!(tx.announcement("MOFCOM-2025-62").unwrap().is_none());
+    // The same announcement read at a second page in the same batch sees the first's rows.
+    tx.put_announcement(&no_62(&[("1E902.a", "mining")]), 1, "u", "t")
+        .unwrap();
+    let stored = tx.announcement("MOFCOM-2025-62").unwrap().unwrap();
+    assert_eq!(stored.entries.len(), 1);
+    tx.put_announcement(&no_62(&[("1E902.b", "smelting")]), 1, "u", "t")
+        .unwrap();
+    let codes: Vec<String> = tx
+        .announcement("MOFCOM-2025-62")
+        .unwrap()
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.code.clone())
+        .collect();
+    assert_eq!(
+        codes,
+        ["1E902.b"],
+        "the first page's entry was not replaced"
+    );
+    // Text versions count on from the ones written.
+    let page = crate::store::RecordedPage {
+        snapshot: 1,
+        new_version: true,
+        sha256: "a".into(),
+        dictionary: None,
+    };
+    assert_eq!(
+        tx.add_text_version("MOFCOM-2025-62", &page, "v1", "t")
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.add_text_version("MOFCOM-2025-62", &page, "v2", "t")
+            .unwrap(),
+        2
+    );
+}
