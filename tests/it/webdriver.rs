@@ -103,6 +103,13 @@ impl Driver {
         };
         let v = d.call("POST", "/session", Some(caps));
         d.session = v["sessionId"].as_str().expect("a session").to_string();
+        // Finding an element waits up to 10 s for it to appear (a page still loading after a
+        // navigation, on a loaded machine), instead of failing at once.
+        d.call(
+            "POST",
+            &d.s("/timeouts"),
+            Some(json!({"implicit": 10_000, "pageLoad": 60_000})),
+        );
         d
     }
 
@@ -158,13 +165,21 @@ impl Driver {
     }
 
     /// Clicks a link or a submit button and waits (up to 15 s) until the browser is on another
-    /// page: the click command may return before a form's navigation has begun.
+    /// page and has loaded it: the click command may return before a form's navigation has
+    /// begun, or while the new page loads.
     fn click(&self, css: &str) {
         let before = self.url();
         let e = self.find(css);
         self.call("POST", &self.s(&format!("/element/{e}/click")), None);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while self.url() == before && std::time::Instant::now() < deadline {
+        let loaded = || {
+            self.call(
+                "POST",
+                &self.s("/execute/sync"),
+                Some(json!({"script": "return document.readyState", "args": []})),
+            ) == "complete"
+        };
+        while (self.url() == before || !loaded()) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
