@@ -2,7 +2,7 @@
 //! database (`postgres://…`, for several machines sharing the sources).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -19,21 +19,6 @@ impl Location {
             Location::Postgres(text.to_string())
         } else {
             Location::Sqlite(PathBuf::from(text.strip_prefix("sqlite:").unwrap_or(text)))
-        }
-    }
-
-    pub fn from_path(path: &Path) -> Location {
-        match path.to_str() {
-            Some(text) => Location::parse(text),
-            None => Location::Sqlite(path.to_path_buf()),
-        }
-    }
-
-    /// The SQLite file, when it is one.
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Location::Sqlite(p) => Some(p),
-            Location::Postgres(_) => None,
         }
     }
 

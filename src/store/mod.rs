@@ -128,16 +128,7 @@ impl Store {
     /// A PostgreSQL store; `migrate`: bring its schema up to date first (one transaction under
     /// a lock, so workers starting together apply it once).
     fn open_postgres(url: &str, migrate: bool) -> Result<Store, StoreError> {
-        // The client blocks on a runtime of its own: opened from async code (the demo), the
-        // opening runs off the caller's runtime thread.
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return std::thread::scope(|s| {
-                s.spawn(|| Store::open_postgres_here(url, migrate))
-                    .join()
-                    .expect("opening does not panic")
-            });
-        }
-        Store::open_postgres_here(url, migrate)
+        sql::off_runtime(|| Store::open_postgres_here(url, migrate))
     }
 
     fn open_postgres_here(url: &str, migrate: bool) -> Result<Store, StoreError> {

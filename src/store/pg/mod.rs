@@ -72,17 +72,9 @@ pub enum PgError {
 /// anyone who can list processes or files).
 pub fn connect(url: &str) -> Result<postgres::Client, PgError> {
     let config = postgres::Config::from(config(url)?);
-    // The client drives its connection on a runtime of its own: opened from async code (the
-    // demo, a server), that must happen off the caller's runtime thread.
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return std::thread::scope(|s| {
-            s.spawn(|| config.connect(postgres::NoTls))
-                .join()
-                .expect("connecting does not panic")
-        })
-        .map_err(PgError::from);
-    }
-    Ok(config.connect(postgres::NoTls)?)
+    Ok(crate::store::sql::off_runtime(|| {
+        config.connect(postgres::NoTls)
+    })?)
 }
 
 /// The connection settings of `url`, with the password from `REGWATCH_PG_PASSWORD` when the

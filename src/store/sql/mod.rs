@@ -10,7 +10,7 @@ mod value;
 
 use std::fmt;
 
-pub use self::postgres::{PgConn, close};
+pub use self::postgres::{PgConn, close, off_runtime};
 pub use value::{FromValue, Params, ParamsFromIter, ToValue, Value, ValueRef};
 
 /// Parameters of mixed types: `params![key, 3, None::<String>]`.

@@ -125,23 +125,25 @@ impl Drop for PgConn {
                     .build()
                     .expect("building a current-thread runtime"),
             );
-            std::thread::scope(|s| {
-                s.spawn(move || drop(rt));
-            });
+            off_runtime(move || drop(rt));
         }
     }
 }
 
-/// Closes a (blocking) client off any runtime the caller is on: the `postgres` crate blocks on
-/// a runtime of its own, also to say goodbye.
-pub fn close(client: postgres::Client) {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| {
-            s.spawn(move || drop(client));
-        });
-    } else {
-        drop(client);
+/// Runs `f` where it may block on a runtime of its own: here, or, called from a thread that
+/// drives async tasks (the demo, a server, the daemon), on a thread of its own. The PostgreSQL
+/// clients block on their own runtimes to connect, to query and to say goodbye, which tokio
+/// forbids on such a thread.
+pub fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
     }
+    std::thread::scope(|s| s.spawn(f).join().expect("the work does not panic"))
+}
+
+/// Closes a (blocking) client off any runtime the caller is on.
+pub fn close(client: postgres::Client) {
+    off_runtime(move || drop(client));
 }
 
 /// `?N` and `?` placeholders as `$N` (a bare `?` takes the number after the highest so far, as
