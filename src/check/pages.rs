@@ -149,6 +149,18 @@ impl Checker {
                         })
                         .collect();
                     tx.read_ahead_announcements(&keys)?;
+                    let codes: Vec<(&str, &str)> = batch
+                        .iter()
+                        .filter_map(|o| match &o.read {
+                            Some(Ok(x)) => Some(x.announcement.entries.iter()),
+                            _ => None,
+                        })
+                        .flatten()
+                        .map(|e| (e.regime.as_str(), e.code.as_str()))
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect();
+                    tx.read_ahead_codes(&codes)?;
                     let mut out = Vec::with_capacity(batch.len());
                     for o in batch {
                         let page = o.url.clone();

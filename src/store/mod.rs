@@ -106,6 +106,17 @@ pub struct Tx<'a> {
     /// corrections need not be asked for. A write to that table for that announcement removes
     /// its pair.
     absent: std::cell::RefCell<std::collections::HashSet<(&'static str, String)>>,
+    /// On PostgreSQL, the snapshot ids this transaction hands out: the first from the sequence,
+    /// the next ones counted here (writers take turns, so no one else takes them), and the
+    /// sequence moved past the last at commit. A new page's insert then needs no `RETURNING`:
+    /// it is sent with the other writes instead of waiting for its answer.
+    snapshot_ids: std::cell::Cell<Option<(i64, i64)>>,
+    /// `(regime, code)` → the announcements listing it, for the codes a batch's pages list
+    /// ([`Tx::read_ahead_codes`]), kept current by this transaction's entry writes: whether a
+    /// code is listed elsewhere is then answered here, not in a round trip per page.
+    listing: std::cell::RefCell<
+        std::collections::HashMap<(String, String), std::collections::BTreeSet<String>>,
+    >,
 }
 
 impl Store {
@@ -221,6 +232,8 @@ impl Store {
             heads: Default::default(),
             known: Default::default(),
             absent: Default::default(),
+            snapshot_ids: Default::default(),
+            listing: Default::default(),
         })
     }
 
@@ -234,6 +247,8 @@ impl Store {
             heads: Default::default(),
             known: Default::default(),
             absent: Default::default(),
+            snapshot_ids: Default::default(),
+            listing: Default::default(),
         })
     }
 
@@ -244,6 +259,14 @@ impl Store {
 
 impl Tx<'_> {
     pub fn commit(mut self) -> Result<(), StoreError> {
+        if let Some((first, next)) = self.snapshot_ids.get()
+            && next > first + 1
+        {
+            self.tx.defer(
+                "SELECT setval(pg_get_serial_sequence('snapshot', 'id'), ?1)",
+                [next - 1],
+            )?;
+        }
         // A failed COMMIT leaves the transaction open: the drop rolls it back.
         self.tx.execute_batch("COMMIT")?;
         self.open = false;

@@ -127,50 +127,6 @@ impl Tx<'_> {
         self.tx.defer(sql, params)
     }
 
-    /// Many rows, a statement per chunk rather than per row: `head` is the statement up to
-    /// `VALUES`, `tail` what follows the tuples (an `ON CONFLICT` clause naming no parameter).
-    /// Chunks of 64, 16, 4 and 1 rows keep the statement texts (each prepared once) few. On
-    /// PostgreSQL a statement per row was most of a first check's writing; the rows of one
-    /// statement must not conflict with each other.
-    fn run_rows(
-        &self,
-        head: &str,
-        tail: &str,
-        rows: &[Vec<crate::store::sql::Value>],
-    ) -> crate::store::sql::Result<()> {
-        let mut rest = rows;
-        while !rest.is_empty() {
-            let n = [64, 16, 4, 1]
-                .into_iter()
-                .find(|n| *n <= rest.len())
-                .unwrap_or(1);
-            let (chunk, later) = rest.split_at(n);
-            let mut sql = String::with_capacity(head.len() + tail.len() + n * 40);
-            sql.push_str(head);
-            sql.push_str(" VALUES ");
-            let mut k = 0;
-            for (r, row) in chunk.iter().enumerate() {
-                sql.push_str(if r == 0 { "(" } else { ", (" });
-                for c in 0..row.len() {
-                    k += 1;
-                    sql.push_str(if c == 0 { "?" } else { ", ?" });
-                    sql.push_str(&k.to_string());
-                }
-                sql.push(')');
-            }
-            sql.push(' ');
-            sql.push_str(tail);
-            let values: Vec<&dyn crate::store::sql::ToValue> = chunk
-                .iter()
-                .flatten()
-                .map(|v| v as &dyn crate::store::sql::ToValue)
-                .collect();
-            self.tx.defer(&sql, values.as_slice())?;
-            rest = later;
-        }
-        Ok(())
-    }
-
     /// One row through the statement cache.
     fn one<
         T,
@@ -189,6 +145,7 @@ impl Tx<'_> {
 mod announcements;
 mod log;
 mod pages;
+mod rows;
 mod status;
 
 #[cfg(test)]

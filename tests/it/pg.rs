@@ -207,3 +207,61 @@ fn the_demo_store_copied_to_postgres_verifies_table_by_table() {
         version
     );
 }
+
+/// Everything a schema is made of, one line per column, index, constraint and function.
+fn schema_of(client: &mut postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT format('column %s.%s #%s %s collate=%s null=%s default=%s', table_name,
+                           column_name, ordinal_position, data_type, collation_name, is_nullable,
+                           column_default)
+             FROM information_schema.columns WHERE table_schema = current_schema()
+             UNION ALL
+             SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema()
+             UNION ALL
+             SELECT format('constraint %s %s %s', conrelid::regclass, conname,
+                           pg_get_constraintdef(oid))
+             FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+             UNION ALL
+             SELECT 'function ' || pg_get_functiondef(oid)
+             FROM pg_proc WHERE pronamespace = current_schema()::regnamespace
+             UNION ALL
+             SELECT 'version ' || version FROM regwatch_schema
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn a_new_database_gets_the_schema_its_migrations_build_step_by_step() {
+    let at_once = crate::pgserver::fresh_database();
+    let stepwise = crate::pgserver::fresh_database();
+    let mut a = regwatch::store::pg::connect(&at_once).unwrap();
+    let mut b = regwatch::store::pg::connect(&stepwise).unwrap();
+    assert_eq!(regwatch::store::pg::migrate_schema(&mut a).unwrap(), 0);
+    assert_eq!(
+        regwatch::store::pg::migrate_schema_stepwise(&mut b).unwrap(),
+        0
+    );
+    let (a, b) = (schema_of(&mut a), schema_of(&mut b));
+    assert!(a.len() > 100, "{a:#?}");
+    // Every text column compares bytewise, as on SQLite.
+    assert!(
+        a.iter()
+            .filter(|l| l.contains(" text collate="))
+            .all(|l| l.contains("collate=C ")),
+        "{a:#?}"
+    );
+    let only = |x: &[String], y: &[String]| -> Vec<String> {
+        x.iter().filter(|l| !y.contains(l)).cloned().collect()
+    };
+    assert_eq!(
+        (only(&a, &b), only(&b, &a)),
+        (vec![], vec![]),
+        "the schema given at once, and the one built step by step, differ"
+    );
+}

@@ -6,11 +6,13 @@
 //! mapped in [`postgres`].
 
 mod postgres;
+mod rows;
 mod value;
 
 use std::fmt;
 
 pub use self::postgres::{PgConn, close, off_runtime};
+pub use rows::Table;
 pub use value::{FromValue, Params, ParamsFromIter, ToValue, Value, ValueRef};
 
 /// Parameters of mixed types: `params![key, 3, None::<String>]`.
@@ -141,10 +143,14 @@ impl Db {
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
         Ok(match self {
             Db::Sqlite(c) => Stmt::Sqlite(c.prepare_cached(sql)?),
-            Db::Postgres(c) => Stmt::Postgres {
-                conn: c,
-                statement: c.prepare(sql).map_err(|e| prepare_error(sql, &e))?,
-            },
+            Db::Postgres(c) => {
+                let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
+                Stmt::Postgres {
+                    conn: c,
+                    statement,
+                    slot,
+                }
+            }
         })
     }
 
@@ -152,10 +158,14 @@ impl Db {
     pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
         Ok(match self {
             Db::Sqlite(c) => Stmt::SqliteOnce(c.prepare(sql)?),
-            Db::Postgres(c) => Stmt::Postgres {
-                conn: c,
-                statement: c.prepare(sql).map_err(|e| prepare_error(sql, &e))?,
-            },
+            Db::Postgres(c) => {
+                let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
+                Stmt::Postgres {
+                    conn: c,
+                    statement,
+                    slot,
+                }
+            }
         })
     }
 
@@ -179,14 +189,37 @@ impl Db {
         match self {
             Db::Sqlite(_) => self.execute(sql, params).map(drop),
             Db::Postgres(c) => {
-                let statement = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
+                let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
                 let values = params
                     .values()
                     .into_iter()
                     .map(|v| Value::from_value(v).expect("every value converts to Value"))
                     .collect();
-                c.defer(statement, values);
-                Ok(())
+                Ok(c.defer(statement, slot, values)?)
+            }
+        }
+    }
+
+    /// A row of `table` whose outcome nothing reads: on PostgreSQL held back and sent with the
+    /// table's others, a statement per table, before the next other statement ([`rows`]); on
+    /// SQLite written at once.
+    pub fn defer_row(&self, table: &'static Table, row: &[&dyn ToValue]) -> Result<()> {
+        debug_assert_eq!(
+            row.len(),
+            table.columns.len(),
+            "a value per column of {}",
+            table.name
+        );
+        match self {
+            Db::Sqlite(_) => self.execute(table.one_row(), row).map(drop),
+            Db::Postgres(c) => {
+                let values = row
+                    .iter()
+                    .map(|v| {
+                        Value::from_value(v.to_value()).expect("every value converts to Value")
+                    })
+                    .collect();
+                Ok(c.defer_row(table, values)?)
             }
         }
     }
@@ -213,6 +246,8 @@ pub enum Stmt<'a> {
     Postgres {
         conn: &'a PgConn,
         statement: ::postgres::Statement,
+        /// Where its round trips are counted.
+        slot: usize,
     },
 }
 
@@ -250,9 +285,13 @@ impl<'a> Stmt<'a> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let values = params.values();
         match self {
-            Stmt::Postgres { conn, statement } => {
-                with_binds(&values, |refs| Ok(conn.execute(statement, refs)? as usize))
-            }
+            Stmt::Postgres {
+                conn,
+                statement,
+                slot,
+            } => with_binds(&values, |refs| {
+                Ok(conn.execute(statement, *slot, refs)? as usize)
+            }),
             s => Ok(s
                 .sqlite()
                 .expect("a SQLite statement")
@@ -298,8 +337,12 @@ impl<'a> Stmt<'a> {
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
         let values = params.values();
         match self {
-            Stmt::Postgres { conn, statement } => with_binds(&values, |refs| {
-                let rows = conn.query(statement, refs)?;
+            Stmt::Postgres {
+                conn,
+                statement,
+                slot,
+            } => with_binds(&values, |refs| {
+                let rows = conn.query(statement, *slot, refs)?;
                 Ok(Rows::Postgres(rows.into_iter()))
             }),
             s => Ok(Rows::Sqlite(

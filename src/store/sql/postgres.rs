@@ -3,36 +3,93 @@
 //! back as SQLite's storage classes.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::Statement;
 
+use super::rows::{Column, Table};
 use super::value::{ToValue, Value, ValueRef};
 
 /// A connection with its prepared statements (one parse and plan per distinct SQL text per
-/// connection, as SQLite's statement cache gives) and its deferred writes.
+/// connection, as SQLite's statement cache gives) and its writes in flight.
 ///
-/// A round trip to the server costs 50–80 µs; an observation runs dozens of statements. Writes
-/// whose outcome nothing reads ([`super::Db::defer`]) are queued and sent together, pipelined
-/// on the connection (about 8 µs each), before the next read and at commit: the server sees
-/// the same statements in the same order, in the same transaction.
+/// A round trip to the server costs 50–80 µs, and the server's work for a write about as much;
+/// an observation runs dozens of statements. A write whose outcome nothing reads
+/// ([`super::Db::defer`]) is sent at once and its answer collected with the next read's (or
+/// the commit's): the connection's task writes it out from the runtime's thread, the server
+/// works on it while this thread goes on, and the read that follows costs one round trip,
+/// however many writes went before it. The server sees the same statements in the same order,
+/// in the same transaction; a write's error is the one reported, before the read's.
 pub struct PgConn {
-    /// Drives the connection: every call blocks on it (as the `postgres` crate does).
+    /// Drives the connection on a thread of its own; every call blocks on it (as the
+    /// `postgres` crate does).
     rt: tokio::runtime::Runtime,
-    client: tokio_postgres::Client,
-    statements: RefCell<HashMap<String, Statement>>,
-    pending: RefCell<Vec<(Statement, Vec<Value>)>>,
+    client: Arc<tokio_postgres::Client>,
+    statements: RefCell<HashMap<String, (Statement, usize)>>,
+    /// Writes sent, their answers not yet read, in the order they were sent.
+    pending: RefCell<Vec<Sent>>,
+    /// Rows held back to be sent a table at a time ([`super::rows`]).
+    held: RefCell<Held>,
+    /// What the connection waited for, by statement (indexed as the statements were
+    /// prepared): logged at `debug` when it closes, so that a slow store says which of its
+    /// statements cost the round trips.
+    waits: RefCell<Waits>,
+}
+
+/// Rows held back, by table in the order each table's first came.
+#[derive(Default)]
+struct Held {
+    tables: Vec<HeldTable>,
+    rows: usize,
+}
+
+struct HeldTable {
+    table: &'static Table,
+    rows: Vec<Vec<Value>>,
+    keys: HashSet<String>,
+}
+
+/// Rows held back before they are sent whatever comes next: bounds the memory, and the
+/// server's idle time while a long run of rows is held.
+const HELD_MAX: usize = 4096;
+
+/// A write on its way: its answer (rows changed, or the server's error).
+type Sent = Pin<Box<dyn Future<Output = Result<u64, tokio_postgres::Error>> + Send>>;
+
+/// Round trips and the time spent waiting on them, per statement and for writes collected
+/// with no read after them (at commit).
+#[derive(Default)]
+struct Waits {
+    by_statement: Vec<Wait>,
+    flushes: u64,
+    sent: u64,
+    flush_time: std::time::Duration,
+}
+
+#[derive(Default)]
+struct Wait {
+    sql: String,
+    trips: u64,
+    deferred: u64,
+    rows: u64,
+    time: std::time::Duration,
 }
 
 impl PgConn {
     /// Connects with `config`, off any runtime the caller is on.
     pub fn connect(config: &tokio_postgres::Config) -> Result<PgConn, tokio_postgres::Error> {
-        let rt = tokio::runtime::Builder::new_current_thread()
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("regwatch-pg")
             .enable_all()
             .build()
-            .expect("building a current-thread runtime");
+            .expect("building the PostgreSQL connection's runtime");
         let (client, connection) = rt.block_on(config.connect(tokio_postgres::NoTls))?;
         rt.spawn(async move {
             if let Err(e) = connection.await {
@@ -41,81 +98,235 @@ impl PgConn {
         });
         Ok(PgConn {
             rt,
-            client,
+            client: Arc::new(client),
             statements: RefCell::new(HashMap::new()),
             pending: RefCell::new(Vec::new()),
+            held: RefCell::new(Held::default()),
+            waits: RefCell::new(Waits::default()),
         })
     }
 
-    /// The statement for `sql` (SQLite's form), prepared once.
-    pub(super) fn prepare(&self, sql: &str) -> Result<Statement, tokio_postgres::Error> {
+    /// The statement for `sql` (SQLite's form), prepared once, and its slot in the waits.
+    pub(super) fn prepare(&self, sql: &str) -> Result<(Statement, usize), tokio_postgres::Error> {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let statement = self.rt.block_on(self.client.prepare(&translate(sql)))?;
+        let t0 = std::time::Instant::now();
+        let statement = match self.rt.block_on(self.client.prepare(&translate(sql))) {
+            Ok(s) => s,
+            Err(e) => {
+                // A write before it may have failed (the transaction then refuses everything):
+                // that is the error to report.
+                self.flush()?;
+                return Err(e);
+            }
+        };
+        let mut waits = self.waits.borrow_mut();
+        let slot = waits.by_statement.len();
+        waits.by_statement.push(Wait {
+            sql: sql.split_whitespace().collect::<Vec<_>>().join(" "),
+            trips: 1,
+            time: t0.elapsed(),
+            ..Wait::default()
+        });
         self.statements
             .borrow_mut()
-            .insert(sql.to_owned(), statement.clone());
-        Ok(statement)
+            .insert(sql.to_owned(), (statement.clone(), slot));
+        Ok((statement, slot))
     }
 
-    /// Queues a write; [`PgConn::flush`] sends it.
-    pub(super) fn defer(&self, statement: Statement, values: Vec<Value>) {
-        self.pending.borrow_mut().push((statement, values));
+    /// Sends a write; its answer is collected with the next read's, or by [`PgConn::flush`].
+    pub(super) fn defer(
+        &self,
+        statement: Statement,
+        slot: usize,
+        values: Vec<Value>,
+    ) -> Result<(), tokio_postgres::Error> {
+        self.write_out()?;
+        self.waits.borrow_mut().by_statement[slot].deferred += 1;
+        self.send(
+            statement,
+            values
+                .into_iter()
+                .map(|v| Box::new(Owned(v)) as Box<dyn ToSql + Send + Sync>)
+                .collect(),
+        );
+        Ok(())
     }
 
-    /// Sends the queued writes, pipelined, and waits for every answer; the first error is
-    /// returned (the transaction it belongs to then rolls back).
-    pub(super) fn flush(&self) -> Result<(), tokio_postgres::Error> {
+    /// Holds a row of `table` back, to be sent with the table's others ([`super::rows`]).
+    pub(super) fn defer_row(
+        &self,
+        table: &'static Table,
+        row: Vec<Value>,
+    ) -> Result<(), tokio_postgres::Error> {
+        let key = table.key_of(&row);
+        // Two shapes of insert into one table (an upsert, a plain insert) share their keys.
+        let clash = {
+            let held = self.held.borrow();
+            held.rows >= HELD_MAX
+                || held
+                    .tables
+                    .iter()
+                    .any(|t| t.table.name == table.name && !key.is_empty() && t.keys.contains(&key))
+        };
+        if clash {
+            self.write_out()?;
+        }
+        let mut held = self.held.borrow_mut();
+        held.rows += 1;
+        let at = match held
+            .tables
+            .iter()
+            .position(|t| std::ptr::eq(t.table, table))
+        {
+            Some(at) => at,
+            None => {
+                held.tables.push(HeldTable {
+                    table,
+                    rows: Vec::new(),
+                    keys: HashSet::new(),
+                });
+                held.tables.len() - 1
+            }
+        };
+        let t = &mut held.tables[at];
+        if !key.is_empty() {
+            t.keys.insert(key);
+        }
+        t.rows.push(row);
+        Ok(())
+    }
+
+    /// Sends the rows held back: a statement per table, parents first.
+    fn write_out(&self) -> Result<(), tokio_postgres::Error> {
+        let held = std::mem::take(&mut *self.held.borrow_mut());
+        let mut tables = held.tables;
+        // Stable: tables of one rank keep the order their first rows came in.
+        tables.sort_by_key(|t| t.table.rank);
+        for t in tables {
+            let (statement, slot) = self.prepare(t.table.many_rows())?;
+            {
+                let mut waits = self.waits.borrow_mut();
+                let w = &mut waits.by_statement[slot];
+                w.deferred += 1;
+                w.rows += t.rows.len() as u64;
+            }
+            let mut columns: Vec<Vec<Value>> = (0..t.table.columns.len())
+                .map(|_| Vec::with_capacity(t.rows.len()))
+                .collect();
+            for row in t.rows {
+                for (column, value) in columns.iter_mut().zip(row) {
+                    column.push(value);
+                }
+            }
+            self.send(
+                statement,
+                columns
+                    .into_iter()
+                    .map(|c| Box::new(Column(c)) as Box<dyn ToSql + Send + Sync>)
+                    .collect(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Sends a statement now; its answer is collected later.
+    fn send(&self, statement: Statement, params: Vec<Box<dyn ToSql + Send + Sync>>) {
+        let client = Arc::clone(&self.client);
+        let mut write: Sent = Box::pin(async move {
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
+            client.execute(&statement, &refs).await
+        });
+        // Polled once now: that encodes the statement and queues it on the connection (in the
+        // order of these calls), whose task sends it; then it waits for its answer.
+        let waker = futures_util::task::noop_waker();
+        if let Poll::Ready(r) = write.as_mut().poll(&mut Context::from_waker(&waker)) {
+            write = Box::pin(std::future::ready(r));
+        }
+        self.pending.borrow_mut().push(write);
+    }
+
+    /// Waits for the writes in flight and then for `last` (sent after them), one round trip
+    /// in all, counted against `slot` (or as a flush). A write's error comes first: the
+    /// statements after a failed one fail because of it.
+    fn collect<R>(
+        &self,
+        slot: Option<usize>,
+        last: impl Future<Output = Result<R, tokio_postgres::Error>>,
+    ) -> Result<R, tokio_postgres::Error> {
+        self.write_out()?;
         let pending = std::mem::take(&mut *self.pending.borrow_mut());
-        if pending.is_empty() {
+        let n = pending.len() as u64;
+        let t0 = std::time::Instant::now();
+        let (writes, r) = self.rt.block_on(futures_util::future::join(
+            futures_util::future::join_all(pending),
+            last,
+        ));
+        let mut waits = self.waits.borrow_mut();
+        waits.sent += n;
+        match slot {
+            Some(slot) => {
+                let w = &mut waits.by_statement[slot];
+                w.trips += 1;
+                w.time += t0.elapsed();
+            }
+            None => {
+                waits.flushes += 1;
+                waits.flush_time += t0.elapsed();
+            }
+        }
+        for w in writes {
+            w?;
+        }
+        r
+    }
+
+    /// Waits for the writes in flight; the first error is returned (the transaction it
+    /// belongs to then rolls back).
+    pub(super) fn flush(&self) -> Result<(), tokio_postgres::Error> {
+        if self.pending.borrow().is_empty() && self.held.borrow().tables.is_empty() {
             return Ok(());
         }
-        let client = &self.client;
-        let results = self
-            .rt
-            .block_on(futures_util::future::join_all(pending.iter().map(
-                |(statement, values)| async move {
-                    let binds: Vec<Bind<'_>> = values.iter().map(|v| Bind(v.to_value())).collect();
-                    let refs: Vec<&(dyn ToSql + Sync)> =
-                        binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-                    client.execute(statement, &refs).await
-                },
-            )));
-        results.into_iter().try_for_each(|r| r.map(drop))
+        self.collect(None, std::future::ready(Ok(())))
     }
 
     pub(super) fn execute(
         &self,
         statement: &Statement,
+        slot: usize,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, tokio_postgres::Error> {
-        self.flush()?;
-        self.rt.block_on(self.client.execute(statement, params))
+        self.collect(Some(slot), self.client.execute(statement, params))
     }
 
     pub(super) fn query(
         &self,
         statement: &Statement,
+        slot: usize,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
-        self.flush()?;
-        self.rt.block_on(self.client.query(statement, params))
+        self.collect(Some(slot), self.client.query(statement, params))
     }
 
     pub(super) fn batch_execute(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
-        self.flush()?;
-        self.rt.block_on(self.client.batch_execute(sql))
+        self.collect(None, self.client.batch_execute(sql))
     }
 
-    /// Drops the queued writes (the transaction they belong to is rolled back).
+    /// Forgets the writes in flight (the transaction they belong to is being rolled back;
+    /// their answers are read and dropped by the connection).
     pub(super) fn discard(&self) {
+        *self.held.borrow_mut() = Held::default();
         self.pending.borrow_mut().clear();
     }
 }
 
 impl Drop for PgConn {
     fn drop(&mut self) {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            self.log_waits();
+        }
         // The runtime blocks to shut down: dropped on a thread that drives async tasks, that
         // happens on a thread of its own.
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -126,6 +337,40 @@ impl Drop for PgConn {
                     .expect("building a current-thread runtime"),
             );
             off_runtime(move || drop(rt));
+        }
+    }
+}
+
+impl PgConn {
+    /// The round trips this connection waited for, most costly statements first.
+    fn log_waits(&self) {
+        let waits = self.waits.borrow();
+        let trips: u64 = waits.by_statement.iter().map(|w| w.trips).sum();
+        if trips == 0 && waits.flushes == 0 {
+            return;
+        }
+        let time: std::time::Duration = waits.by_statement.iter().map(|w| w.time).sum();
+        tracing::debug!(
+            round_trips = trips + waits.flushes,
+            waited_ms = (time + waits.flush_time).as_millis() as u64,
+            flushes = waits.flushes,
+            writes_sent = waits.sent,
+            flush_ms = waits.flush_time.as_millis() as u64,
+            "PostgreSQL connection closed"
+        );
+        let mut by_time: Vec<&Wait> = waits.by_statement.iter().collect();
+        by_time.sort_by_key(|w| std::cmp::Reverse(w.time));
+        // The fifteen that waited longest at `debug`; every statement at `trace`.
+        let all = tracing::enabled!(tracing::Level::TRACE);
+        for w in by_time.into_iter().take(if all { usize::MAX } else { 15 }) {
+            tracing::debug!(
+                trips = w.trips,
+                deferred = w.deferred,
+                rows = w.rows,
+                waited_ms = w.time.as_millis() as u64,
+                sql = %w.sql.chars().take(160).collect::<String>(),
+                "PostgreSQL statement"
+            );
         }
     }
 }
@@ -184,6 +429,26 @@ pub fn translate(sql: &str) -> String {
         }
     }
     out
+}
+
+/// A parameter owned by the write it belongs to, written as [`Bind`] writes it.
+#[derive(Debug)]
+struct Owned(Value);
+
+impl ToSql for Owned {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        Bind(self.0.to_value()).to_sql(ty, out)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
 }
 
 /// A parameter, written as whatever type PostgreSQL inferred for its place (SQLite accepts any

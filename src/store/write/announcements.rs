@@ -176,6 +176,9 @@ impl Tx<'_> {
         description: &str,
     ) -> Result<(), StoreError> {
         for code in [from, to] {
+            self.listing
+                .borrow_mut()
+                .remove(&(regime.to_string(), code.to_string()));
             self.run(
                 "INSERT INTO status_dirty (regime, code) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![regime, code],
@@ -303,10 +306,16 @@ impl Tx<'_> {
         // the bulk of the store otherwise.
         let dict = page.dictionary.as_ref();
         let text = evidence::compress(text.as_bytes(), dict.map(|(_, d)| &**d))?;
-        self.run(
-            "INSERT INTO announcement_version (announcement, version, snapshot, text, observed_at, dict)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![key, version, page.snapshot, text, now, dict.map(|(id, _)| *id)],
+        self.tx.defer_row(
+            &rows::VERSION,
+            params![
+                key,
+                version,
+                page.snapshot,
+                text,
+                now,
+                dict.map(|(id, _)| *id)
+            ],
         )?;
         self.written(VERSION, key);
         Ok(version)
@@ -339,16 +348,70 @@ impl Tx<'_> {
         Ok(rows.collect::<crate::store::sql::Result<_>>()?)
     }
 
-    /// Which of `codes` an announcement of `regime` other than `except` lists: one query for a
-    /// page's codes, so that codes no other announcement lists (every code, on a first check;
-    /// most, when an announcement is amended) need no lookup of the entry the list holds.
+    /// Reads ahead which announcements list each of `codes` (`(regime, code)` pairs, those a
+    /// batch's pages list): [`Tx::codes_listed_elsewhere`] then answers for them without asking.
+    pub fn read_ahead_codes(&self, codes: &[(&str, &str)]) -> Result<(), StoreError> {
+        if codes.len() < 2 {
+            return Ok(());
+        }
+        let pairs = serde_json::to_string(codes)?;
+        let mut stmt = self.tx.prepare_cached(self.tx.pick(
+            "SELECT json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'), e.announcement
+             FROM json_each(?1) AS c
+             CROSS JOIN entry e ON e.regime = json_extract(c.value, '$[0]')
+                               AND e.code = json_extract(c.value, '$[1]')",
+            "SELECT c.pair->>0, c.pair->>1, e.announcement
+             FROM json_array_elements(CAST(?1 AS json)) AS c(pair),
+             LATERAL (SELECT announcement FROM entry e
+                      WHERE e.regime = (c.pair->>0) COLLATE \"C\"
+                        AND e.code = (c.pair->>1) COLLATE \"C\") AS e",
+        ))?;
+        let rows = stmt.query_map([pairs], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut listing = self.listing.borrow_mut();
+        for (regime, code) in codes {
+            listing
+                .entry((regime.to_string(), code.to_string()))
+                .or_default();
+        }
+        for row in rows {
+            let (regime, code, announcement): (String, String, String) = row?;
+            listing
+                .entry((regime, code))
+                .or_default()
+                .insert(announcement);
+        }
+        Ok(())
+    }
+
+    /// Which of `codes` an announcement of `regime` other than `except` lists: answered from
+    /// the batch's read-ahead where it can, the rest in one query, so that codes no other
+    /// announcement lists (every code, on a first check; most, when an announcement is
+    /// amended) need no lookup of the entry the list holds.
     pub fn codes_listed_elsewhere<'c>(
         &self,
         regime: &str,
         codes: impl IntoIterator<Item = &'c str>,
         except: &str,
     ) -> Result<std::collections::HashSet<String>, StoreError> {
-        let codes = serde_json::to_string(&codes.into_iter().collect::<Vec<_>>())?;
+        let mut found = std::collections::HashSet::new();
+        let mut ask = Vec::new();
+        {
+            let listing = self.listing.borrow();
+            for code in codes {
+                match listing.get(&(regime.to_string(), code.to_string())) {
+                    Some(by) => {
+                        if by.iter().any(|a| a != except) {
+                            found.insert(code.to_string());
+                        }
+                    }
+                    None => ask.push(code),
+                }
+            }
+        }
+        if ask.is_empty() {
+            return Ok(found);
+        }
+        let codes = serde_json::to_string(&ask)?;
         let mut stmt = self.tx.prepare_cached(self.tx.pick(
             "SELECT DISTINCT code FROM entry
              WHERE regime = ?1 AND code IN (SELECT value FROM json_each(?2)) AND announcement <> ?3",
@@ -359,8 +422,10 @@ impl Tx<'_> {
              LATERAL (SELECT 1 FROM entry e WHERE e.regime = ?1 AND e.code = c.code COLLATE \"C\"
                       AND e.announcement <> ?3 LIMIT 1) AS elsewhere",
         ))?;
-        let rows = stmt.query_map(params![regime, codes, except], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        for code in stmt.query_map(params![regime, codes, except], |r| r.get(0))? {
+            found.insert(code?);
+        }
+        Ok(found)
     }
 
     /// Stores an announcement version, replacing its entries and relations, keeping its first
@@ -379,13 +444,8 @@ impl Tx<'_> {
                 doubts.push(d);
             }
         }
-        self.run(
-            "INSERT INTO announcement (key, authorities, year, number, title, issued, effective, snapshot, first_seen, updated, doubts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
-             ON CONFLICT (key) DO UPDATE SET authorities = excluded.authorities, year = excluded.year,
-                number = excluded.number, title = excluded.title, issued = excluded.issued,
-                effective = excluded.effective, snapshot = excluded.snapshot, updated = excluded.updated,
-                doubts = excluded.doubts",
+        self.tx.defer_row(
+            &rows::ANNOUNCEMENT,
             params![
                 a.key,
                 serde_json::to_string(&a.authorities)?,
@@ -395,6 +455,7 @@ impl Tx<'_> {
                 a.issued.map(|d| d.to_string()),
                 serde_json::to_string(&a.effective)?,
                 snapshot,
+                now,
                 now,
                 serde_json::to_string(&doubts)?
             ],
@@ -406,24 +467,27 @@ impl Tx<'_> {
         if dirty {
             self.mark_dirty(&a.key)?;
         }
+        // A new announcement has no relations to replace.
+        let new = self.is_absent(ANNOUNCEMENT, &a.key);
         self.written(ANNOUNCEMENT, &a.key);
         self.put_entries(a)?;
         self.written(ENTRY, &a.key);
-        self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
+        if !new {
+            self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
+        }
         {
             for (i, r) in a.relations.iter().enumerate() {
-                self.run(
-                    "INSERT INTO relation (announcement, position, kind, target, from_date, until_date, scope)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                self.tx.defer_row(
+                    &rows::RELATION,
                     params![
-                    a.key,
-                    i as i64,
-                    r.kind.as_str(),
-                    r.target,
-                    r.from.map(|d| d.to_string()),
-                    r.until.map(|d| d.to_string()),
-                    r.scope
-                ],
+                        a.key,
+                        i as i64,
+                        r.kind.as_str(),
+                        r.target,
+                        r.from.map(|d| d.to_string()),
+                        r.until.map(|d| d.to_string()),
+                        r.scope
+                    ],
                 )?;
             }
         }
@@ -438,7 +502,8 @@ impl Tx<'_> {
     /// a leaf of the `entry_by_code` index scattered across the file: most of the pages an
     /// amended announcement wrote, when one entry of seven had moved.
     fn put_entries(&self, a: &Announcement) -> Result<(), StoreError> {
-        let stored: std::collections::HashSet<(String, String)> = if self.is_absent(ENTRY, &a.key) {
+        let new = self.is_absent(ENTRY, &a.key);
+        let stored: std::collections::HashSet<(String, String)> = if new {
             Default::default()
         } else {
             self.tx
@@ -466,19 +531,30 @@ impl Tx<'_> {
                 Value::Integer(e.removal as i64),
             ]);
         }
-        self.run_rows(
-            "INSERT INTO entry (announcement, regime, code, position, description, item_type,
-                                hs_codes, clause, removal)",
-            "ON CONFLICT (announcement, regime, code) DO UPDATE SET
-                position = excluded.position, description = excluded.description,
-                item_type = excluded.item_type, hs_codes = excluded.hs_codes, clause = excluded.clause,
-                removal = excluded.removal
-             WHERE (entry.position, entry.description, entry.item_type, entry.hs_codes,
-                    entry.clause, entry.removal)
-                IS DISTINCT FROM (excluded.position, excluded.description, excluded.item_type,
-                        excluded.hs_codes, excluded.clause, excluded.removal)",
-            &rows,
-        )?;
+        for row in &rows {
+            let values: Vec<&dyn crate::store::sql::ToValue> = row
+                .iter()
+                .map(|v| v as &dyn crate::store::sql::ToValue)
+                .collect();
+            // A new announcement's rows conflict with none: a plain insert (the server checks
+            // for a conflict, and prepares to update, for every row of an upsert).
+            self.tx
+                .defer_row(if new { &rows::NEW_ENTRY } else { &rows::ENTRY }, &values)?;
+        }
+        // What the batch read ahead of these codes follows.
+        {
+            let mut listing = self.listing.borrow_mut();
+            for (regime, code) in &stored {
+                if let Some(by) = listing.get_mut(&(regime.clone(), code.clone())) {
+                    by.remove(&a.key);
+                }
+            }
+            for (regime, code) in &listed {
+                if let Some(by) = listing.get_mut(&(regime.to_string(), code.to_string())) {
+                    by.insert(a.key.clone());
+                }
+            }
+        }
         for (regime, code) in &stored {
             if !listed.contains(&(regime.as_str(), code.as_str())) {
                 self.run(
@@ -506,11 +582,8 @@ impl Tx<'_> {
     }
 
     pub fn add_url(&self, key: &str, url: &str, now: &str) -> Result<(), StoreError> {
-        self.run(
-            "INSERT INTO announcement_url (announcement, url, first_seen) VALUES (?1, ?2, ?3)
-             ON CONFLICT DO NOTHING",
-            params![key, url, now],
-        )?;
+        self.tx
+            .defer_row(&rows::ANNOUNCEMENT_URL, params![key, url, now])?;
         Ok(())
     }
 }

@@ -68,10 +68,8 @@ impl Tx<'_> {
         ]
         .join("\u{1f}");
         let uid = format!("c{}", &sha256_hex(identity.as_bytes())[..15]);
-        self.run(
-                "INSERT INTO change (uid, kind, regime, code, announcement, before, after, url, snapshot, observed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (uid) DO NOTHING",
+        self.tx.defer_row(
+            &rows::CHANGE,
             params![
                 uid,
                 c.kind,

@@ -64,42 +64,68 @@ impl Tx<'_> {
                             ),
                             None => (compress(version.body)?.into(), None),
                         };
-                        self.one(
-                            "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict, content_key)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id",
-                            params![
-                                url,
-                                sha,
-                                // Empty when it is the URL itself (most pages): read back as it.
-                                if version.final_url == url { "" } else { version.final_url },
-                                version.status,
-                                evidence::pack_headers(&serde_json::to_string(version.headers)?)?,
-                                compressed,
-                                version.body.len() as i64,
-                                now,
-                                dict,
-                                version.content_key
-                            ],
-                            |r| r.get(0),
-                        )?
+                        let headers =
+                            evidence::pack_headers(&serde_json::to_string(version.headers)?)?;
+                        // Empty when it is the URL itself (most pages): read back as it.
+                        let final_url = if version.final_url == url {
+                            ""
+                        } else {
+                            version.final_url
+                        };
+                        match self.next_snapshot_id()? {
+                            Some(id) => {
+                                self.tx.defer_row(
+                                    &rows::SNAPSHOT,
+                                    params![
+                                        id,
+                                        url,
+                                        sha,
+                                        final_url,
+                                        version.status,
+                                        headers,
+                                        compressed,
+                                        version.body.len() as i64,
+                                        now,
+                                        now,
+                                        dict,
+                                        version.content_key
+                                    ],
+                                )?;
+                                id
+                            }
+                            None => self.one(
+                                "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict, content_key)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id",
+                                params![
+                                    url,
+                                    sha,
+                                    final_url,
+                                    version.status,
+                                    headers,
+                                    compressed,
+                                    version.body.len() as i64,
+                                    now,
+                                    dict,
+                                    version.content_key
+                                ],
+                                |r| r.get(0),
+                            )?,
+                        }
                     }
                 };
                 (id, true)
             }
         };
-        self.run(
-            "INSERT INTO page (url, source, role, snapshot, etag, last_modified, last_error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)
-             ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,
-                snapshot = excluded.snapshot, etag = excluded.etag,
-                last_modified = excluded.last_modified, last_error = NULL",
+        self.tx.defer_row(
+            &rows::PAGE,
             params![
                 url,
                 source,
                 role.as_str(),
                 snapshot,
                 version.etag,
-                version.last_modified
+                version.last_modified,
+                None::<&str>
             ],
         )?;
         self.sighted(snapshot, now)?;
@@ -111,13 +137,30 @@ impl Tx<'_> {
         })
     }
 
+    /// The id the next new snapshot takes, on PostgreSQL (see `Tx::snapshot_ids`); `None` on
+    /// SQLite, where `RETURNING` costs no round trip.
+    fn next_snapshot_id(&self) -> Result<Option<i64>, StoreError> {
+        if self.tx.dialect() != crate::store::sql::Dialect::Postgres {
+            return Ok(None);
+        }
+        let (first, next) = match self.snapshot_ids.get() {
+            Some(ids) => ids,
+            None => {
+                let first: i64 = self.one(
+                    "SELECT nextval(pg_get_serial_sequence('snapshot', 'id'))",
+                    params![],
+                    |r| r.get(0),
+                )?;
+                (first, first)
+            }
+        };
+        self.snapshot_ids.set(Some((first, next + 1)));
+        Ok(Some(next))
+    }
+
     /// Remembers that a page's current version was found current at `now`.
     fn sighted(&self, snapshot: i64, now: &str) -> Result<(), StoreError> {
-        self.run(
-            "INSERT INTO sighting (snapshot, at) VALUES (?1, ?2)
-             ON CONFLICT (snapshot) DO UPDATE SET at = excluded.at",
-            params![snapshot, now],
-        )?;
+        self.tx.defer_row(&rows::SIGHTING, params![snapshot, now])?;
         Ok(())
     }
 
@@ -234,12 +277,14 @@ impl Tx<'_> {
              FROM json_each(?1) AS u
              LEFT JOIN page p ON p.url = u.value
              LEFT JOIN snapshot s ON s.id = p.snapshot",
+            // Each URL looked up on its own (`LATERAL`, `LIMIT`): joined or hashed, the
+            // planner read every page and every version to find a batch's 64.
             "SELECT u.url, p.url IS NOT NULL, p.snapshot, p.etag, p.last_modified,
                     p.last_error IS NOT NULL, s.id, s.sha256, s.content_key,
-                    EXISTS (SELECT 1 FROM snapshot v WHERE v.url = u.url COLLATE \"C\")
+                    (SELECT 1 FROM snapshot v WHERE v.url = u.url COLLATE \"C\" LIMIT 1) IS NOT NULL
              FROM json_array_elements_text(CAST(?1 AS json)) AS u(url)
-             LEFT JOIN page p ON p.url = u.url COLLATE \"C\"
-             LEFT JOIN snapshot s ON s.id = p.snapshot",
+             LEFT JOIN LATERAL (SELECT * FROM page p WHERE p.url = u.url COLLATE \"C\" LIMIT 1) p ON TRUE
+             LEFT JOIN LATERAL (SELECT * FROM snapshot s WHERE s.id = p.snapshot LIMIT 1) s ON TRUE",
         ))?;
         let rows = stmt.query_map([urls_json], |r| {
             let url: String = r.get(0)?;

@@ -68,12 +68,13 @@ impl Tx<'_> {
                 ]
             })
             .collect();
-        self.run_rows(
-            "INSERT INTO entry_status (regime, code, status, status_by, until)",
-            "ON CONFLICT (regime, code) DO UPDATE SET status = excluded.status,
-                status_by = excluded.status_by, until = excluded.until",
-            &rows,
-        )?;
+        for row in &rows {
+            let values: Vec<&dyn crate::store::sql::ToValue> = row
+                .iter()
+                .map(|v| v as &dyn crate::store::sql::ToValue)
+                .collect();
+            self.tx.defer_row(&rows::ENTRY_STATUS, &values)?;
+        }
         Ok(())
     }
 
