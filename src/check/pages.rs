@@ -138,9 +138,32 @@ impl Checker {
             let done = self
                 .db
                 .call(move |store| {
-                    let tx = store.transaction()?;
-                    let urls: Vec<&str> = batch.iter().map(|o| o.url.as_str()).collect();
+                    let mut batch = batch;
+                    let tx = store.batch_transaction()?;
+                    let urls: Vec<(&str, Option<&str>)> = batch
+                        .iter()
+                        .map(|o| (o.url.as_str(), o.packed.as_ref().map(|p| p.sha256.as_str())))
+                        .collect();
                     tx.read_ahead(&urls)?;
+                    // New bytes the fetching side did not read (it reads only while this
+                    // thread has a queue) are read now rather than page by page below: what
+                    // the store holds of the announcements they are is then read ahead for
+                    // the batch at once.
+                    for o in batch
+                        .iter_mut()
+                        .filter(|o| o.read.is_none() && o.annexes.is_empty())
+                    {
+                        if let (Ok(Fetched::Page(resp)), Some(packed)) = (&o.fetched, &o.packed)
+                            && !tx.is_current(o.url.as_str(), &packed.sha256)
+                        {
+                            let page = Page {
+                                url: &resp.final_url,
+                                body: &resp.body,
+                                content_type: resp.header("content-type"),
+                            };
+                            o.read = Some(extract::announcement_with_annexes(&reader, &page, &[]));
+                        }
+                    }
                     let keys: Vec<&str> = batch
                         .iter()
                         .filter_map(|o| match &o.read {
@@ -149,6 +172,10 @@ impl Checker {
                         })
                         .collect();
                     tx.read_ahead_announcements(&keys)?;
+                    tx.read_ahead_prior(&keys)?;
+                    // The codes the pages list now, and those their stored versions listed.
+                    let before: Vec<(String, String)> =
+                        keys.iter().flat_map(|k| tx.prior_codes(k)).collect();
                     let codes: Vec<(&str, &str)> = batch
                         .iter()
                         .filter_map(|o| match &o.read {
@@ -157,6 +184,7 @@ impl Checker {
                         })
                         .flatten()
                         .map(|e| (e.regime.as_str(), e.code.as_str()))
+                        .chain(before.iter().map(|(r, c)| (r.as_str(), c.as_str())))
                         .collect::<std::collections::BTreeSet<_>>()
                         .into_iter()
                         .collect();

@@ -117,6 +117,13 @@ pub struct Tx<'a> {
     listing: std::cell::RefCell<
         std::collections::HashMap<(String, String), std::collections::BTreeSet<String>>,
     >,
+    /// The stored announcements a batch's pages were read as, whole, with their last text
+    /// version ([`Tx::read_ahead_prior`]): re-reading an amended page then asks nothing of
+    /// them (a dozen round trips a page on PostgreSQL). Forgotten for an announcement as soon
+    /// as this transaction writes any of its rows.
+    prior: std::cell::RefCell<std::collections::HashMap<String, write::Prior>>,
+    /// Snapshot ids and the URLs they were fetched from (which never change).
+    snapshot_urls: std::cell::RefCell<std::collections::HashMap<i64, String>>,
 }
 
 impl Store {
@@ -214,6 +221,22 @@ impl Store {
     /// (an announcement's doubts, the status pass) is never interleaved with another's. The
     /// fetching, the slow part, stays parallel.
     pub fn transaction(&mut self) -> Result<Tx<'_>, StoreError> {
+        self.begin("")
+    }
+
+    /// A transaction recording a batch of a check's pages. On PostgreSQL its commit does not
+    /// wait for the disk, as SQLite's does not in the store's mode (WAL, `synchronous =
+    /// NORMAL`): a crash of the server may lose the last batches of a check in progress,
+    /// whose pages keep their old validators and are fetched again, and never leaves the
+    /// store inconsistent. The transaction that ends a source's check (its outcome, written
+    /// every time) waits, and with it every batch before it (the log is flushed in order):
+    /// nothing is reported or mailed from a batch that could still be lost. A commit waiting
+    /// for the disk was a fifth of a re-check's time on PostgreSQL.
+    pub fn batch_transaction(&mut self) -> Result<Tx<'_>, StoreError> {
+        self.begin("SET LOCAL synchronous_commit = off;")
+    }
+
+    fn begin(&mut self, postgres_settings: &str) -> Result<Tx<'_>, StoreError> {
         let tx = &self.conn;
         match tx.dialect() {
             sql::Dialect::Sqlite => tx.execute_batch("BEGIN IMMEDIATE")?,
@@ -222,7 +245,8 @@ impl Store {
             // statistics lag by a minute) must not be scanned whole once per page: index paths
             // while this transaction lasts.
             sql::Dialect::Postgres => tx.execute_batch(&format!(
-                "BEGIN; SET LOCAL enable_seqscan = off; SELECT pg_advisory_xact_lock({})",
+                "BEGIN; SET LOCAL enable_seqscan = off; {postgres_settings}
+                 SELECT pg_advisory_xact_lock({})",
                 lock::PG_WRITE_KEY
             ))?,
         }
@@ -234,6 +258,8 @@ impl Store {
             absent: Default::default(),
             snapshot_ids: Default::default(),
             listing: Default::default(),
+            prior: Default::default(),
+            snapshot_urls: Default::default(),
         })
     }
 
@@ -249,6 +275,8 @@ impl Store {
             absent: Default::default(),
             snapshot_ids: Default::default(),
             listing: Default::default(),
+            prior: Default::default(),
+            snapshot_urls: Default::default(),
         })
     }
 

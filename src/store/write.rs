@@ -54,6 +54,16 @@ pub struct RecordedPage {
     pub dictionary: Option<(i64, Arc<Dictionary>)>,
 }
 
+/// A stored announcement as a batch's read-ahead found it.
+#[derive(Debug, Clone)]
+pub(crate) struct Prior {
+    /// `None` once this transaction wrote any of its rows.
+    announcement: Option<KnownAnnouncement>,
+    /// Its last text version (`Some(None)`: it has none); `None` once this transaction added
+    /// one.
+    latest: Option<Option<read::TextVersion>>,
+}
+
 /// What a page pointed at before an observation.
 #[derive(Debug, Clone)]
 pub struct PageState {
@@ -73,6 +83,8 @@ pub(crate) struct PageRow {
     current: Option<(i64, String, Option<String>)>,
     /// Any version of it is stored.
     has_versions: bool,
+    /// The hash asked about, and the stored version with those bytes, if any.
+    same_bytes: Option<(String, Option<i64>)>,
 }
 
 /// The links an index page version lists, and its next page.

@@ -10,7 +10,7 @@ use super::*;
 pub(in crate::store) fn announcement_heads(
     conn: &Db,
 ) -> Result<Vec<KnownAnnouncement>, StoreError> {
-    heads_where(conn, "TRUE")
+    heads_where(conn, "TRUE", None, params![])
 }
 
 /// The announcements a status pass over the dirty codes reads: those listing a dirty code, and
@@ -26,6 +26,8 @@ pub(in crate::store) fn dirty_heads(conn: &Db) -> Result<Vec<KnownAnnouncement>,
                      UNION SELECT announcement FROM relation)",
             outer_first(conn)
         ),
+        None,
+        params![],
     )
 }
 
@@ -36,15 +38,26 @@ pub(in crate::store) fn outer_first(conn: &Db) -> &'static str {
 }
 
 /// Announcement heads with their relations and URLs, in three queries whatever their number.
-fn heads_where(conn: &Db, condition: &str) -> Result<Vec<KnownAnnouncement>, StoreError> {
+/// `children`: the same selection as a condition on the `announcement` column of the tables
+/// that refer to announcements, when it can be said more directly than "the announcement is
+/// one of those selected" (a few keys: looked up, not hashed against every announcement).
+fn heads_where(
+    conn: &Db,
+    condition: &str,
+    children: Option<&str>,
+    args: &[&dyn crate::store::sql::ToValue],
+) -> Result<Vec<KnownAnnouncement>, StoreError> {
     let mut out = Vec::new();
-    let selected = format!("SELECT key FROM announcement WHERE {condition}");
+    let selected = match children {
+        Some(c) => c.to_string(),
+        None => format!("announcement IN (SELECT key FROM announcement WHERE {condition})"),
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {} FROM announcement WHERE {condition}
          ORDER BY issued IS NULL, issued, year, number, key",
         head(conn)
     ))?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(args)?;
     while let Some(r) = rows.next()? {
         out.push(head_from_row(&r)?);
     }
@@ -55,9 +68,9 @@ fn heads_where(conn: &Db, condition: &str) -> Result<Vec<KnownAnnouncement>, Sto
         .collect();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT announcement, kind, target, from_date, until_date, scope FROM relation
-         WHERE announcement IN ({selected}) ORDER BY announcement, position"
+         WHERE {selected} ORDER BY announcement, position"
     ))?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(args)?;
     while let Some(r) = rows.next()? {
         let Some(&i) = index.get(&r.get::<_, String>(0)?) else {
             continue;
@@ -67,16 +80,127 @@ fn heads_where(conn: &Db, condition: &str) -> Result<Vec<KnownAnnouncement>, Sto
         }
     }
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT announcement, url FROM announcement_url WHERE announcement IN ({selected})
+        "SELECT announcement, url FROM announcement_url WHERE {selected}
          ORDER BY announcement, first_seen, url"
     ))?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(args)?;
     while let Some(r) = rows.next()? {
         if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
             out[i].urls.push(r.get(1)?);
         }
     }
     Ok(out)
+}
+
+/// `column IN` the keys of the JSON array bound to `?1`, in `conn`'s dialect.
+fn in_keys(conn: &Db, column: &str) -> String {
+    match conn.dialect() {
+        crate::store::sql::Dialect::Sqlite => {
+            format!("{column} IN (SELECT value FROM json_each(?1))")
+        }
+        crate::store::sql::Dialect::Postgres => format!(
+            "{column} IN (SELECT k COLLATE \"C\" FROM json_array_elements_text(CAST(?1 AS json)) AS j(k))"
+        ),
+    }
+}
+
+/// The stored announcements among `keys`, whole (heads, entries, relations, URLs), in five
+/// queries whatever their number; each with the URL of the version it was read from.
+pub(in crate::store) fn announcements_of(
+    conn: &Db,
+    keys: &[&str],
+) -> Result<Vec<(KnownAnnouncement, Option<String>)>, StoreError> {
+    let keys = serde_json::to_string(keys)?;
+    let mut out = heads_where(
+        conn,
+        &in_keys(conn, "key"),
+        Some(&in_keys(conn, "announcement")),
+        params![keys],
+    )?;
+    let index: HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.key.clone(), i))
+        .collect();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal
+         FROM entry WHERE {} ORDER BY announcement, position",
+        in_keys(conn, "announcement")
+    ))?;
+    for row in stmt.query_map([&keys], entry_from_row)? {
+        let (entry, key) = row?;
+        if let Some(&i) = index.get(&key) {
+            out[i].entries.push(entry);
+        }
+    }
+    let mut basis = HashMap::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT a.key, s.url FROM announcement a JOIN snapshot s ON s.id = a.snapshot WHERE {}",
+        in_keys(conn, "a.key")
+    ))?;
+    for row in stmt.query_map([&keys], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (key, url) = row?;
+        basis.insert(key, url);
+    }
+    Ok(out
+        .into_iter()
+        .map(|a| {
+            let url = basis.remove(&a.key);
+            (a, url)
+        })
+        .collect())
+}
+
+/// The last text version of each of `keys` that has one.
+pub(in crate::store) fn latest_text_versions(
+    conn: &Db,
+    keys: &[&str],
+) -> Result<HashMap<String, TextVersion>, StoreError> {
+    let keys = serde_json::to_string(keys)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT v.version, s.sha256, s.url, v.text, v.observed_at, z.body, v.announcement
+         FROM announcement_version v JOIN snapshot s ON s.id = v.snapshot
+         LEFT JOIN zdict z ON z.id = v.dict
+         WHERE {} AND v.version = (SELECT MAX(m.version) FROM announcement_version m
+                                   WHERE m.announcement = v.announcement)",
+        in_keys(conn, "v.announcement")
+    ))?;
+    let rows = stmt.query_map([&keys], |r| {
+        Ok((
+            r.get::<_, String>(6)?,
+            (
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<Vec<u8>>>(5)?,
+            ),
+        ))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (key, version) = row?;
+        out.insert(key, text_version(version)?);
+    }
+    Ok(out)
+}
+
+type TextVersionRow = (i64, String, String, Vec<u8>, String, Option<Vec<u8>>);
+
+fn text_version(
+    (version, sha256, url, text, observed_at, dict): TextVersionRow,
+) -> Result<TextVersion, StoreError> {
+    let dict = dict.map(|d| evidence::unpack(&d, None)).transpose()?;
+    Ok(TextVersion {
+        version,
+        sha256,
+        url,
+        text: String::from_utf8_lossy(&evidence::unpack(&text, dict.as_deref())?).into_owned(),
+        observed_at,
+    })
 }
 
 pub(in crate::store) fn announcements(conn: &Db) -> Result<Vec<KnownAnnouncement>, StoreError> {
@@ -185,19 +309,7 @@ fn read_text_versions(conn: &Db, key: &str, order: &str) -> Result<Vec<TextVersi
             r.get::<_, Option<Vec<u8>>>(5)?,
         ))
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (version, sha256, url, text, observed_at, dict) = row?;
-        let dict = dict.map(|d| evidence::unpack(&d, None)).transpose()?;
-        out.push(TextVersion {
-            version,
-            sha256,
-            url,
-            text: String::from_utf8_lossy(&evidence::unpack(&text, dict.as_deref())?).into_owned(),
-            observed_at,
-        });
-    }
-    Ok(out)
+    rows.map(|row| text_version(row?)).collect()
 }
 
 /// An announcement's row without its entries, relations and URLs: its columns in `conn`'s

@@ -21,18 +21,19 @@ use super::value::{ToValue, Value, ValueRef};
 ///
 /// A round trip to the server costs 50–80 µs, and the server's work for a write about as much;
 /// an observation runs dozens of statements. A write whose outcome nothing reads
-/// ([`super::Db::defer`]) is sent at once and its answer collected with the next read's (or
-/// the commit's): the connection's task writes it out from the runtime's thread, the server
-/// works on it while this thread goes on, and the read that follows costs one round trip,
-/// however many writes went before it. The server sees the same statements in the same order,
-/// in the same transaction; a write's error is the one reported, before the read's.
+/// ([`super::Db::defer`]) is queued on the connection at once and its answer collected with
+/// the next read's (or the commit's): the writes and the read go out together, and the read
+/// costs one round trip however many writes went before it. The server sees the same
+/// statements in the same order, in the same transaction; a write's error is the one
+/// reported, before the read's. (A runtime thread of its own, writing each write out as it
+/// was queued, made every round trip a hop between threads, and was slower: rows are held
+/// back until the next read anyway, [`super::rows`].)
 pub struct PgConn {
-    /// Drives the connection on a thread of its own; every call blocks on it (as the
-    /// `postgres` crate does).
+    /// Drives the connection: every call blocks on it (as the `postgres` crate does).
     rt: tokio::runtime::Runtime,
     client: Arc<tokio_postgres::Client>,
     statements: RefCell<HashMap<String, (Statement, usize)>>,
-    /// Writes sent, their answers not yet read, in the order they were sent.
+    /// Writes queued, their answers not yet read, in the order they were queued.
     pending: RefCell<Vec<Sent>>,
     /// Rows held back to be sent a table at a time ([`super::rows`]).
     held: RefCell<Held>,
@@ -84,9 +85,7 @@ struct Wait {
 impl PgConn {
     /// Connects with `config`, off any runtime the caller is on.
     pub fn connect(config: &tokio_postgres::Config) -> Result<PgConn, tokio_postgres::Error> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("regwatch-pg")
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("building the PostgreSQL connection's runtime");
@@ -231,7 +230,7 @@ impl PgConn {
         Ok(())
     }
 
-    /// Sends a statement now; its answer is collected later.
+    /// Queues a statement now; it goes out, and its answer is collected, with the next read.
     fn send(&self, statement: Statement, params: Vec<Box<dyn ToSql + Send + Sync>>) {
         let client = Arc::clone(&self.client);
         let mut write: Sent = Box::pin(async move {
@@ -239,8 +238,9 @@ impl PgConn {
                 params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
             client.execute(&statement, &refs).await
         });
-        // Polled once now: that encodes the statement and queues it on the connection (in the
-        // order of these calls), whose task sends it; then it waits for its answer.
+        // Polled once now: that encodes the statement and queues it on the connection, in the
+        // order of these calls (the connection's task writes it out the next time the runtime
+        // runs); then it waits for its answer.
         let waker = futures_util::task::noop_waker();
         if let Poll::Ready(r) = write.as_mut().poll(&mut Context::from_waker(&waker)) {
             write = Box::pin(std::future::ready(r));

@@ -15,7 +15,7 @@ impl Tx<'_> {
     /// (in `announcement`, `entry`, `announcement_version`, `correction`): recording a new
     /// announcement then asks none of these (five round trips a page on PostgreSQL).
     pub fn read_ahead_announcements(&self, keys: &[&str]) -> Result<(), StoreError> {
-        if keys.len() < 2 {
+        if keys.is_empty() {
             return Ok(());
         }
         let keys_json = serde_json::to_string(keys)?;
@@ -26,12 +26,13 @@ impl Tx<'_> {
                     NOT EXISTS (SELECT 1 FROM announcement_version v WHERE v.announcement = k.value),
                     NOT EXISTS (SELECT 1 FROM correction c WHERE c.announcement = k.value)
              FROM json_each(?1) AS k",
+            // A lookup per key (`LIMIT`): as `NOT EXISTS`, the planner hashed each table whole.
             "SELECT k.key,
-                    NOT EXISTS (SELECT 1 FROM announcement a WHERE a.key = k.key COLLATE \"C\"),
-                    NOT EXISTS (SELECT 1 FROM entry e WHERE e.announcement = k.key COLLATE \"C\"),
-                    NOT EXISTS (SELECT 1 FROM announcement_version v
-                                WHERE v.announcement = k.key COLLATE \"C\"),
-                    NOT EXISTS (SELECT 1 FROM correction c WHERE c.announcement = k.key COLLATE \"C\")
+                    (SELECT 1 FROM announcement a WHERE a.key = k.key COLLATE \"C\" LIMIT 1) IS NULL,
+                    (SELECT 1 FROM entry e WHERE e.announcement = k.key COLLATE \"C\" LIMIT 1) IS NULL,
+                    (SELECT 1 FROM announcement_version v
+                     WHERE v.announcement = k.key COLLATE \"C\" LIMIT 1) IS NULL,
+                    (SELECT 1 FROM correction c WHERE c.announcement = k.key COLLATE \"C\" LIMIT 1) IS NULL
              FROM json_array_elements_text(CAST(?1 AS json)) AS k(key)",
         ))?;
         let rows = stmt.query_map([keys_json], |r| {
@@ -53,6 +54,71 @@ impl Tx<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Reads ahead the stored announcements among `keys` (those a batch's pages were read as),
+    /// whole, with their last text versions: [`Tx::announcement`], [`Tx::latest_text_version`],
+    /// the doubts and entries an amendment replaces, and the version number it takes are then
+    /// known without asking, until this transaction writes to the announcement.
+    pub fn read_ahead_prior(&self, keys: &[&str]) -> Result<(), StoreError> {
+        let stored: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| !self.is_absent(ANNOUNCEMENT, k))
+            .collect();
+        if stored.is_empty() {
+            return Ok(());
+        }
+        let mut latest = read::latest_text_versions(self.tx, &stored)?;
+        let mut prior = self.prior.borrow_mut();
+        let mut urls = self.snapshot_urls.borrow_mut();
+        for (announcement, basis) in read::announcements_of(self.tx, &stored)? {
+            if let Some(url) = basis {
+                urls.insert(announcement.snapshot, url);
+            }
+            let key = announcement.key.clone();
+            prior.insert(
+                key.clone(),
+                Prior {
+                    announcement: Some(announcement),
+                    latest: Some(latest.remove(&key)),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The codes a stored announcement listed, as read ahead (none when it was not).
+    pub fn prior_codes(&self, key: &str) -> Vec<(String, String)> {
+        self.prior_of(key, |a| {
+            a.entries
+                .iter()
+                .map(|e| (e.regime.clone(), e.code.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// What was read ahead of a stored announcement, if nothing of it was written since.
+    fn prior_of<T>(&self, key: &str, f: impl FnOnce(&KnownAnnouncement) -> T) -> Option<T> {
+        self.prior
+            .borrow()
+            .get(key)
+            .and_then(|p| p.announcement.as_ref())
+            .map(f)
+    }
+
+    /// The last text version read ahead of a stored announcement (`Some(None)`: none), if no
+    /// version was added since.
+    fn prior_latest(&self, key: &str) -> Option<Option<read::TextVersion>> {
+        self.prior.borrow().get(key).and_then(|p| p.latest.clone())
+    }
+
+    /// This transaction writes to the announcement: what was read ahead of it is stale.
+    fn forget_prior(&self, key: &str) {
+        if let Some(p) = self.prior.borrow_mut().get_mut(key) {
+            p.announcement = None;
+        }
     }
 
     /// Whether the read-ahead found `table` without rows for `key`, none written since.
@@ -80,6 +146,9 @@ impl Tx<'_> {
         if self.is_absent(ANNOUNCEMENT, key) {
             return Ok(Vec::new());
         }
+        if let Some(doubts) = self.prior_of(key, |a| a.doubts.clone()) {
+            return Ok(doubts);
+        }
         let stored: Option<String> = self
             .one(
                 "SELECT doubts FROM announcement WHERE key = ?1",
@@ -96,6 +165,7 @@ impl Tx<'_> {
     pub fn add_doubt(&self, key: &str, doubt: &crate::model::Doubt) -> Result<(), StoreError> {
         let mut all = self.stored_doubts(key)?;
         if !all.contains(doubt) {
+            self.forget_prior(key);
             all.push(doubt.clone());
             self.run(
                 "UPDATE announcement SET doubts = ?2 WHERE key = ?1",
@@ -133,6 +203,7 @@ impl Tx<'_> {
         t: &crate::store::Translation,
         snapshot: i64,
     ) -> Result<(), StoreError> {
+        self.forget_prior(key);
         self.run(
             "INSERT INTO translation (announcement, title_en, entries, url, snapshot, observed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -175,6 +246,7 @@ impl Tx<'_> {
         doubt_kind: &str,
         description: &str,
     ) -> Result<(), StoreError> {
+        self.forget_prior(announcement);
         for code in [from, to] {
             self.listing
                 .borrow_mut()
@@ -281,6 +353,9 @@ impl Tx<'_> {
 
     /// The last version of an announcement's text, if it has one.
     pub fn latest_text_version(&self, key: &str) -> Result<Option<read::TextVersion>, StoreError> {
+        if let Some(latest) = self.prior_latest(key) {
+            return Ok(latest);
+        }
         read::latest_text_version(self.tx, key)
     }
 
@@ -292,8 +367,13 @@ impl Tx<'_> {
         text: &str,
         now: &str,
     ) -> Result<i64, StoreError> {
+        let ahead = self
+            .prior_latest(key)
+            .map(|latest| latest.map_or(1, |v| v.version + 1));
         let version: i64 = if self.is_absent(VERSION, key) {
             1
+        } else if let Some(next) = ahead {
+            next
         } else {
             self.tx
                 .prepare_cached(
@@ -318,12 +398,18 @@ impl Tx<'_> {
             ],
         )?;
         self.written(VERSION, key);
+        if let Some(p) = self.prior.borrow_mut().get_mut(key) {
+            p.latest = None;
+        }
         Ok(version)
     }
 
     pub fn announcement(&self, key: &str) -> Result<Option<KnownAnnouncement>, StoreError> {
         if self.is_absent(ANNOUNCEMENT, key) {
             return Ok(None);
+        }
+        if let Some(a) = self.prior_of(key, KnownAnnouncement::clone) {
+            return Ok(Some(a));
         }
         read::announcement(self.tx, key)
     }
@@ -351,7 +437,7 @@ impl Tx<'_> {
     /// Reads ahead which announcements list each of `codes` (`(regime, code)` pairs, those a
     /// batch's pages list): [`Tx::codes_listed_elsewhere`] then answers for them without asking.
     pub fn read_ahead_codes(&self, codes: &[(&str, &str)]) -> Result<(), StoreError> {
-        if codes.len() < 2 {
+        if codes.is_empty() {
             return Ok(());
         }
         let pairs = serde_json::to_string(codes)?;
@@ -360,11 +446,13 @@ impl Tx<'_> {
              FROM json_each(?1) AS c
              CROSS JOIN entry e ON e.regime = json_extract(c.value, '$[0]')
                                AND e.code = json_extract(c.value, '$[1]')",
+            // A lookup per code (`OFFSET 0` keeps the subquery from being flattened into a
+            // hash join over every entry).
             "SELECT c.pair->>0, c.pair->>1, e.announcement
              FROM json_array_elements(CAST(?1 AS json)) AS c(pair),
              LATERAL (SELECT announcement FROM entry e
                       WHERE e.regime = (c.pair->>0) COLLATE \"C\"
-                        AND e.code = (c.pair->>1) COLLATE \"C\") AS e",
+                        AND e.code = (c.pair->>1) COLLATE \"C\" OFFSET 0) AS e",
         ))?;
         let rows = stmt.query_map([pairs], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let mut listing = self.listing.borrow_mut();
@@ -494,7 +582,9 @@ impl Tx<'_> {
         if dirty {
             self.mark_dirty(&a.key)?;
         }
-        self.add_url(&a.key, url, now)
+        self.add_url(&a.key, url, now)?;
+        self.forget_prior(&a.key);
+        Ok(())
     }
 
     /// An announcement's entries as `a` lists them (the first of duplicate codes), writing only
@@ -503,8 +593,16 @@ impl Tx<'_> {
     /// amended announcement wrote, when one entry of seven had moved.
     fn put_entries(&self, a: &Announcement) -> Result<(), StoreError> {
         let new = self.is_absent(ENTRY, &a.key);
+        let ahead = self.prior_of(&a.key, |p| {
+            p.entries
+                .iter()
+                .map(|e| (e.regime.clone(), e.code.clone()))
+                .collect()
+        });
         let stored: std::collections::HashSet<(String, String)> = if new {
             Default::default()
+        } else if let Some(stored) = ahead {
+            stored
         } else {
             self.tx
                 .prepare_cached("SELECT regime, code FROM entry WHERE announcement = ?1")?
@@ -582,6 +680,7 @@ impl Tx<'_> {
     }
 
     pub fn add_url(&self, key: &str, url: &str, now: &str) -> Result<(), StoreError> {
+        self.forget_prior(key);
         self.tx
             .defer_row(&rows::ANNOUNCEMENT_URL, params![key, url, now])?;
         Ok(())

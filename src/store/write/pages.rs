@@ -39,6 +39,10 @@ impl Tx<'_> {
                 let existing: Option<i64> = match &ahead {
                     // No version of this page is stored: nothing to look up.
                     Some(row) if !row.has_versions => None,
+                    Some(PageRow {
+                        same_bytes: Some((asked, id)),
+                        ..
+                    }) if *asked == sha => *id,
                     _ => self
                         .one(
                             "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
@@ -190,6 +194,15 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    /// Whether the batch's read-ahead found `sha256` to be the page's believed version.
+    pub fn is_current(&self, url: &str, sha256: &str) -> bool {
+        self.heads
+            .borrow()
+            .get(url)
+            .and_then(|row| row.current.as_ref())
+            .is_some_and(|(_, sha, _)| sha == sha256)
+    }
+
     /// The page's believed version and validators, to restore if a new version is rejected.
     pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         if let Some(row) = self.heads.borrow().get(url) {
@@ -262,27 +275,33 @@ impl Tx<'_> {
     }
 
     /// Reads ahead what recording the pages at `urls` reads of each (its row, its believed
-    /// version, whether any version is stored): one query for a batch, so that
-    /// [`Tx::page_state`], [`Tx::record_page`] and [`Tx::record_not_modified`] need none of
-    /// their own.
-    pub fn read_ahead(&self, urls: &[&str]) -> Result<(), StoreError> {
-        if urls.len() < 2 {
+    /// version, whether any version is stored, and which holds the bytes just fetched when
+    /// their hash is given): one query for a batch, so that [`Tx::page_state`],
+    /// [`Tx::record_page`] and [`Tx::record_not_modified`] need none of their own.
+    pub fn read_ahead(&self, urls: &[(&str, Option<&str>)]) -> Result<(), StoreError> {
+        if urls.is_empty() {
             return Ok(());
         }
         let urls_json = serde_json::to_string(urls)?;
         let mut stmt = self.tx.prepare_cached(self.tx.pick(
-            "SELECT u.value, p.url IS NOT NULL, p.snapshot, p.etag, p.last_modified,
+            "SELECT u.url, p.url IS NOT NULL, p.snapshot, p.etag, p.last_modified,
                     p.last_error IS NOT NULL, s.id, s.sha256, s.content_key,
-                    EXISTS (SELECT 1 FROM snapshot v WHERE v.url = u.value)
-             FROM json_each(?1) AS u
-             LEFT JOIN page p ON p.url = u.value
+                    EXISTS (SELECT 1 FROM snapshot v WHERE v.url = u.url),
+                    u.sha, (SELECT v.id FROM snapshot v WHERE v.url = u.url AND v.sha256 = u.sha)
+             FROM (SELECT json_extract(value, '$[0]') AS url, json_extract(value, '$[1]') AS sha
+                   FROM json_each(?1)) AS u
+             LEFT JOIN page p ON p.url = u.url
              LEFT JOIN snapshot s ON s.id = p.snapshot",
             // Each URL looked up on its own (`LATERAL`, `LIMIT`): joined or hashed, the
             // planner read every page and every version to find a batch's 64.
             "SELECT u.url, p.url IS NOT NULL, p.snapshot, p.etag, p.last_modified,
                     p.last_error IS NOT NULL, s.id, s.sha256, s.content_key,
-                    (SELECT 1 FROM snapshot v WHERE v.url = u.url COLLATE \"C\" LIMIT 1) IS NOT NULL
-             FROM json_array_elements_text(CAST(?1 AS json)) AS u(url)
+                    (SELECT 1 FROM snapshot v WHERE v.url = u.url COLLATE \"C\" LIMIT 1) IS NOT NULL,
+                    u.sha,
+                    (SELECT v.id FROM snapshot v
+                     WHERE v.url = u.url COLLATE \"C\" AND v.sha256 = u.sha COLLATE \"C\")
+             FROM (SELECT e.pair->>0 AS url, e.pair->>1 AS sha
+                   FROM json_array_elements(CAST(?1 AS json)) AS e(pair)) AS u
              LEFT JOIN LATERAL (SELECT * FROM page p WHERE p.url = u.url COLLATE \"C\" LIMIT 1) p ON TRUE
              LEFT JOIN LATERAL (SELECT * FROM snapshot s WHERE s.id = p.snapshot LIMIT 1) s ON TRUE",
         ))?;
@@ -308,6 +327,10 @@ impl Tx<'_> {
                     failed: r.get(5)?,
                     current,
                     has_versions: r.get(9)?,
+                    same_bytes: match r.get::<_, Option<String>>(10)? {
+                        Some(sha) => Some((sha, r.get(11)?)),
+                        None => None,
+                    },
                 },
             ))
         })?;
@@ -387,6 +410,9 @@ impl Tx<'_> {
 
     /// The URL a stored page version was fetched from.
     pub fn snapshot_url(&self, id: i64) -> Result<Option<String>, StoreError> {
+        if let Some(url) = self.snapshot_urls.borrow().get(&id) {
+            return Ok(Some(url.clone()));
+        }
         Ok(self
             .one("SELECT url FROM snapshot WHERE id = ?1", [id], |r| r.get(0))
             .optional()?)

@@ -143,3 +143,99 @@ fn what_was_read_ahead_as_absent_is_asked_again_once_written() {
         2
     );
 }
+
+#[test]
+fn what_was_read_ahead_of_a_stored_announcement_is_asked_again_once_written() {
+    let mut store = Store::open_in_memory().unwrap();
+    let page = |snapshot| crate::store::RecordedPage {
+        snapshot,
+        new_version: true,
+        sha256: "a".into(),
+        dictionary: None,
+    };
+    {
+        let tx = store.transaction().unwrap();
+        tx.tx
+            .execute_batch(
+                "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
+                                       first_seen, last_seen)
+                 VALUES (1, 'u', 'a', 'u', 200, '[]', x'', 0, 't', 't'),
+                        (2, 'u', 'b', 'u', 200, '[]', x'', 0, 't', 't');",
+            )
+            .unwrap();
+        tx.put_announcement(&no_62(&[("1E902.a", "mining")]), 1, "u", "t")
+            .unwrap();
+        tx.add_text_version("MOFCOM-2025-62", &page(1), "v1", "t")
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let tx = store.transaction().unwrap();
+    tx.read_ahead_announcements(&["MOFCOM-2025-62"]).unwrap();
+    tx.read_ahead_prior(&["MOFCOM-2025-62"]).unwrap();
+    tx.read_ahead_codes(&[("cn-dual-use", "1E902.a"), ("cn-dual-use", "1E902.b")])
+        .unwrap();
+    // As read ahead: the stored version, its text, its basis, its codes.
+    let before = tx.announcement("MOFCOM-2025-62").unwrap().unwrap();
+    assert_eq!(before.entries[0].code, "1E902.a");
+    assert_eq!(tx.snapshot_url(1).unwrap().as_deref(), Some("u"));
+    assert_eq!(
+        tx.latest_text_version("MOFCOM-2025-62")
+            .unwrap()
+            .map(|v| (v.version, v.text)),
+        Some((1, "v1".to_string()))
+    );
+    assert_eq!(tx.prior_codes("MOFCOM-2025-62").len(), 1);
+    let elsewhere = |code: &str, except: &str| {
+        tx.codes_listed_elsewhere("cn-dual-use", [code], except)
+            .unwrap()
+            .contains(code)
+    };
+    assert!(elsewhere("1E902.a", "MOFCOM-2025-61"));
+    assert!(!elsewhere("1E902.a", "MOFCOM-2025-62"));
+
+    // Amended in this transaction: every answer follows the write, none is the read-ahead's.
+    tx.put_announcement(&no_62(&[("1E902.b", "smelting")]), 2, "u", "t")
+        .unwrap();
+    let after = tx.announcement("MOFCOM-2025-62").unwrap().unwrap();
+    assert_eq!(
+        after
+            .entries
+            .iter()
+            .map(|e| &e.code[..])
+            .collect::<Vec<_>>(),
+        ["1E902.b"]
+    );
+    assert_eq!(after.snapshot, 2);
+    assert!(
+        !elsewhere("1E902.a", "MOFCOM-2025-61"),
+        "the code's only listing was dropped"
+    );
+    assert!(elsewhere("1E902.b", "MOFCOM-2025-61"));
+    assert_eq!(
+        tx.add_text_version("MOFCOM-2025-62", &page(2), "v2", "t")
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        tx.add_text_version("MOFCOM-2025-62", &page(2), "v3", "t")
+            .unwrap(),
+        3,
+        "the version read ahead is not counted on twice"
+    );
+    assert_eq!(
+        tx.latest_text_version("MOFCOM-2025-62")
+            .unwrap()
+            .map(|v| v.text),
+        Some("v3".to_string())
+    );
+    tx.add_doubt("MOFCOM-2025-62", &crate::model::Doubt::new("k", "d"))
+        .unwrap();
+    assert_eq!(
+        tx.announcement("MOFCOM-2025-62")
+            .unwrap()
+            .unwrap()
+            .doubts
+            .len(),
+        1
+    );
+}
