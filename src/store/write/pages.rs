@@ -16,12 +16,17 @@ impl Tx<'_> {
         version: &PageVersion<'_>,
         now: &str,
     ) -> Result<RecordedPage, StoreError> {
-        // Read ahead as a confirmation, recorded now as a version: forget what was read.
-        let ahead = self.heads.borrow_mut().remove(url);
         let sha = match version.packed {
             Some(p) => p.sha256.clone(),
             None => sha256_hex(version.body),
         };
+        // Read ahead as a confirmation, recorded now as a version: forget what was read (and
+        // use it only if it was read for these bytes: the versions are read for those alone).
+        let ahead = self
+            .heads
+            .borrow_mut()
+            .remove(url)
+            .filter(|row| row.same_bytes.as_ref().is_some_and(|(asked, _)| *asked == sha));
         let current = match &ahead {
             Some(row) => row.current.clone(),
             None => self.current_version(url)?,
@@ -40,9 +45,9 @@ impl Tx<'_> {
                     // No version of this page is stored: nothing to look up.
                     Some(row) if !row.has_versions => None,
                     Some(PageRow {
-                        same_bytes: Some((asked, id)),
+                        same_bytes: Some((_, id)),
                         ..
-                    }) if *asked == sha => *id,
+                    }) => *id,
                     _ => self
                         .one(
                             "SELECT id FROM snapshot WHERE url = ?1 AND sha256 = ?2",
@@ -293,17 +298,23 @@ impl Tx<'_> {
              LEFT JOIN page p ON p.url = u.url
              LEFT JOIN snapshot s ON s.id = p.snapshot",
             // Each URL looked up on its own (`LATERAL`, `LIMIT`): joined or hashed, the
-            // planner read every page and every version to find a batch's 64.
+            // planner read every page and every version to find a batch's 64. The versions
+            // only for new bytes (a 304 needs the page's row alone).
             "SELECT u.url, p.url IS NOT NULL, p.snapshot, p.etag, p.last_modified,
                     p.last_error IS NOT NULL, s.id, s.sha256, s.content_key,
-                    (SELECT 1 FROM snapshot v WHERE v.url = u.url COLLATE \"C\" LIMIT 1) IS NOT NULL,
+                    CASE WHEN u.sha IS NOT NULL THEN
+                        (SELECT 1 FROM snapshot v WHERE v.url = u.url COLLATE \"C\" LIMIT 1) IS NOT NULL
+                    END,
                     u.sha,
-                    (SELECT v.id FROM snapshot v
-                     WHERE v.url = u.url COLLATE \"C\" AND v.sha256 = u.sha COLLATE \"C\")
+                    CASE WHEN u.sha IS NOT NULL THEN
+                        (SELECT v.id FROM snapshot v
+                         WHERE v.url = u.url COLLATE \"C\" AND v.sha256 = u.sha COLLATE \"C\")
+                    END
              FROM (SELECT e.pair->>0 AS url, e.pair->>1 AS sha
                    FROM json_array_elements(CAST(?1 AS json)) AS e(pair)) AS u
              LEFT JOIN LATERAL (SELECT * FROM page p WHERE p.url = u.url COLLATE \"C\" LIMIT 1) p ON TRUE
-             LEFT JOIN LATERAL (SELECT * FROM snapshot s WHERE s.id = p.snapshot LIMIT 1) s ON TRUE",
+             LEFT JOIN LATERAL (SELECT * FROM snapshot s
+                                WHERE s.id = p.snapshot AND u.sha IS NOT NULL LIMIT 1) s ON TRUE",
         ))?;
         let rows = stmt.query_map([urls_json], |r| {
             let url: String = r.get(0)?;
@@ -326,7 +337,7 @@ impl Tx<'_> {
                         .transpose()?,
                     failed: r.get(5)?,
                     current,
-                    has_versions: r.get(9)?,
+                    has_versions: r.get::<_, Option<bool>>(9)?.unwrap_or(false),
                     same_bytes: match r.get::<_, Option<String>>(10)? {
                         Some(sha) => Some((sha, r.get(11)?)),
                         None => None,
