@@ -90,6 +90,11 @@ pub struct Checker {
     /// source's first check reads them all, an ordinary one the first and as many more as
     /// hold only announcements not seen before.
     pub backfill: u32,
+    /// Sources checked at once (4). The same announcement published in two sources' columns
+    /// is believed as the copy recorded first, which, sources checked together, is the one
+    /// fetched first; one at a time, it is the copy of the source listed first (the demo,
+    /// whose output must be the same on every run).
+    pub sources_at_once: usize,
 }
 
 /// Pages of one column list read in one check, at most (15 items each): 2,300 items of 政策发布.
@@ -115,6 +120,7 @@ impl Checker {
             robots: Arc::default(),
             progress: None,
             backfill: 0,
+            sources_at_once: 4,
         }
     }
 }
@@ -223,7 +229,7 @@ impl Checker {
             .collect();
         let mut outcomes: Vec<SourceOutcome> = stream::iter(sources)
             .map(|s| self.check_source(s))
-            .buffer_unordered(4)
+            .buffer_unordered(self.sources_at_once.max(1))
             .collect::<Vec<_>>()
             .await
             .into_iter()

@@ -231,6 +231,16 @@ impl Db {
         }
     }
 
+    /// Statements without parameters whose outcome the next statement will tell (a
+    /// transaction's `BEGIN`): on PostgreSQL queued, collected with the next read or the
+    /// commit; on SQLite run at once.
+    pub fn queue_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Postgres(c) => Ok(c.queue_batch(sql)?),
+        }
+    }
+
     /// Statements without parameters, separated by `;`.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {

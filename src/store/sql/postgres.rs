@@ -233,11 +233,14 @@ impl PgConn {
     /// Queues a statement now; it goes out, and its answer is collected, with the next read.
     fn send(&self, statement: Statement, params: Vec<Box<dyn ToSql + Send + Sync>>) {
         let client = Arc::clone(&self.client);
-        let mut write: Sent = Box::pin(async move {
+        self.queue(Box::pin(async move {
             let refs: Vec<&(dyn ToSql + Sync)> =
                 params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
             client.execute(&statement, &refs).await
-        });
+        }));
+    }
+
+    fn queue(&self, mut write: Sent) {
         // Polled once now: that encodes the statement and queues it on the connection, in the
         // order of these calls (the connection's task writes it out the next time the runtime
         // runs); then it waits for its answer.
@@ -312,6 +315,17 @@ impl PgConn {
 
     pub(super) fn batch_execute(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
         self.collect(None, self.client.batch_execute(sql))
+    }
+
+    /// Queues statements without parameters (a transaction's `BEGIN`), collected as a write.
+    pub(super) fn queue_batch(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
+        self.write_out()?;
+        let client = Arc::clone(&self.client);
+        let sql = sql.to_string();
+        self.queue(Box::pin(async move {
+            client.batch_execute(&sql).await.map(|()| 0)
+        }));
+        Ok(())
     }
 
     /// Forgets the writes in flight (the transaction they belong to is being rolled back;

@@ -22,11 +22,11 @@ impl Tx<'_> {
         };
         // Read ahead as a confirmation, recorded now as a version: forget what was read (and
         // use it only if it was read for these bytes: the versions are read for those alone).
-        let ahead = self
-            .heads
-            .borrow_mut()
-            .remove(url)
-            .filter(|row| row.same_bytes.as_ref().is_some_and(|(asked, _)| *asked == sha));
+        let ahead = self.heads.borrow_mut().remove(url).filter(|row| {
+            row.same_bytes
+                .as_ref()
+                .is_some_and(|(asked, _)| *asked == sha)
+        });
         let current = match &ahead {
             Some(row) => row.current.clone(),
             None => self.current_version(url)?,
