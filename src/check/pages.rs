@@ -105,7 +105,8 @@ impl Checker {
     /// [`BATCH`]) in one transaction: a transaction per page was a third of a first check's time.
     /// Confirmations (304s) wait up to [`CONFIRMATIONS_WAIT`] for company; new bytes are recorded
     /// as soon as the thread is free. A crash loses at most the batch in flight, whose pages keep
-    /// their old validators and are fetched again.
+    /// their old validators and are fetched again (a PostgreSQL server's crash, the batches not
+    /// yet flushed: see [`crate::store::Store::batch_transaction`]).
     pub(super) async fn record_batches(
         &self,
         source: &SourceConfig,
