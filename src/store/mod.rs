@@ -106,10 +106,11 @@ pub struct Tx<'a> {
     /// corrections need not be asked for. A write to that table for that announcement removes
     /// its pair.
     absent: std::cell::RefCell<std::collections::HashSet<(&'static str, String)>>,
-    /// On PostgreSQL, the snapshot ids this transaction hands out: the first from the sequence,
-    /// the next ones counted here (writers take turns, so no one else takes them), and the
-    /// sequence moved past the last at commit. A new page's insert then needs no `RETURNING`:
-    /// it is sent with the other writes instead of waiting for its answer.
+    /// The snapshot ids this transaction hands out: the first from PostgreSQL's sequence (or
+    /// SQLite's largest plus one), the next ones counted here (writers take turns, so no one
+    /// else takes them), and the sequence moved past the last at commit. A new page's insert
+    /// then needs no `RETURNING`: on PostgreSQL it is sent with the other writes instead of
+    /// waiting for its answer.
     snapshot_ids: std::cell::Cell<Option<(i64, i64)>>,
     /// `(regime, code)` → the announcements listing it, for the codes a batch's pages list
     /// ([`Tx::read_ahead_codes`]), kept current by this transaction's entry writes: whether a
@@ -291,6 +292,7 @@ impl Tx<'_> {
     pub fn commit(mut self) -> Result<(), StoreError> {
         if let Some((first, next)) = self.snapshot_ids.get()
             && next > first + 1
+            && self.tx.dialect() == sql::Dialect::Postgres
         {
             self.tx.defer(
                 "SELECT setval(pg_get_serial_sequence('snapshot', 'id'), ?1)",

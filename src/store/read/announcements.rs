@@ -61,11 +61,7 @@ fn heads_where(
     while let Some(r) = rows.next()? {
         out.push(head_from_row(&r)?);
     }
-    let index: HashMap<String, usize> = out
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.key.clone(), i))
-        .collect();
+    let index = positions(&out);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT announcement, kind, target, from_date, until_date, scope FROM relation
          WHERE {selected} ORDER BY announcement, position"
@@ -90,6 +86,14 @@ fn heads_where(
         }
     }
     Ok(out)
+}
+
+/// Where each announcement of `out` is, by key.
+fn positions(out: &[KnownAnnouncement]) -> HashMap<String, usize> {
+    out.iter()
+        .enumerate()
+        .map(|(i, a)| (a.key.clone(), i))
+        .collect()
 }
 
 /// `column IN` the keys of the JSON array bound to `?1`, in `conn`'s dialect.
@@ -117,11 +121,7 @@ pub(in crate::store) fn announcements_of(
         Some(&in_keys(conn, "announcement")),
         params![keys],
     )?;
-    let index: HashMap<String, usize> = out
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.key.clone(), i))
-        .collect();
+    let index = positions(&out);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT announcement, regime, code, description, item_type, hs_codes, clause, removal
          FROM entry WHERE {} ORDER BY announcement, position",
@@ -168,17 +168,7 @@ pub(in crate::store) fn latest_text_versions(
         in_keys(conn, "v.announcement")
     ))?;
     let rows = stmt.query_map([&keys], |r| {
-        Ok((
-            r.get::<_, String>(6)?,
-            (
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<Vec<u8>>>(5)?,
-            ),
-        ))
+        Ok((r.get::<_, String>(6)?, text_version_row(r)?))
     })?;
     let mut out = HashMap::new();
     for row in rows {
@@ -189,6 +179,18 @@ pub(in crate::store) fn latest_text_versions(
 }
 
 type TextVersionRow = (i64, String, String, Vec<u8>, String, Option<Vec<u8>>);
+
+/// `version, sha256, url, text, observed_at, dict body` from the first columns of `r`.
+fn text_version_row(r: &Row<'_>) -> crate::store::sql::Result<TextVersionRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
 
 fn text_version(
     (version, sha256, url, text, observed_at, dict): TextVersionRow,
@@ -299,16 +301,7 @@ fn read_text_versions(conn: &Db, key: &str, order: &str) -> Result<Vec<TextVersi
          LEFT JOIN zdict z ON z.id = v.dict
          WHERE v.announcement = ?1 {order}"
     ))?;
-    let rows = stmt.query_map([key], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Vec<u8>>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, Option<Vec<u8>>>(5)?,
-        ))
-    })?;
+    let rows = stmt.query_map([key], text_version_row)?;
     rows.map(|row| text_version(row?)).collect()
 }
 

@@ -143,14 +143,7 @@ impl Db {
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
         Ok(match self {
             Db::Sqlite(c) => Stmt::Sqlite(c.prepare_cached(sql)?),
-            Db::Postgres(c) => {
-                let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
-                Stmt::Postgres {
-                    conn: c,
-                    statement,
-                    slot,
-                }
-            }
+            Db::Postgres(c) => postgres_statement(c, sql)?,
         })
     }
 
@@ -158,14 +151,7 @@ impl Db {
     pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
         Ok(match self {
             Db::Sqlite(c) => Stmt::SqliteOnce(c.prepare(sql)?),
-            Db::Postgres(c) => {
-                let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
-                Stmt::Postgres {
-                    conn: c,
-                    statement,
-                    slot,
-                }
-            }
+            Db::Postgres(c) => postgres_statement(c, sql)?,
         })
     }
 
@@ -248,6 +234,16 @@ impl Db {
             Db::Postgres(c) => Ok(c.batch_execute(sql)?),
         }
     }
+}
+
+/// `sql` prepared on a PostgreSQL connection (once: the connection keeps it).
+fn postgres_statement<'a>(c: &'a PgConn, sql: &str) -> Result<Stmt<'a>> {
+    let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
+    Ok(Stmt::Postgres {
+        conn: c,
+        statement,
+        slot,
+    })
 }
 
 pub enum Stmt<'a> {

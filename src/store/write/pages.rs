@@ -81,45 +81,25 @@ impl Tx<'_> {
                         } else {
                             version.final_url
                         };
-                        match self.next_snapshot_id()? {
-                            Some(id) => {
-                                self.tx.defer_row(
-                                    &rows::SNAPSHOT,
-                                    params![
-                                        id,
-                                        url,
-                                        sha,
-                                        final_url,
-                                        version.status,
-                                        headers,
-                                        compressed,
-                                        version.body.len() as i64,
-                                        now,
-                                        now,
-                                        dict,
-                                        version.content_key
-                                    ],
-                                )?;
-                                id
-                            }
-                            None => self.one(
-                                "INSERT INTO snapshot (url, sha256, final_url, status, headers, body, size, first_seen, last_seen, dict, content_key)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id",
-                                params![
-                                    url,
-                                    sha,
-                                    final_url,
-                                    version.status,
-                                    headers,
-                                    compressed,
-                                    version.body.len() as i64,
-                                    now,
-                                    dict,
-                                    version.content_key
-                                ],
-                                |r| r.get(0),
-                            )?,
-                        }
+                        let id = self.next_snapshot_id()?;
+                        self.tx.defer_row(
+                            &rows::SNAPSHOT,
+                            params![
+                                id,
+                                url,
+                                sha,
+                                final_url,
+                                version.status,
+                                headers,
+                                compressed,
+                                version.body.len() as i64,
+                                now,
+                                now,
+                                dict,
+                                version.content_key
+                            ],
+                        )?;
+                        id
                     }
                 };
                 (id, true)
@@ -146,17 +126,18 @@ impl Tx<'_> {
         })
     }
 
-    /// The id the next new snapshot takes, on PostgreSQL (see `Tx::snapshot_ids`); `None` on
-    /// SQLite, where `RETURNING` costs no round trip.
-    fn next_snapshot_id(&self) -> Result<Option<i64>, StoreError> {
-        if self.tx.dialect() != crate::store::sql::Dialect::Postgres {
-            return Ok(None);
-        }
+    /// The id the next new snapshot takes (see `Tx::snapshot_ids`): the first of a transaction
+    /// from PostgreSQL's sequence, or SQLite's next rowid (the largest plus one, as SQLite
+    /// chooses it), the next ones counted on.
+    fn next_snapshot_id(&self) -> Result<i64, StoreError> {
         let (first, next) = match self.snapshot_ids.get() {
             Some(ids) => ids,
             None => {
                 let first: i64 = self.one(
-                    "SELECT nextval(pg_get_serial_sequence('snapshot', 'id'))",
+                    self.tx.pick(
+                        "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshot",
+                        "SELECT nextval(pg_get_serial_sequence('snapshot', 'id'))",
+                    ),
                     params![],
                     |r| r.get(0),
                 )?;
@@ -164,7 +145,7 @@ impl Tx<'_> {
             }
         };
         self.snapshot_ids.set(Some((first, next + 1)));
-        Ok(Some(next))
+        Ok(next)
     }
 
     /// Remembers that a page's current version was found current at `now`.

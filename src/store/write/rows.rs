@@ -4,8 +4,7 @@
 
 use crate::store::sql::Table;
 
-/// A new version of a page, with the id `Tx::next_snapshot_id` gave it (PostgreSQL only:
-/// SQLite's insert returns the id it chose).
+/// A new version of a page, with the id `Tx::next_snapshot_id` gave it.
 pub(super) static SNAPSHOT: Table = Table::new(
     "snapshot",
     &[

@@ -28,18 +28,25 @@ fn no_62(entries: &[(&str, &str)]) -> Announcement {
     }
 }
 
+/// Versions 1..=n of page `u` (hashes `a`, `b`, …), for announcements to point at.
+fn versions(tx: &crate::store::Tx<'_>, n: u8) {
+    for i in 1..=n {
+        tx.tx
+            .execute(
+                "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
+                                       first_seen, last_seen)
+                 VALUES (?1, 'u', ?2, 'u', 200, '[]', x'', 0, 't', 't')",
+                crate::store::sql::params![i64::from(i), char::from(b'a' + i - 1).to_string()],
+            )
+            .unwrap();
+    }
+}
+
 #[test]
 fn an_amended_announcement_rewrites_only_the_entries_that_moved() {
     let mut store = Store::open_in_memory().unwrap();
     let tx = store.transaction().unwrap();
-    tx.tx
-        .execute_batch(
-            "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
-                                   first_seen, last_seen)
-             VALUES (1, 'u', 'a', 'u', 200, '[]', x'', 0, 't', 't'),
-                    (2, 'u', 'b', 'u', 200, '[]', x'', 0, 't', 't');",
-        )
-        .unwrap();
+    versions(&tx, 2);
     let first = no_62(&[
         ("1E902.a", "mining"),
         ("1E902.b", "smelting"),
@@ -95,13 +102,7 @@ fn an_amended_announcement_rewrites_only_the_entries_that_moved() {
 fn what_was_read_ahead_as_absent_is_asked_again_once_written() {
     let mut store = Store::open_in_memory().unwrap();
     let tx = store.transaction().unwrap();
-    tx.tx
-        .execute_batch(
-            "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
-                                   first_seen, last_seen)
-             VALUES (1, 'u', 'a', 'u', 200, '[]', x'', 0, 't', 't');",
-        )
-        .unwrap();
+    versions(&tx, 1);
     tx.read_ahead_announcements(&["MOFCOM-2025-62", "MOFCOM-2025-61"])
         .unwrap();
     assert!(tx.announcement("MOFCOM-2025-62").unwrap().is_none());
@@ -155,14 +156,7 @@ fn what_was_read_ahead_of_a_stored_announcement_is_asked_again_once_written() {
     };
     {
         let tx = store.transaction().unwrap();
-        tx.tx
-            .execute_batch(
-                "INSERT INTO snapshot (id, url, sha256, final_url, status, headers, body, size,
-                                       first_seen, last_seen)
-                 VALUES (1, 'u', 'a', 'u', 200, '[]', x'', 0, 't', 't'),
-                        (2, 'u', 'b', 'u', 200, '[]', x'', 0, 't', 't');",
-            )
-            .unwrap();
+        versions(&tx, 2);
         tx.put_announcement(&no_62(&[("1E902.a", "mining")]), 1, "u", "t")
             .unwrap();
         tx.add_text_version("MOFCOM-2025-62", &page(1), "v1", "t")
