@@ -154,6 +154,7 @@ impl Tx<'_> {
     }
 }
 
+mod ahead;
 mod announcements;
 mod log;
 mod pages;
