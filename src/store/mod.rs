@@ -253,34 +253,14 @@ impl Store {
                 lock::PG_WRITE_KEY
             ))?,
         }
-        Ok(Tx {
-            tx,
-            open: true,
-            heads: Default::default(),
-            known: Default::default(),
-            absent: Default::default(),
-            snapshot_ids: Default::default(),
-            listing: Default::default(),
-            prior: Default::default(),
-            snapshot_urls: Default::default(),
-        })
+        Ok(Tx::begun(tx))
     }
 
     /// A transaction without the writers' turn (claims lock only the rows they claim).
     fn lease_transaction(&mut self) -> Result<Tx<'_>, StoreError> {
         let tx = &self.conn;
         tx.execute_batch(tx.pick("BEGIN IMMEDIATE", "BEGIN"))?;
-        Ok(Tx {
-            tx,
-            open: true,
-            heads: Default::default(),
-            known: Default::default(),
-            absent: Default::default(),
-            snapshot_ids: Default::default(),
-            listing: Default::default(),
-            prior: Default::default(),
-            snapshot_urls: Default::default(),
-        })
+        Ok(Tx::begun(tx))
     }
 
     pub(crate) fn conn(&self) -> &Db {
@@ -288,7 +268,22 @@ impl Store {
     }
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
+    /// A transaction just begun on `tx`, nothing read ahead or counted yet.
+    fn begun(tx: &'a Db) -> Tx<'a> {
+        Tx {
+            tx,
+            open: true,
+            heads: Default::default(),
+            known: Default::default(),
+            absent: Default::default(),
+            snapshot_ids: Default::default(),
+            listing: Default::default(),
+            prior: Default::default(),
+            snapshot_urls: Default::default(),
+        }
+    }
+
     pub fn commit(mut self) -> Result<(), StoreError> {
         if let Some((first, next)) = self.snapshot_ids.get()
             && next > first + 1
