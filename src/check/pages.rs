@@ -172,8 +172,10 @@ impl Checker {
                             _ => None,
                         })
                         .collect();
-                    tx.read_ahead_announcements(&keys)?;
-                    tx.read_ahead_prior(&keys)?;
+                    let stored_likely = batch
+                        .iter()
+                        .any(|o| matches!(o.read, Some(Ok(_))) && tx.was_recorded(o.url.as_str()));
+                    tx.read_ahead_of(&keys, stored_likely)?;
                     // The codes the pages list now, and those their stored versions listed.
                     let before: Vec<(String, String)> =
                         keys.iter().flat_map(|k| tx.prior_codes(k)).collect();

@@ -293,6 +293,11 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE source_status ADD COLUMN worker TEXT;
     "#,
+    // 18: the removed parties, indexed apart: after every check that changed something, those
+    // whose listing is not known are looked for (every entry was read to find the few).
+    r#"
+    CREATE INDEX entry_removals ON entry (regime, code) WHERE removal = 1;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

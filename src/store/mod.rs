@@ -87,6 +87,10 @@ pub type Headers = Vec<(String, String)>;
 
 pub struct Store {
     conn: Db,
+    /// Facts committed transactions read or wrote that no transaction changes afterwards
+    /// (a dictionary's row id by its hash; that a status pass has run): asked of the store once
+    /// per connection, not once per transaction. Kept only once their transaction committed.
+    settled: std::cell::RefCell<std::collections::HashMap<String, String>>,
 }
 
 /// One observation's transaction. Dropped without [`Tx::commit`], it rolls back.
@@ -125,6 +129,10 @@ pub struct Tx<'a> {
     prior: std::cell::RefCell<std::collections::HashMap<String, write::Prior>>,
     /// Snapshot ids and the URLs they were fetched from (which never change).
     snapshot_urls: std::cell::RefCell<std::collections::HashMap<i64, String>>,
+    /// The store's settled facts ([`Store::settled`]), and those this transaction learned,
+    /// added to them when it commits.
+    settled: &'a std::cell::RefCell<std::collections::HashMap<String, String>>,
+    learned: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 impl Store {
@@ -168,7 +176,7 @@ impl Store {
         } else if !migrate {
             pg::check_schema_on(&conn).map_err(failed)?;
         }
-        Ok(Store { conn })
+        Ok(Store::over(conn))
     }
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -179,9 +187,7 @@ impl Store {
         let mut conn = Connection::open(path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrations::migrate(&mut conn).map_err(open_err)?;
-        Ok(Store {
-            conn: Db::Sqlite(conn),
-        })
+        Ok(Store::over(Db::Sqlite(conn)))
     }
 
     /// A read-only connection to an existing store (the web view's): never writes, never takes
@@ -201,18 +207,14 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
-        Ok(Store {
-            conn: Db::Sqlite(conn),
-        })
+        Ok(Store::over(Db::Sqlite(conn)))
     }
 
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
-        Ok(Store {
-            conn: Db::Sqlite(conn),
-        })
+        Ok(Store::over(Db::Sqlite(conn)))
     }
 
     /// Starts an IMMEDIATE transaction: writers queue on the busy timeout instead of failing
@@ -253,14 +255,21 @@ impl Store {
                 lock::PG_WRITE_KEY
             ))?,
         }
-        Ok(Tx::begun(tx))
+        Ok(Tx::begun(tx, &self.settled))
     }
 
     /// A transaction without the writers' turn (claims lock only the rows they claim).
     fn lease_transaction(&mut self) -> Result<Tx<'_>, StoreError> {
         let tx = &self.conn;
         tx.execute_batch(tx.pick("BEGIN IMMEDIATE", "BEGIN"))?;
-        Ok(Tx::begun(tx))
+        Ok(Tx::begun(tx, &self.settled))
+    }
+
+    fn over(conn: Db) -> Store {
+        Store {
+            conn,
+            settled: Default::default(),
+        }
     }
 
     pub(crate) fn conn(&self) -> &Db {
@@ -270,9 +279,14 @@ impl Store {
 
 impl<'a> Tx<'a> {
     /// A transaction just begun on `tx`, nothing read ahead or counted yet.
-    fn begun(tx: &'a Db) -> Tx<'a> {
+    fn begun(
+        tx: &'a Db,
+        settled: &'a std::cell::RefCell<std::collections::HashMap<String, String>>,
+    ) -> Tx<'a> {
         Tx {
             tx,
+            settled,
+            learned: Default::default(),
             open: true,
             heads: Default::default(),
             known: Default::default(),
@@ -282,6 +296,13 @@ impl<'a> Tx<'a> {
             prior: Default::default(),
             snapshot_urls: Default::default(),
         }
+    }
+
+    /// Sends the queries `reads` makes ahead of the calls that take their answers
+    /// ([`sql::Db::prefetch`]): `reads` must only read, and keep nothing it read (its answers
+    /// are empty).
+    pub fn prefetch(&self, reads: impl FnOnce()) {
+        self.tx.prefetch(reads);
     }
 
     pub fn commit(mut self) -> Result<(), StoreError> {
@@ -297,7 +318,20 @@ impl<'a> Tx<'a> {
         // A failed COMMIT leaves the transaction open: the drop rolls it back.
         self.tx.execute_batch("COMMIT")?;
         self.open = false;
+        self.settled
+            .borrow_mut()
+            .extend(std::mem::take(&mut *self.learned.borrow_mut()));
         Ok(())
+    }
+
+    /// A settled fact ([`Store::settled`]) this connection knows.
+    pub(crate) fn settled(&self, key: &str) -> Option<String> {
+        self.settled.borrow().get(key).cloned()
+    }
+
+    /// `key` is settled as `value` once this transaction commits.
+    pub(crate) fn learn(&self, key: String, value: String) {
+        self.learned.borrow_mut().push((key, value));
     }
 }
 

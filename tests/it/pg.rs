@@ -265,3 +265,166 @@ fn a_new_database_gets_the_schema_its_migrations_build_step_by_step() {
         "the schema given at once, and the one built step by step, differ"
     );
 }
+
+/// Reads sent ahead (`Db::prefetch`) are answered as if asked when taken, all in one round
+/// trip; a write between them and the call that takes one is seen; a write among them is
+/// refused; an answer not yet taken (large, or failed) holds up nothing and hides no error.
+#[test]
+fn reads_sent_ahead_are_answered_together_and_never_stale() {
+    use regwatch::store::sql::{Db, Error, PgConn};
+    let url = crate::pgserver::fresh_database();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On a thread of its own: a connection held up by an answer not taken would hang the test.
+    let worker = std::thread::spawn(move || {
+        let config = regwatch::store::pg::config(&url).unwrap();
+        let db = Db::Postgres(Box::new(PgConn::connect(&config).unwrap()));
+        db.execute_batch(
+            "CREATE TABLE t (k TEXT PRIMARY KEY, v BIGINT NOT NULL);
+             INSERT INTO t SELECT 'k' || i, i FROM generate_series(1, 20000) AS i",
+        )
+        .unwrap();
+        let all = |db: &Db| -> Result<Vec<(String, i64)>, Error> {
+            db.prepare_cached("SELECT k, v FROM t ORDER BY v")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        };
+        let count = |db: &Db, min: i64| -> Result<i64, Error> {
+            db.query_row("SELECT COUNT(*) FROM t WHERE v >= ?1", [min], |r| r.get(0))
+        };
+        // Asked directly first (which also prepares the statements).
+        let (every, from_10) = (all(&db).unwrap(), count(&db, 10).unwrap());
+        assert_eq!((every.len(), from_10), (20000, 19991));
+
+        let before = db.round_trips();
+        db.prefetch(|| {
+            let _ = all(&db);
+            let _ = count(&db, 10);
+            let _ = count(&db, 19990);
+        });
+        // A read not sent ahead, while 20,000 rows wait to be taken.
+        assert_eq!(count(&db, 5).unwrap(), 19996);
+        assert_eq!(all(&db).unwrap(), every);
+        assert_eq!(count(&db, 10).unwrap(), 19991);
+        assert_eq!(count(&db, 19990).unwrap(), 11);
+        assert_eq!(db.round_trips() - before, 1, "four reads, one round trip");
+
+        // A write after the read was sent: its answer is not the one taken.
+        db.prefetch(|| {
+            let _ = count(&db, 10);
+        });
+        db.execute("DELETE FROM t WHERE v < 100", []).unwrap();
+        assert_eq!(count(&db, 10).unwrap(), 19901);
+
+        // A write among the reads is refused, and not made.
+        let mut refused = None;
+        db.prefetch(|| refused = Some(db.execute("DELETE FROM t", [])));
+        assert!(
+            matches!(refused, Some(Err(Error::WriteWhilePrefetching))),
+            "{refused:?}"
+        );
+        assert_eq!(count(&db, 0).unwrap(), 19901);
+
+        // A read sent ahead that fails: the error is the one the next call reports (not
+        // that the transaction had failed).
+        db.execute_batch("BEGIN").unwrap();
+        db.prefetch(|| {
+            let _ = db.query_row("SELECT 1 / (v - 500) FROM t WHERE v = ?1", [500], |r| {
+                r.get::<_, i64>(0)
+            });
+        });
+        let failed = count(&db, 0).unwrap_err().to_string();
+        assert!(failed.contains("division by zero"), "{failed}");
+        db.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(count(&db, 0).unwrap(), 19901);
+        tx.send(()).unwrap();
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+        Ok(()) => worker.join().unwrap(),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(worker.join().unwrap_err())
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("a read was held up by an answer not taken")
+        }
+    }
+}
+
+/// A statement's first run costs one round trip, its prepare included (the run goes unnamed
+/// right after the prepare, parameters as text for the server to type); later runs use the
+/// prepared statement. Either way the values are the same: bytes, text with backslashes and
+/// quotes, numbers, NULL, JSON.
+#[test]
+fn a_statement_runs_before_it_is_prepared_with_the_same_values() {
+    use regwatch::store::sql::{Db, Error, PgConn, ToValue, Value};
+    let url = crate::pgserver::fresh_database();
+    let config = regwatch::store::pg::config(&url).unwrap();
+    let db = Db::Postgres(Box::new(PgConn::connect(&config).unwrap()));
+    db.execute_batch(
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, b BYTEA, s TEXT, f DOUBLE PRECISION, ok BOOLEAN, j JSON)",
+    )
+    .unwrap();
+    let bytes: Vec<u8> = (0..=255u8).collect();
+    let texts = [
+        "plain",
+        "back\\slash \\x00 'quoted' \"double\"",
+        "中文 ‎ zero-width\u{200b}",
+    ];
+    let insert = "INSERT INTO t (id, b, s, f, ok, j) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    for (id, text) in texts.iter().enumerate() {
+        let before = db.round_trips();
+        let json = r#"{"k": [1, "é"]}"#;
+        let values: &[&dyn ToValue] = &[&(id as i64), &bytes, text, &(0.1 + id as f64), &1, &json];
+        db.execute(insert, values).unwrap();
+        assert_eq!(db.round_trips() - before, 1, "run {id}: one round trip");
+    }
+    let nothing: &[&dyn ToValue] = &[
+        &9,
+        &None::<Vec<u8>>,
+        &None::<String>,
+        &None::<f64>,
+        &0,
+        &None::<String>,
+    ];
+    db.execute(insert, nothing).unwrap();
+    let select = "SELECT b, s, f, ok, CAST(j AS TEXT) FROM t WHERE id = ?1";
+    for (id, text) in texts.iter().enumerate() {
+        let row: (Vec<u8>, String, f64, bool, String) = db
+            .query_row(select, [id as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                bytes.clone(),
+                text.to_string(),
+                0.1 + id as f64,
+                true,
+                r#"{"k": [1, "é"]}"#.to_string()
+            )
+        );
+    }
+    let nulls: Vec<Value> = db
+        .query_row(select, [9], |r| {
+            (0..5).map(|i| r.get::<_, Value>(i)).collect()
+        })
+        .unwrap();
+    assert_eq!(
+        nulls,
+        [
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Integer(0),
+            Value::Null
+        ]
+    );
+    // A statement the server refuses names itself, on its first run as on any.
+    let refused = db
+        .execute("INSERT INTO no_such_table (x) VALUES (?1)", [1])
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Prepare { sql, .. } if sql.contains("no_such_table")),
+        "{refused:?}"
+    );
+}

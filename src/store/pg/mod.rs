@@ -11,16 +11,18 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 /// PostgreSQL's migrations, in order; version N has the first N applied. Version 1 holds the
-/// tables of SQLite's store at its migration 16; version 3 matches migration 17.
+/// tables of SQLite's store at its migration 16; version 3 matches migration 17, version 4
+/// migration 18.
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_schema.sql"),
     include_str!("0002_as_sqlite.sql"),
     include_str!("0003_workers.sql"),
+    include_str!("0004_removals.sql"),
 ];
 
 /// The SQLite schema version a copy is made from (SQLite's migrations that PostgreSQL's
 /// version [`MIGRATIONS`]`.len()` matches).
-const SQLITE_VERSION: i64 = 17;
+const SQLITE_VERSION: i64 = 18;
 
 /// Tables in the order a copy fills them (a row's references come first).
 pub const TABLES: [&str; 21] = [

@@ -38,6 +38,8 @@ pub enum Error {
     NoRows,
     #[error("column {column}: {message}")]
     Column { column: String, message: String },
+    #[error("a write among reads sent ahead (a bug in the store: only reads may be)")]
+    WriteWhilePrefetching,
 }
 
 impl From<rusqlite::Error> for Error {
@@ -175,13 +177,13 @@ impl Db {
         match self {
             Db::Sqlite(_) => self.execute(sql, params).map(drop),
             Db::Postgres(c) => {
-                let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
+                refuse_while_prefetching(c)?;
                 let values = params
                     .values()
                     .into_iter()
                     .map(|v| Value::from_value(v).expect("every value converts to Value"))
                     .collect();
-                Ok(c.defer(statement, slot, values)?)
+                c.defer(c.slot(sql), values)
             }
         }
     }
@@ -199,13 +201,14 @@ impl Db {
         match self {
             Db::Sqlite(_) => self.execute(table.one_row(), row).map(drop),
             Db::Postgres(c) => {
+                refuse_while_prefetching(c)?;
                 let values = row
                     .iter()
                     .map(|v| {
                         Value::from_value(v.to_value()).expect("every value converts to Value")
                     })
                     .collect();
-                Ok(c.defer_row(table, values)?)
+                c.defer_row(table, values)
             }
         }
     }
@@ -223,7 +226,10 @@ impl Db {
     pub fn queue_batch(&self, sql: &str) -> Result<()> {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Db::Postgres(c) => Ok(c.queue_batch(sql)?),
+            Db::Postgres(c) => {
+                refuse_while_prefetching(c)?;
+                c.queue_batch(sql)
+            }
         }
     }
 
@@ -231,18 +237,40 @@ impl Db {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Db::Postgres(c) => Ok(c.batch_execute(sql)?),
+            Db::Postgres(c) => {
+                refuse_while_prefetching(c)?;
+                c.batch_execute(sql)
+            }
+        }
+    }
+
+    /// The round trips this connection has waited for (none on SQLite, which is in-process).
+    pub fn round_trips(&self) -> u64 {
+        match self {
+            Db::Sqlite(_) => 0,
+            Db::Postgres(c) => c.round_trips(),
+        }
+    }
+
+    /// Sends the queries `reads` makes ahead of the calls that take their answers: on
+    /// PostgreSQL `reads` runs with each query sent without waiting and answered with no
+    /// rows (what it returns is dropped), and the same query made afterwards (same statement,
+    /// same parameters, no write between) takes the answer sent ahead. Queries that do not
+    /// depend on each other's answers then cost one round trip together instead of one each.
+    /// `reads` must only read (a write is refused), and must leave nothing behind that was
+    /// built from its empty answers. On SQLite, nothing: a query costs no round trip there.
+    pub fn prefetch<R>(&self, reads: impl FnOnce() -> R) {
+        if let Db::Postgres(c) = self {
+            c.prefetching(reads);
         }
     }
 }
 
-/// `sql` prepared on a PostgreSQL connection (once: the connection keeps it).
+/// `sql` on a PostgreSQL connection (which prepares it once, [`PgConn`]).
 fn postgres_statement<'a>(c: &'a PgConn, sql: &str) -> Result<Stmt<'a>> {
-    let (statement, slot) = c.prepare(sql).map_err(|e| prepare_error(sql, &e))?;
     Ok(Stmt::Postgres {
         conn: c,
-        statement,
-        slot,
+        slot: c.slot(sql),
     })
 }
 
@@ -251,8 +279,7 @@ pub enum Stmt<'a> {
     SqliteOnce(rusqlite::Statement<'a>),
     Postgres {
         conn: &'a PgConn,
-        statement: ::postgres::Statement,
-        /// Where its round trips are counted.
+        /// The connection's statement.
         slot: usize,
     },
 }
@@ -291,13 +318,10 @@ impl<'a> Stmt<'a> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let values = params.values();
         match self {
-            Stmt::Postgres {
-                conn,
-                statement,
-                slot,
-            } => with_binds(&values, |refs| {
-                Ok(conn.execute(statement, *slot, refs)? as usize)
-            }),
+            Stmt::Postgres { conn, slot } => {
+                refuse_while_prefetching(conn)?;
+                Ok(conn.execute(*slot, &values)? as usize)
+            }
             s => Ok(s
                 .sqlite()
                 .expect("a SQLite statement")
@@ -343,14 +367,10 @@ impl<'a> Stmt<'a> {
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
         let values = params.values();
         match self {
-            Stmt::Postgres {
-                conn,
-                statement,
-                slot,
-            } => with_binds(&values, |refs| {
-                let rows = conn.query(statement, *slot, refs)?;
+            Stmt::Postgres { conn, slot } => {
+                let rows = conn.query(*slot, &values)?;
                 Ok(Rows::Postgres(rows.into_iter()))
-            }),
+            }
             s => Ok(Rows::Sqlite(
                 s.sqlite()
                     .expect("a SQLite statement")
@@ -360,17 +380,13 @@ impl<'a> Stmt<'a> {
     }
 }
 
-/// `values` as PostgreSQL parameters.
-fn with_binds<R>(
-    values: &[ValueRef<'_>],
-    f: impl FnOnce(&[&(dyn ::postgres::types::ToSql + Sync)]) -> R,
-) -> R {
-    let binds: Vec<postgres::Bind<'_>> = values.iter().map(|v| postgres::Bind(*v)).collect();
-    let refs: Vec<&(dyn ::postgres::types::ToSql + Sync)> = binds
-        .iter()
-        .map(|b| b as &(dyn ::postgres::types::ToSql + Sync))
-        .collect();
-    f(&refs)
+/// A write inside [`Db::prefetch`] (whose reads are answered with no rows, and run again) is
+/// refused: it would be made twice.
+fn refuse_while_prefetching(conn: &PgConn) -> Result<()> {
+    if conn.is_prefetching() {
+        return Err(Error::WriteWhilePrefetching);
+    }
+    Ok(())
 }
 
 pub enum Rows<'s> {

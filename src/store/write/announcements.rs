@@ -344,7 +344,7 @@ impl Tx<'_> {
         // The codes this version may move, before and after: its own, and those of the
         // announcements its relations act on. Not needed before the first status pass, which
         // reads everything (and a first check writes thousands of entries).
-        let dirty = self.meta(STATUS_PASS)?.is_some();
+        let dirty = self.status_pass_ran()?;
         if dirty {
             self.mark_dirty(&a.key)?;
         }

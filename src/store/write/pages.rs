@@ -189,6 +189,15 @@ impl Tx<'_> {
             .is_some_and(|(_, sha, _)| sha == sha256)
     }
 
+    /// Whether the batch's read-ahead found a version of the page believed (it was recorded
+    /// before).
+    pub fn was_recorded(&self, url: &str) -> bool {
+        self.heads
+            .borrow()
+            .get(url)
+            .is_some_and(|row| row.current.is_some())
+    }
+
     /// The page's believed version and validators, to restore if a new version is rejected.
     pub fn page_state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         if let Some(row) = self.heads.borrow().get(url) {
@@ -413,8 +422,16 @@ impl Tx<'_> {
     /// The row of a source's compression dictionary, stored the first time a page uses it.
     fn dictionary_id(&self, source: &str, d: &Dictionary, now: &str) -> Result<i64, StoreError> {
         let slot = format!("zdict:{}", d.sha256);
-        if let Some(id) = self.known.borrow().get(&slot).cloned().flatten() {
-            return Ok(id.parse().expect("an id this transaction stored"));
+        // A dictionary's row is never changed or removed once stored.
+        if let Some(id) = self
+            .known
+            .borrow()
+            .get(&slot)
+            .cloned()
+            .flatten()
+            .or_else(|| self.settled(&slot))
+        {
+            return Ok(id.parse().expect("an id this store stored"));
         }
         let known: Option<i64> = self
             .one("SELECT id FROM zdict WHERE sha256 = ?1", [&d.sha256], |r| {
@@ -429,7 +446,10 @@ impl Tx<'_> {
                 |r| r.get(0),
             )?,
         };
-        self.known.borrow_mut().insert(slot, Some(id.to_string()));
+        self.known
+            .borrow_mut()
+            .insert(slot.clone(), Some(id.to_string()));
+        self.learn(slot, id.to_string());
         Ok(id)
     }
 }

@@ -128,6 +128,19 @@ impl Tx<'_> {
         Ok(value)
     }
 
+    /// Whether a status pass has run on this store (once it has, it always has).
+    pub fn status_pass_ran(&self) -> Result<bool, StoreError> {
+        const RAN: &str = "status pass ran";
+        if self.settled(RAN).is_some() {
+            return Ok(true);
+        }
+        let ran = self.meta(STATUS_PASS)?.is_some();
+        if ran {
+            self.learn(RAN.to_string(), String::new());
+        }
+        Ok(ran)
+    }
+
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.run(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
