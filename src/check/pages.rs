@@ -175,11 +175,9 @@ impl Checker {
                     let stored_likely = batch
                         .iter()
                         .any(|o| matches!(o.read, Some(Ok(_))) && tx.was_recorded(o.url.as_str()));
-                    tx.read_ahead_of(&keys, stored_likely)?;
-                    // The codes the pages list now, and those their stored versions listed.
-                    let before: Vec<(String, String)> =
-                        keys.iter().flat_map(|k| tx.prior_codes(k)).collect();
-                    let codes: Vec<(&str, &str)> = batch
+                    // The codes the pages list now, and (below) those their stored versions
+                    // listed that they no longer do.
+                    let listed: std::collections::BTreeSet<(&str, &str)> = batch
                         .iter()
                         .filter_map(|o| match &o.read {
                             Some(Ok(x)) => Some(x.announcement.entries.iter()),
@@ -187,11 +185,19 @@ impl Checker {
                         })
                         .flatten()
                         .map(|e| (e.regime.as_str(), e.code.as_str()))
-                        .chain(before.iter().map(|(r, c)| (r.as_str(), c.as_str())))
+                        .collect();
+                    let listed: Vec<(&str, &str)> = listed.into_iter().collect();
+                    tx.read_ahead_of(&keys, stored_likely, &listed)?;
+                    let before: Vec<(String, String)> =
+                        keys.iter().flat_map(|k| tx.prior_codes(k)).collect();
+                    let dropped: Vec<(&str, &str)> = before
+                        .iter()
+                        .map(|(r, c)| (r.as_str(), c.as_str()))
+                        .filter(|rc| listed.binary_search(rc).is_err())
                         .collect::<std::collections::BTreeSet<_>>()
                         .into_iter()
                         .collect();
-                    tx.read_ahead_codes(&codes)?;
+                    tx.read_ahead_codes(&dropped)?;
                     let mut out = Vec::with_capacity(batch.len());
                     for o in batch {
                         let page = o.url.clone();

@@ -110,9 +110,9 @@ pub struct Tx<'a> {
     /// corrections need not be asked for. A write to that table for that announcement removes
     /// its pair.
     absent: std::cell::RefCell<std::collections::HashSet<(&'static str, String)>>,
-    /// The snapshot ids this transaction hands out: the first from PostgreSQL's sequence (or
-    /// SQLite's largest plus one), the next ones counted here (writers take turns, so no one
-    /// else takes them), and the sequence moved past the last at commit. A new page's insert
+    /// The snapshot ids this transaction hands out: the first the largest stored plus one, the
+    /// next ones counted here (writers take turns, so no one else takes them), and
+    /// PostgreSQL's sequence moved past the last at commit (for anyone inserting by default). A new page's insert
     /// then needs no `RETURNING`: on PostgreSQL it is sent with the other writes instead of
     /// waiting for its answer.
     snapshot_ids: std::cell::Cell<Option<(i64, i64)>>,
@@ -307,7 +307,7 @@ impl<'a> Tx<'a> {
 
     pub fn commit(mut self) -> Result<(), StoreError> {
         if let Some((first, next)) = self.snapshot_ids.get()
-            && next > first + 1
+            && next > first
             && self.tx.dialect() == sql::Dialect::Postgres
         {
             self.tx.defer(

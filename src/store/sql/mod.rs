@@ -244,6 +244,14 @@ impl Db {
         }
     }
 
+    /// Whether this connection is inside [`Db::prefetch`] (its queries answered with no rows).
+    pub fn is_prefetching(&self) -> bool {
+        match self {
+            Db::Sqlite(_) => false,
+            Db::Postgres(c) => c.is_prefetching(),
+        }
+    }
+
     /// The round trips this connection has waited for (none on SQLite, which is in-process).
     pub fn round_trips(&self) -> u64 {
         match self {

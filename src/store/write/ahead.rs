@@ -60,20 +60,34 @@ impl Tx<'_> {
     }
 
     /// Reads ahead of the announcements a batch's pages were read as: which have no rows yet
-    /// ([`Tx::read_ahead_announcements`]), and what is stored of the others
-    /// ([`Tx::read_ahead_prior`]). `stored_likely` (the batch re-reads pages recorded before,
-    /// whose announcements are most likely stored): the two reads' queries go out together,
-    /// one round trip on PostgreSQL instead of seven. Otherwise (a first check: announcements
+    /// ([`Tx::read_ahead_announcements`]), what is stored of the others
+    /// ([`Tx::read_ahead_prior`]), and which announcements list the codes the pages list
+    /// ([`Tx::read_ahead_codes`]), and the first new snapshot's id. `stored_likely` (the batch re-reads pages recorded before,
+    /// whose announcements are most likely stored): the three reads' queries go out together,
+    /// one round trip on PostgreSQL instead of eight. Otherwise (a first check: announcements
     /// new, mostly) what is stored is asked for only when the first read found some stored.
-    pub fn read_ahead_of(&self, keys: &[&str], stored_likely: bool) -> Result<(), StoreError> {
+    pub fn read_ahead_of(
+        &self,
+        keys: &[&str],
+        stored_likely: bool,
+        codes: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
         if stored_likely {
             self.tx.prefetch(|| -> Result<(), StoreError> {
                 self.read_ahead_announcements(keys)?;
-                self.read_ahead_prior(keys)
+                self.read_ahead_prior(keys)?;
+                self.read_ahead_codes(codes)?;
+                self.read_ahead_snapshot_id()
             });
         }
         self.read_ahead_announcements(keys)?;
-        self.read_ahead_prior(keys)
+        self.read_ahead_prior(keys)?;
+        self.read_ahead_codes(codes)?;
+        if stored_likely {
+            // Re-read pages take new versions: their first id, asked with the rest.
+            self.read_ahead_snapshot_id()?;
+        }
+        Ok(())
     }
 
     /// Reads ahead the stored announcements among `keys` (those a batch's pages were read as),
@@ -174,6 +188,10 @@ impl Tx<'_> {
                         AND e.code = (c.pair->>1) COLLATE \"C\" OFFSET 0) AS e",
         ))?;
         let rows = stmt.query_map([pairs], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        if self.tx.is_prefetching() {
+            // Sent ahead, answered with no rows: nothing to keep.
+            return Ok(());
+        }
         let mut listing = self.listing.borrow_mut();
         for (regime, code) in codes {
             listing

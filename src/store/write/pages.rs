@@ -127,25 +127,28 @@ impl Tx<'_> {
     }
 
     /// The id the next new snapshot takes (see `Tx::snapshot_ids`): the first of a transaction
-    /// from PostgreSQL's sequence, or SQLite's next rowid (the largest plus one, as SQLite
-    /// chooses it), the next ones counted on.
+    /// the largest stored plus one (SQLite's next rowid, as SQLite chooses it; on PostgreSQL
+    /// writers take turns, and the sequence is moved past the last at commit), the next ones
+    /// counted on.
     fn next_snapshot_id(&self) -> Result<i64, StoreError> {
-        let (first, next) = match self.snapshot_ids.get() {
-            Some(ids) => ids,
-            None => {
-                let first: i64 = self.one(
-                    self.tx.pick(
-                        "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshot",
-                        "SELECT nextval(pg_get_serial_sequence('snapshot', 'id'))",
-                    ),
-                    params![],
-                    |r| r.get(0),
-                )?;
-                (first, first)
-            }
-        };
+        self.read_ahead_snapshot_id()?;
+        let (first, next) = self.snapshot_ids.get().expect("read ahead");
         self.snapshot_ids.set(Some((first, next + 1)));
         Ok(next)
+    }
+
+    /// Reads the first snapshot id this transaction hands out, if it has not yet: a plain
+    /// read, sent ahead with a batch's others ([`Tx::read_ahead_of`]).
+    pub(super) fn read_ahead_snapshot_id(&self) -> Result<(), StoreError> {
+        if self.snapshot_ids.get().is_none() {
+            let first: i64 = self.one(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshot",
+                params![],
+                |r| r.get(0),
+            )?;
+            self.snapshot_ids.set(Some((first, first)));
+        }
+        Ok(())
     }
 
     /// Remembers that a page's current version was found current at `now`.
