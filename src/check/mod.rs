@@ -136,6 +136,8 @@ struct Observation {
     /// the larger part of the work, and doing it here lets the fetch workers share it.
     read: Option<Result<extract::Extracted, extract::ExtractError>>,
     now: String,
+    /// The page was asked for with the validators of its stored version.
+    conditional: bool,
 }
 
 impl Observation {
@@ -146,6 +148,13 @@ impl Observation {
                 .annexes
                 .iter()
                 .all(|(_, f)| matches!(f, Ok(Fetched::NotModified)))
+    }
+
+    /// A 304 to a conditional request for a page without annexes: the server confirms the
+    /// stored version, which a batch records for all such pages in one statement
+    /// ([`crate::store::Tx::confirm_pages`]), without reading their rows first.
+    fn confirms_stored(&self) -> bool {
+        self.conditional && self.annexes.is_empty() && self.confirms_only()
     }
 }
 

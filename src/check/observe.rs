@@ -129,6 +129,7 @@ pub(super) fn observe_in(
         annexes,
         read,
         now,
+        conditional: _,
     } = observation;
     let (url, now) = (url.as_str(), now.as_str());
     // The state before this observation of every page that may move to a new version, to

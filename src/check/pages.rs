@@ -20,6 +20,7 @@ impl Checker {
             return Ok(None);
         }
         let v = validators.get(url.as_str()).cloned().unwrap_or_default();
+        let conditional = v.etag.is_some() || v.last_modified.is_some();
         let fetched = self.fetch_allowed(source, url, &v).await;
         // Hashed and compressed here, on the fetch side: the database thread is the one that
         // cannot be shared.
@@ -98,6 +99,7 @@ impl Checker {
             annexes,
             read,
             now: format_time(self.clock.now()),
+            conditional,
         }))
     }
 
@@ -143,6 +145,7 @@ impl Checker {
                     let tx = store.batch_transaction()?;
                     let urls: Vec<(&str, Option<&str>)> = batch
                         .iter()
+                        .filter(|o| !o.confirms_stored())
                         .map(|o| (o.url.as_str(), o.packed.as_ref().map(|p| p.sha256.as_str())))
                         .collect();
                     tx.read_ahead(&urls)?;
@@ -199,11 +202,18 @@ impl Checker {
                         .collect();
                     tx.read_ahead_codes(&dropped)?;
                     let mut out = Vec::with_capacity(batch.len());
+                    let mut confirmed = Vec::new();
                     for o in batch {
                         let page = o.url.clone();
+                        if o.confirms_stored() {
+                            confirmed.push((page.to_string(), o.now));
+                            out.push((page, PageResult::Unchanged { fetched: false }));
+                            continue;
+                        }
                         let r = observe_in(&tx, &id, &reader, o, baseline)?;
                         out.push((page, r));
                     }
+                    tx.confirm_pages(&confirmed)?;
                     tx.commit()?;
                     Ok(out)
                 })

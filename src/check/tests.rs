@@ -32,6 +32,7 @@ fn observation_of(url: &Url, body: &[u8], read_here: bool) -> Observation {
         annexes: Vec::new(),
         read,
         now: "2025-10-09T08:00:00Z".into(),
+        conditional: false,
     }
 }
 
@@ -98,6 +99,7 @@ fn a_304_after_a_failure_confirms_the_version_and_clears_the_error() {
         annexes: Vec::new(),
         read: None,
         now: "2025-10-11T08:00:00Z".into(),
+        conditional: true,
     };
     let result = observe_in(&tx, "mofcom", &Reader::Mofcom, again, false);
     assert!(matches!(

@@ -272,6 +272,50 @@ impl Tx<'_> {
         Ok(Some(snapshot))
     }
 
+    /// Records 304s to conditional requests (`(url, when)`): each page's stored version was
+    /// seen again, and an error it had is cleared. One statement each for all of them, written
+    /// from the pages' rows as they stand (nothing read first: a batch of confirmations costs
+    /// PostgreSQL no round trip before its commit). A page without a stored version is left
+    /// alone (it had one when it was asked for; only a rejected reading in this check takes
+    /// it back).
+    pub fn confirm_pages(&self, pages: &[(String, String)]) -> Result<(), StoreError> {
+        if pages.is_empty() {
+            return Ok(());
+        }
+        let pairs = serde_json::to_string(pages)?;
+        let (sight, clear) = match self.tx.dialect() {
+            crate::store::sql::Dialect::Sqlite => (
+                "INSERT INTO sighting (snapshot, at)
+                 SELECT p.snapshot, json_extract(c.value, '$[1]') FROM json_each(?1) AS c
+                 CROSS JOIN page p ON p.url = json_extract(c.value, '$[0]')
+                 WHERE p.snapshot IS NOT NULL
+                 ON CONFLICT (snapshot) DO UPDATE SET at = excluded.at",
+                "UPDATE page SET last_error = NULL
+                 WHERE url IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))
+                   AND last_error IS NOT NULL AND snapshot IS NOT NULL",
+            ),
+            // A lookup per page (`LATERAL`), as the read-aheads do.
+            crate::store::sql::Dialect::Postgres => (
+                "INSERT INTO sighting (snapshot, at)
+                 SELECT p.snapshot, c.pair->>1
+                 FROM json_array_elements(CAST(?1 AS json)) AS c(pair),
+                 LATERAL (SELECT snapshot FROM page p
+                          WHERE p.url = (c.pair->>0) COLLATE \"C\" AND p.snapshot IS NOT NULL
+                          OFFSET 0) AS p
+                 ON CONFLICT (snapshot) DO UPDATE SET at = excluded.at",
+                "UPDATE page SET last_error = NULL
+                 WHERE url = ANY (ARRAY(SELECT (c.pair->>0) COLLATE \"C\"
+                                        FROM json_array_elements(CAST(?1 AS json)) AS c(pair)))
+                   AND last_error IS NOT NULL AND snapshot IS NOT NULL",
+            ),
+        };
+        // Rows held for `sighting` (pages recorded one by one) go out first: the statement
+        // may update the same rows.
+        self.tx.defer(sight, [&pairs])?;
+        self.tx.defer(clear, [&pairs])?;
+        Ok(())
+    }
+
     /// Reads ahead what recording the pages at `urls` reads of each (its row, its believed
     /// version, whether any version is stored, and which holds the bytes just fetched when
     /// their hash is given): one query for a batch, so that [`Tx::page_state`],

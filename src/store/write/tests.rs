@@ -233,3 +233,47 @@ fn what_was_read_ahead_of_a_stored_announcement_is_asked_again_once_written() {
         1
     );
 }
+
+/// A batch's confirmations (304s) are written in one statement from the pages' rows: each
+/// page's stored version seen again at its own time, its error cleared; a page without a
+/// stored version left alone.
+#[test]
+fn confirmations_sight_each_stored_version_at_its_time_and_clear_errors() {
+    let mut store = Store::open_in_memory().unwrap();
+    let tx = store.transaction().unwrap();
+    versions(&tx, 2);
+    tx.tx
+        .execute_batch(
+            "INSERT INTO page (url, source, role, snapshot, last_error)
+             VALUES ('p1', 's', 'announcement', 1, 'timed out'),
+                    ('p2', 's', 'announcement', 2, NULL),
+                    ('p3', 's', 'announcement', NULL, 'gone');
+             INSERT INTO sighting (snapshot, at) VALUES (1, 't0');",
+        )
+        .unwrap();
+    let at = |p: &str, t: &str| (p.to_string(), t.to_string());
+    tx.confirm_pages(&[at("p1", "t1"), at("p2", "t2"), at("p3", "t3")])
+        .unwrap();
+    let rows = |sql: &str| -> Vec<(String, Option<String>)> {
+        let mut stmt = tx.tx.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        rows("SELECT CAST(snapshot AS TEXT), at FROM sighting ORDER BY snapshot"),
+        [
+            ("1".to_string(), Some("t1".to_string())),
+            ("2".to_string(), Some("t2".to_string()))
+        ]
+    );
+    assert_eq!(
+        rows("SELECT url, last_error FROM page ORDER BY url"),
+        [
+            ("p1".to_string(), None),
+            ("p2".to_string(), None),
+            ("p3".to_string(), Some("gone".to_string()))
+        ]
+    );
+}
