@@ -178,8 +178,7 @@ impl Checker {
                     let stored_likely = batch
                         .iter()
                         .any(|o| matches!(o.read, Some(Ok(_))) && tx.was_recorded(o.url.as_str()));
-                    // The codes the pages list now, and (below) those their stored versions
-                    // listed that they no longer do.
+                    // The codes the pages list now.
                     let listed: std::collections::BTreeSet<(&str, &str)> = batch
                         .iter()
                         .filter_map(|o| match &o.read {
@@ -191,16 +190,6 @@ impl Checker {
                         .collect();
                     let listed: Vec<(&str, &str)> = listed.into_iter().collect();
                     tx.read_ahead_of(&keys, stored_likely, &listed)?;
-                    let before: Vec<(String, String)> =
-                        keys.iter().flat_map(|k| tx.prior_codes(k)).collect();
-                    let dropped: Vec<(&str, &str)> = before
-                        .iter()
-                        .map(|(r, c)| (r.as_str(), c.as_str()))
-                        .filter(|rc| listed.binary_search(rc).is_err())
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .into_iter()
-                        .collect();
-                    tx.read_ahead_codes(&dropped)?;
                     let mut out = Vec::with_capacity(batch.len());
                     let mut confirmed = Vec::new();
                     for o in batch {

@@ -62,7 +62,8 @@ impl Tx<'_> {
     /// Reads ahead of the announcements a batch's pages were read as: which have no rows yet
     /// ([`Tx::read_ahead_announcements`]), what is stored of the others
     /// ([`Tx::read_ahead_prior`]), and which announcements list the codes the pages list
-    /// ([`Tx::read_ahead_codes`]), and the first new snapshot's id. `stored_likely` (the batch re-reads pages recorded before,
+    /// ([`Tx::read_ahead_codes`]: `codes`, those the pages list, sorted; then those their
+    /// stored versions listed and they no longer do), and the first new snapshot's id. `stored_likely` (the batch re-reads pages recorded before,
     /// whose announcements are most likely stored): the three reads' queries go out together,
     /// one round trip on PostgreSQL instead of eight. Otherwise (a first check: announcements
     /// new, mostly) what is stored is asked for only when the first read found some stored.
@@ -83,6 +84,16 @@ impl Tx<'_> {
         self.read_ahead_announcements(keys)?;
         self.read_ahead_prior(keys)?;
         self.read_ahead_codes(codes)?;
+        let dropped: std::collections::BTreeSet<(String, String)> = keys
+            .iter()
+            .flat_map(|k| self.prior_codes(k))
+            .filter(|(r, c)| codes.binary_search(&(r.as_str(), c.as_str())).is_err())
+            .collect();
+        let dropped: Vec<(&str, &str)> = dropped
+            .iter()
+            .map(|(r, c)| (r.as_str(), c.as_str()))
+            .collect();
+        self.read_ahead_codes(&dropped)?;
         if stored_likely {
             // Re-read pages take new versions: their first id, asked with the rest.
             self.read_ahead_snapshot_id()?;
@@ -121,7 +132,7 @@ impl Tx<'_> {
     }
 
     /// The codes a stored announcement listed, as read ahead (none when it was not).
-    pub fn prior_codes(&self, key: &str) -> Vec<(String, String)> {
+    pub(super) fn prior_codes(&self, key: &str) -> Vec<(String, String)> {
         self.prior_of(key, |a| {
             a.entries
                 .iter()
