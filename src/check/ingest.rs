@@ -85,6 +85,32 @@ pub fn apply(
         }
     }
 
+    if previous.is_none() && baseline {
+        // The first check of a source: what already existed is one record, not one `added` per
+        // entry (the list is complete all the same). No entry the list held before is
+        // compared, so none is looked up (a first check's codes listed twice cost a round
+        // trip each on PostgreSQL, for nothing).
+        tx.put_announcement(a, page.snapshot, url, now)?;
+        tx.record_change(&NewChange {
+            kind: super::BASELINE,
+            regime: None,
+            code: None,
+            announcement: &a.key,
+            before: None,
+            // Counts only: the announcement row holds its title and dates (a first check of a
+            // large source writes thousands of these).
+            after: Some(json!({
+                "entries": a.entries.len(),
+                "relations": a.relations.len(),
+            })),
+            evidence: Evidence::Snapshot(page.snapshot),
+            observed_at: now,
+        })?;
+        // (Not stored, it has no text version yet.)
+        tx.add_text_version(&a.key, page, &a.text, now)?;
+        return Ok(Applied::Recorded { changes: 1 });
+    }
+
     let codes: BTreeSet<(String, String)> = previous
         .iter()
         .flat_map(|p| p.entries.iter())
@@ -139,26 +165,6 @@ pub fn apply(
     };
 
     let mut changes = 0;
-    if previous.is_none() && baseline {
-        // The first check of a source: what already existed is one record, not one `added` per
-        // entry (the list is complete all the same).
-        record(
-            super::BASELINE,
-            None,
-            None,
-            None,
-            // Counts only: the announcement row holds its title and dates (a first check of a
-            // large source writes thousands of these).
-            Some(json!({
-                "entries": a.entries.len(),
-                "relations": a.relations.len(),
-            })),
-        )?;
-        if last_text.is_none() {
-            tx.add_text_version(&a.key, page, &a.text, now)?;
-        }
-        return Ok(Applied::Recorded { changes: 1 });
-    }
     if previous.is_none() {
         record(
             "published",

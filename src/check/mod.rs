@@ -26,8 +26,8 @@ use crate::fetch::robots::Robots;
 use crate::fetch::{FetchError, Fetched, Fetcher, Response, Validators, validators_of};
 use crate::store::handle::{DbHandle, Pending};
 use crate::store::{
-    Dictionary, Evidence, IndexLinks, Packed, PageRole, PageVersion, RecordedPage, StoreError,
-    StoredPage, Tx, pack,
+    BatchReads, Dictionary, Evidence, IndexLinks, KnownPage, Packed, PageRole, PageVersion,
+    RecordedPage, StoreError, StoredPage, Tx, pack,
 };
 use observe::{Recorded, count, observe_in, record_fetch};
 
@@ -138,6 +138,9 @@ struct Observation {
     now: String,
     /// The page was asked for with the validators of its stored version.
     conditional: bool,
+    /// The hash of the page's version believed as the check began, if it had one: bytes
+    /// fetched with another are new, and read before the batch asks the store anything.
+    held: Option<String>,
 }
 
 impl Observation {
@@ -156,6 +159,14 @@ impl Observation {
     fn confirms_stored(&self) -> bool {
         self.conditional && self.annexes.is_empty() && self.confirms_only()
     }
+
+    /// The page's bytes, fetched now, are not those of the version believed as the check
+    /// began.
+    fn new_bytes(&self) -> bool {
+        self.packed
+            .as_ref()
+            .is_some_and(|p| self.held.as_deref() != Some(p.sha256.as_str()))
+    }
 }
 
 /// An index version as recorded: its links as read before by the same reader, else its bytes
@@ -167,6 +178,10 @@ enum StoredIndex {
 
 /// Observations recorded per transaction, at most.
 const BATCH: usize = 64;
+/// Confirmations (304s) recorded per transaction, at most, while a batch holds nothing else:
+/// each is one row of `sighting`, written by one statement for the whole batch, so a commit
+/// (a round trip on PostgreSQL) per 64 of them was most of an unchanged re-check's waiting.
+const CONFIRMATIONS_BATCH: usize = 1024;
 /// Observations waiting for the recorder from which new pages are read on the fetching side.
 const READ_HERE_QUEUE: usize = 4;
 /// How long a batch holding only confirmations waits for more to share its commit: a commit
@@ -329,7 +344,7 @@ impl Checker {
                 })
                 .await?
         };
-        let mut known: Option<Arc<HashMap<String, Validators>>> = None;
+        let mut known: Option<Arc<HashMap<String, KnownPage>>> = None;
         while let Some(url) = next.take() {
             visited.push(url.clone());
             let v = {
@@ -339,7 +354,7 @@ impl Checker {
             let recorded = self.record_index(source, &reader, &url, &v).await?;
             if all_validators.is_none() && known.is_none() {
                 let id = id.clone();
-                all_validators = Some(self.db.submit(move |s| s.validators(&id))?);
+                all_validators = Some(self.db.submit(move |s| s.known_pages(&id))?);
             }
             match self
                 .index_links(source, &reader, &url, recorded.wait().await?)
@@ -421,7 +436,7 @@ impl Checker {
             (None, Some(v)) => Arc::new(v.wait().await?),
             (None, None) => {
                 let id = id.clone();
-                Arc::new(self.db.call(move |s| s.validators(&id)).await?)
+                Arc::new(self.db.call(move |s| s.known_pages(&id)).await?)
             }
         };
         outcome.links = links.len();

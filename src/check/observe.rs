@@ -130,6 +130,7 @@ pub(super) fn observe_in(
         read,
         now,
         conditional: _,
+        held: _,
     } = observation;
     let (url, now) = (url.as_str(), now.as_str());
     // The state before this observation of every page that may move to a new version, to

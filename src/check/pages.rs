@@ -13,13 +13,14 @@ impl Checker {
         reader: &Reader,
         dictionary: &OnceLock<Arc<Dictionary>>,
         url: &Url,
-        validators: &HashMap<String, Validators>,
+        known: &HashMap<String, KnownPage>,
         recorder_behind: &(dyn Fn() -> bool + Sync),
     ) -> Result<Option<Observation>, StoreError> {
         if self.stop.requested() {
             return Ok(None);
         }
-        let v = validators.get(url.as_str()).cloned().unwrap_or_default();
+        let held = known.get(url.as_str());
+        let v = held.map(|k| k.validators.clone()).unwrap_or_default();
         let conditional = v.etag.is_some() || v.last_modified.is_some();
         let fetched = self.fetch_allowed(source, url, &v).await;
         // Hashed and compressed here, on the fetch side: the database thread is the one that
@@ -74,7 +75,10 @@ impl Checker {
             .collect();
         let mut annexes = Vec::with_capacity(annex_urls.len());
         for annex in annex_urls {
-            let v = validators.get(annex.as_str()).cloned().unwrap_or_default();
+            let v = known
+                .get(annex.as_str())
+                .map(|k| k.validators.clone())
+                .unwrap_or_default();
             let fetched = self.fetch_allowed(source, &annex, &v).await;
             annexes.push((annex.to_string(), fetched));
         }
@@ -100,6 +104,7 @@ impl Checker {
             read,
             now: format_time(self.clock.now()),
             conditional,
+            held: held.map(|k| k.sha256.clone()),
         }))
     }
 
@@ -122,7 +127,13 @@ impl Checker {
             let deadline = tokio::time::Instant::now() + CONFIRMATIONS_WAIT;
             let mut confirms_only = first.confirms_only();
             let mut batch = vec![first];
-            while batch.len() < BATCH {
+            while batch.len()
+                < if confirms_only {
+                    CONFIRMATIONS_BATCH
+                } else {
+                    BATCH
+                }
+            {
                 let next = match rx.try_recv() {
                     Ok(o) => o,
                     Err(TryRecvError::Empty) if confirms_only => {
@@ -143,23 +154,17 @@ impl Checker {
                 .call(move |store| {
                     let mut batch = batch;
                     let tx = store.batch_transaction()?;
-                    let urls: Vec<(&str, Option<&str>)> = batch
-                        .iter()
-                        .filter(|o| !o.confirms_stored())
-                        .map(|o| (o.url.as_str(), o.packed.as_ref().map(|p| p.sha256.as_str())))
-                        .collect();
-                    tx.read_ahead(&urls)?;
                     // New bytes the fetching side did not read (it reads only while this
-                    // thread has a queue) are read now rather than page by page below: what
-                    // the store holds of the announcements they are is then read ahead for
-                    // the batch at once.
+                    // thread has a queue) are read now, before the store is asked anything:
+                    // what it holds of their announcements is then read ahead with the rest
+                    // of the batch's reads, in one round trip on PostgreSQL. New is told from
+                    // the hash believed as the check began; the recording still decides by the
+                    // store's own (a page read here for nothing is read again, no more).
                     for o in batch
                         .iter_mut()
-                        .filter(|o| o.read.is_none() && o.annexes.is_empty())
+                        .filter(|o| o.read.is_none() && o.annexes.is_empty() && o.new_bytes())
                     {
-                        if let (Ok(Fetched::Page(resp)), Some(packed)) = (&o.fetched, &o.packed)
-                            && !tx.is_current(o.url.as_str(), &packed.sha256)
-                        {
+                        if let Ok(Fetched::Page(resp)) = &o.fetched {
                             let page = Page {
                                 url: &resp.final_url,
                                 body: &resp.body,
@@ -168,6 +173,11 @@ impl Checker {
                             o.read = Some(extract::announcement_with_annexes(&reader, &page, &[]));
                         }
                     }
+                    let urls: Vec<(&str, Option<&str>)> = batch
+                        .iter()
+                        .filter(|o| !o.confirms_stored())
+                        .map(|o| (o.url.as_str(), o.packed.as_ref().map(|p| p.sha256.as_str())))
+                        .collect();
                     let keys: Vec<&str> = batch
                         .iter()
                         .filter_map(|o| match &o.read {
@@ -175,11 +185,8 @@ impl Checker {
                             _ => None,
                         })
                         .collect();
-                    let stored_likely = batch
-                        .iter()
-                        .any(|o| matches!(o.read, Some(Ok(_))) && tx.was_recorded(o.url.as_str()));
                     // The codes the pages list now.
-                    let listed: std::collections::BTreeSet<(&str, &str)> = batch
+                    let codes: std::collections::BTreeSet<(&str, &str)> = batch
                         .iter()
                         .filter_map(|o| match &o.read {
                             Some(Ok(x)) => Some(x.announcement.entries.iter()),
@@ -188,8 +195,16 @@ impl Checker {
                         .flatten()
                         .map(|e| (e.regime.as_str(), e.code.as_str()))
                         .collect();
-                    let listed: Vec<(&str, &str)> = listed.into_iter().collect();
-                    tx.read_ahead_of(&keys, stored_likely, &listed)?;
+                    let codes: Vec<(&str, &str)> = codes.into_iter().collect();
+                    tx.read_ahead_batch(&BatchReads {
+                        pages: &urls,
+                        keys: &keys,
+                        stored_likely: batch
+                            .iter()
+                            .any(|o| matches!(o.read, Some(Ok(_))) && o.held.is_some()),
+                        codes: &codes,
+                        new_versions: batch.iter().any(Observation::new_bytes),
+                    })?;
                     let mut out = Vec::with_capacity(batch.len());
                     let mut confirmed = Vec::new();
                     for o in batch {

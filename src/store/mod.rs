@@ -29,12 +29,12 @@ use sql::Db;
 pub use evidence::{Dictionary, Packed, pack};
 pub use location::{Location, redact};
 pub use read::{
-    ChangeRecord, Delivery, EntryStatus, KnownAnnouncement, SourceStatus, StoredEntry, StoredPage,
-    TextVersion, Translation, Validators,
+    ChangeRecord, Delivery, EntryStatus, KnownAnnouncement, KnownPage, SourceStatus, StoredEntry,
+    StoredPage, TextVersion, Translation, Validators,
 };
 pub use write::{
-    Evidence, IndexLinks, NewChange, PageRole, PageState, PageVersion, RecordedPage, STATUS_PASS,
-    sha256_hex,
+    BatchReads, Evidence, IndexLinks, NewChange, PageRole, PageState, PageVersion, RecordedPage,
+    STATUS_PASS, sha256_hex,
 };
 
 #[derive(Debug, thiserror::Error)]

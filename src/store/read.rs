@@ -114,6 +114,15 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// What the store holds of one of a source's pages as a check begins: the validators to ask
+/// with, and the hash of the bytes believed (new bytes are told from those already stored
+/// without asking the store again).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownPage {
+    pub validators: Validators,
+    pub sha256: String,
+}
+
 fn date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| s.parse().ok())
 }
@@ -205,7 +214,7 @@ impl Store {
         page_body(self.conn(), url)
     }
 
-    /// ETag / Last-Modified of one of a source's pages, as [`Store::validators`] has them.
+    /// ETag / Last-Modified of one of a source's pages, as [`Store::known_pages`] has them.
     pub fn page_validators(&self, source: &str, url: &str) -> Result<Validators, StoreError> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT etag, last_modified FROM page
@@ -222,17 +231,22 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// ETag / Last-Modified per URL of a source, for conditional GETs.
-    pub fn validators(&self, source: &str) -> Result<HashMap<String, Validators>, StoreError> {
+    /// Every page of a source with a version believed: its validators, for conditional GETs,
+    /// and that version's hash.
+    pub fn known_pages(&self, source: &str) -> Result<HashMap<String, KnownPage>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT url, etag, last_modified FROM page WHERE source = ?1 AND snapshot IS NOT NULL",
+            "SELECT p.url, p.etag, p.last_modified, s.sha256
+             FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.source = ?1",
         )?;
         let rows = stmt.query_map([source], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                Validators {
-                    etag: r.get(1)?,
-                    last_modified: r.get(2)?,
+                KnownPage {
+                    validators: Validators {
+                        etag: r.get(1)?,
+                        last_modified: r.get(2)?,
+                    },
+                    sha256: r.get(3)?,
                 },
             ))
         })?;

@@ -155,6 +155,7 @@ impl Tx<'_> {
 }
 
 mod ahead;
+pub use ahead::BatchReads;
 mod announcements;
 mod log;
 mod pages;

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use crate::pgserver::Postgres;
 
@@ -427,4 +428,169 @@ fn a_statement_runs_before_it_is_prepared_with_the_same_values() {
         matches!(&refused, Error::Prepare { sql, .. } if sql.contains("no_such_table")),
         "{refused:?}"
     );
+}
+
+/// A generated site for [`a_check_waits_for_the_store_about_once_a_batch`]: an index listing
+/// `n` announcement pages, each answered with a 304 when asked with its current ETag. Page
+/// `i` is at version `versions[i]`; every tenth page shares a code with the page before it
+/// (a code listed by two announcements is looked up in the list, not only in the page).
+fn batch_site(n: usize, versions: Arc<Mutex<Vec<u32>>>) -> crate::support::Server {
+    use crate::support::{Server, html};
+    Server::start_seeing(move |seen, _| {
+        let path = seen.path.as_str();
+        if path == "/index.html" {
+            let links: String = (0..n)
+                .map(|i| format!("<li><a href=\"/ann/{i:04}.html\">No. 2025-{i}</a></li>"))
+                .collect();
+            return html(format!(
+                "<html><body><ul class=\"ann-list\">{links}</ul></body></html>"
+            ));
+        }
+        let Some(i) = path
+            .strip_prefix("/ann/")
+            .and_then(|p| p.strip_suffix(".html"))
+            .and_then(|p| p.parse::<usize>().ok())
+            .filter(|i| *i < n)
+        else {
+            return ("404 Not Found", Vec::new(), Vec::new());
+        };
+        let version = versions.lock().unwrap()[i];
+        let etag = format!("\"{i}-{version}\"");
+        let asked = seen.head.lines().any(|l| {
+            l.split_once(':').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("if-none-match") && v.trim() == etag
+            })
+        });
+        if asked {
+            return ("304 Not Modified", vec![("ETag".into(), etag)], Vec::new());
+        }
+        let shared = if i % 10 == 1 { i - 1 } else { i };
+        let rows: String = (0..4 + version)
+            .map(|k| {
+                let code = if k == 0 { format!("9X{shared:03}.a") } else { format!("9X{i:03}.{k}") };
+                format!("<tr class=\"entry\"><td class=\"code\">{code}</td><td class=\"desc\">item {k} of {i}, v{version}</td></tr>")
+            })
+            .collect();
+        let mut reply = html(format!(
+            "<html><body><h1 class=\"title\">Announcement No. 2025-{i}</h1>\
+             <span class=\"date\">2025-10-09</span><main id=\"content\"><p>Items.</p>\
+             <table>{rows}</table></main></body></html>"
+        ));
+        reply.1.push(("ETag".into(), etag));
+        reply
+    })
+}
+
+/// On PostgreSQL a statement waited for costs a round trip: recording a check's pages asks
+/// the store what it holds of a batch in one (its pages, its announcements, their codes, the
+/// first new snapshot id, all sent ahead together) and commits in another, whatever the
+/// batch holds, on a first check (every page new, every code listed twice looked up) and on
+/// a re-check with a few pages changed among confirmations. (Before the reads went ahead
+/// together, a first check's batch cost five round trips and each code listed twice one
+/// more.) Counted from the store's own log (`round_trips` when the connection closes) against
+/// the batches recorded (`recording a batch`); the check's other work (its start, the index,
+/// the status pass) is bounded apart.
+#[test]
+fn a_check_waits_for_the_store_about_once_a_batch() {
+    const PAGES: usize = 300;
+    let versions = Arc::new(Mutex::new(vec![0u32; PAGES]));
+    let site = batch_site(PAGES, versions.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::pgserver::fresh_database();
+    let generic = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/generic-source.toml"),
+    )
+    .unwrap();
+    let config = dir.path().join("schedule.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[store]
+url = "{url}"
+[politeness]
+concurrency = 8
+per_host_concurrency = 8
+min_interval_ms = 0
+[[source]]
+id = "batches"
+profile = "generic"
+regime = "batches"
+url = "http://{}/index.html"
+schedule = "0 * * * *"
+robots_txt = false
+{generic}
+"#,
+            site.addr
+        ),
+    )
+    .unwrap();
+    let check = |now: &str| -> (Value, u64, u64) {
+        let out = Command::cargo_bin("regwatch")
+            .unwrap()
+            .args(["--config"])
+            .arg(&config)
+            .args(["check", "--all", "--format", "json"])
+            .env("REGWATCH_NOW", now)
+            .env(
+                "REGWATCH_LOG",
+                "regwatch::store::sql=debug,regwatch::check=trace",
+            )
+            .env_remove("REGWATCH_DB")
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr);
+        let log = strip_ansi(&log);
+        assert!(out.status.success(), "{log}");
+        let batches = log.matches("recording a batch").count() as u64;
+        let trips = log
+            .lines()
+            .filter(|l| l.contains("PostgreSQL connection closed"))
+            .filter_map(|l| l.split("round_trips=").nth(1))
+            .filter_map(|r| r.split_whitespace().next()?.parse::<u64>().ok())
+            .sum::<u64>();
+        assert!(batches > 0 && trips > 0, "{log}");
+        (serde_json::from_slice(&out.stdout).unwrap(), batches, trips)
+    };
+
+    let (first, batches, trips) = check("2025-10-10T08:00:00Z");
+    assert_eq!(first["changes"], PAGES as u64, "{first:#}");
+    assert!(
+        trips <= 2 * batches + 40,
+        "first check: {trips} round trips for {batches} batches"
+    );
+
+    // Three pages change (a new entry each); the rest are confirmed by 304s.
+    for i in [5, 150, 299] {
+        versions.lock().unwrap()[i] = 1;
+    }
+    let (second, batches, trips) = check("2025-10-11T08:00:00Z");
+    let outcome = &second["sources"][0];
+    assert_eq!(
+        (&outcome["new_versions"], &outcome["not_modified"]),
+        (&Value::from(3), &Value::from(PAGES - 3)),
+        "{second:#}"
+    );
+    assert!(
+        trips <= 2 * batches + 32,
+        "re-check: {trips} round trips for {batches} batches"
+    );
+}
+
+/// `s` without terminal colour sequences (the log colours its fields even into a pipe).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -419,6 +419,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(route: impl Fn(&str, SocketAddr) -> Reply + Send + Sync + 'static) -> Server {
+        Server::start_seeing(move |seen, addr| route(&seen.path, addr))
+    }
+
+    /// [`Server::start`] with a route that reads the whole request (its validators).
+    pub fn start_seeing(
+        route: impl Fn(&Seen, SocketAddr) -> Reply + Send + Sync + 'static,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -447,7 +454,7 @@ impl Server {
 fn answer(
     mut s: TcpStream,
     addr: SocketAddr,
-    route: &(dyn Fn(&str, SocketAddr) -> Reply + Send + Sync),
+    route: &(dyn Fn(&Seen, SocketAddr) -> Reply + Send + Sync),
     log: &Mutex<Vec<Seen>>,
 ) {
     let mut buf = Vec::new();
@@ -460,14 +467,12 @@ fn answer(
     }
     let head = String::from_utf8_lossy(&buf).to_string();
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-    log.lock().unwrap().push(Seen {
-        path: path.clone(),
-        head,
-    });
-    let (status, headers, body) = if path == "/robots.txt" {
+    let seen = Seen { path, head };
+    log.lock().unwrap().push(seen.clone());
+    let (status, headers, body) = if seen.path == "/robots.txt" {
         ("404 Not Found", Vec::new(), Vec::new())
     } else {
-        route(&path, addr)
+        route(&seen, addr)
     };
     if status == RESET {
         // A TCP reset instead of an answer: linger zero, then close.

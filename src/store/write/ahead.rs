@@ -13,6 +13,21 @@ pub(super) const ENTRY: &str = "entry";
 pub(super) const VERSION: &str = "announcement_version";
 pub(super) const CORRECTION: &str = "correction";
 
+/// What a batch of a check's observations is about to record, for [`Tx::read_ahead_batch`].
+pub struct BatchReads<'a> {
+    /// Its pages but those only confirmed: each URL, with the hash of the bytes fetched now.
+    pub pages: &'a [(&'a str, Option<&'a str>)],
+    /// The announcements its new pages were read as.
+    pub keys: &'a [&'a str],
+    /// Some of those pages had a version believed as the check began: their announcements are
+    /// most likely stored.
+    pub stored_likely: bool,
+    /// The codes its pages list, sorted.
+    pub codes: &'a [(&'a str, &'a str)],
+    /// Some page has new bytes: the batch hands out snapshot ids.
+    pub new_versions: bool,
+}
+
 impl Tx<'_> {
     /// Reads ahead, for the announcements a batch's pages were read as, which have no rows yet
     /// (in `announcement`, `entry`, `announcement_version`, `correction`): recording a new
@@ -59,44 +74,50 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Reads ahead of the announcements a batch's pages were read as: which have no rows yet
+    /// Reads ahead what recording a batch asks of the store ([`BatchReads`]): its pages' rows
+    /// ([`Tx::read_ahead`]), which of its announcements have no rows yet
     /// ([`Tx::read_ahead_announcements`]), what is stored of the others
-    /// ([`Tx::read_ahead_prior`]), and which announcements list the codes the pages list
-    /// ([`Tx::read_ahead_codes`]: `codes`, those the pages list, sorted; then those their
-    /// stored versions listed and they no longer do), and the first new snapshot's id. `stored_likely` (the batch re-reads pages recorded before,
-    /// whose announcements are most likely stored): the three reads' queries go out together,
-    /// one round trip on PostgreSQL instead of eight. Otherwise (a first check: announcements
-    /// new, mostly) what is stored is asked for only when the first read found some stored.
-    pub fn read_ahead_of(
-        &self,
-        keys: &[&str],
-        stored_likely: bool,
-        codes: &[(&str, &str)],
-    ) -> Result<(), StoreError> {
-        if stored_likely {
-            self.tx.prefetch(|| -> Result<(), StoreError> {
-                self.read_ahead_announcements(keys)?;
-                self.read_ahead_prior(keys)?;
-                self.read_ahead_codes(codes)?;
-                self.read_ahead_snapshot_id()
-            });
+    /// ([`Tx::read_ahead_prior`]), which announcements list its codes
+    /// ([`Tx::read_ahead_codes`]: those its pages list; then those their stored versions listed
+    /// and they no longer do), the first new snapshot's id and whether a status pass has run.
+    /// On PostgreSQL these queries go out together, one round trip instead of six; what is
+    /// stored of the announcements is sent ahead only when some are likely stored, and asked
+    /// afterwards when the first read finds some that were not expected.
+    pub fn read_ahead_batch(&self, b: &BatchReads<'_>) -> Result<(), StoreError> {
+        self.tx.prefetch(|| {
+            // Answered with no rows: an error here (none is expected) comes back when the
+            // same query is made below.
+            let _ = self.batch_reads(b, true);
+        });
+        self.batch_reads(b, false)
+    }
+
+    fn batch_reads(&self, b: &BatchReads<'_>, ahead: bool) -> Result<(), StoreError> {
+        self.read_ahead(b.pages)?;
+        self.read_ahead_announcements(b.keys)?;
+        if b.stored_likely || !ahead {
+            self.read_ahead_prior(b.keys)?;
         }
-        self.read_ahead_announcements(keys)?;
-        self.read_ahead_prior(keys)?;
-        self.read_ahead_codes(codes)?;
-        let dropped: std::collections::BTreeSet<(String, String)> = keys
-            .iter()
-            .flat_map(|k| self.prior_codes(k))
-            .filter(|(r, c)| codes.binary_search(&(r.as_str(), c.as_str())).is_err())
-            .collect();
-        let dropped: Vec<(&str, &str)> = dropped
-            .iter()
-            .map(|(r, c)| (r.as_str(), c.as_str()))
-            .collect();
-        self.read_ahead_codes(&dropped)?;
-        if stored_likely {
-            // Re-read pages take new versions: their first id, asked with the rest.
+        self.read_ahead_codes(b.codes)?;
+        if !ahead {
+            let dropped: std::collections::BTreeSet<(String, String)> = b
+                .keys
+                .iter()
+                .flat_map(|k| self.prior_codes(k))
+                .filter(|(r, c)| b.codes.binary_search(&(r.as_str(), c.as_str())).is_err())
+                .collect();
+            let dropped: Vec<(&str, &str)> = dropped
+                .iter()
+                .map(|(r, c)| (r.as_str(), c.as_str()))
+                .collect();
+            self.read_ahead_codes(&dropped)?;
+        }
+        if b.new_versions {
             self.read_ahead_snapshot_id()?;
+        }
+        if !b.keys.is_empty() {
+            // Recording an announcement asks it (whether to mark its codes for the pass).
+            self.status_pass_ran()?;
         }
         Ok(())
     }

@@ -138,15 +138,20 @@ impl Tx<'_> {
     }
 
     /// Reads the first snapshot id this transaction hands out, if it has not yet: a plain
-    /// read, sent ahead with a batch's others ([`Tx::read_ahead_of`]).
+    /// read, sent ahead with a batch's others ([`Tx::read_ahead_batch`]).
     pub(super) fn read_ahead_snapshot_id(&self) -> Result<(), StoreError> {
         if self.snapshot_ids.get().is_none() {
-            let first: i64 = self.one(
-                "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshot",
-                params![],
-                |r| r.get(0),
-            )?;
-            self.snapshot_ids.set(Some((first, first)));
+            // (No row only when sent ahead: nothing is kept then.)
+            let first: Option<i64> = self
+                .one(
+                    "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshot",
+                    params![],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(first) = first {
+                self.snapshot_ids.set(Some((first, first)));
+            }
         }
         Ok(())
     }

@@ -124,7 +124,10 @@ impl Tx<'_> {
         let value: Option<String> = self
             .one("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?;
-        self.known.borrow_mut().insert(slot, value.clone());
+        if !self.tx.is_prefetching() {
+            // (Sent ahead, the answer is no row: not to be kept.)
+            self.known.borrow_mut().insert(slot, value.clone());
+        }
         Ok(value)
     }
 
