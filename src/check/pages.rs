@@ -204,6 +204,7 @@ impl Checker {
                             .any(|o| matches!(o.read, Some(Ok(_))) && o.held.is_some()),
                         codes: &codes,
                         new_versions: batch.iter().any(Observation::new_bytes),
+                        baseline,
                     })?;
                     let mut out = Vec::with_capacity(batch.len());
                     let mut confirmed = Vec::new();

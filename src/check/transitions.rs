@@ -188,8 +188,9 @@ fn compare(
     diffs.extend((i..selected.len()).map(Diff::New));
 
     let mut changes = 0;
-    // The statuses to remember, written together after the loop (a statement per chunk).
-    let mut remember = Vec::new();
+    // The statuses to remember, written together after the loop (a statement per chunk): of
+    // codes with none stored (inserted), and of the others (replaced).
+    let (mut first, mut remember) = (Vec::new(), Vec::new());
     for d in diffs {
         match d {
             Diff::Gone(regime, code) => {
@@ -199,7 +200,12 @@ fn compare(
                 // First seen: only remembered; its `added` change already reports it.
                 let (_, s) = &selected[i];
                 let e = &s.entry.entry;
-                remember.push((
+                let to = if matches!(d, Diff::New(_)) {
+                    &mut first
+                } else {
+                    &mut remember
+                };
+                to.push((
                     e.regime.as_str(),
                     e.code.as_str(),
                     s.status.as_str(),
@@ -262,7 +268,8 @@ fn compare(
             }
         }
     }
-    tx.put_entry_statuses(&remember)?;
+    tx.put_entry_statuses(&first, true)?;
+    tx.put_entry_statuses(&remember, false)?;
     Ok(changes)
 }
 

@@ -26,6 +26,10 @@ pub struct BatchReads<'a> {
     pub codes: &'a [(&'a str, &'a str)],
     /// Some page has new bytes: the batch hands out snapshot ids.
     pub new_versions: bool,
+    /// The batch is part of a source's first check, whose new announcements are recorded as a
+    /// baseline: no entry is compared with the list's, so which announcements list their
+    /// codes is not asked (a tenth of a first check's work on the server).
+    pub baseline: bool,
 }
 
 impl Tx<'_> {
@@ -98,7 +102,12 @@ impl Tx<'_> {
         if b.stored_likely || !ahead {
             self.read_ahead_prior(b.keys)?;
         }
-        self.read_ahead_codes(b.codes)?;
+        // Known only once the first read is answered: whether every announcement is new.
+        let all_new = !ahead && b.keys.iter().all(|k| self.is_absent(ANNOUNCEMENT, k));
+        let compared = !b.baseline || (ahead && b.stored_likely) || (!ahead && !all_new);
+        if compared {
+            self.read_ahead_codes(b.codes)?;
+        }
         if !ahead {
             let dropped: std::collections::BTreeSet<(String, String)> = b
                 .keys

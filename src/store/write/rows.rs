@@ -165,6 +165,22 @@ pub(super) static CHANGE: Table = Table::new(
     1,
 );
 
+/// A status of a code that has none stored (the status pass read them all first): a plain
+/// insert, cheaper on the server than the upsert below (a first pass writes thousands).
+pub(super) static ENTRY_STATUS_NEW: Table = Table::new(
+    "entry_status",
+    &[
+        ("regime", "text"),
+        ("code", "text"),
+        ("status", "text"),
+        ("status_by", "text"),
+        ("until", "text"),
+    ],
+    "",
+    &[0, 1],
+    0,
+);
+
 pub(super) static ENTRY_STATUS: Table = Table::new(
     "entry_status",
     &[

@@ -48,13 +48,18 @@ impl Tx<'_> {
         each_status(stmt.query([])?, f)
     }
 
-    /// Records the status a code is in (`None` forgets a code no longer listed).
     /// Records many codes' statuses (`regime, code, status, status_by, until`), a statement per
-    /// chunk of rows. Each code once.
+    /// chunk of rows. Each code once; `new`: none of them has a status stored.
     pub fn put_entry_statuses(
         &self,
         rows: &[(&str, &str, &str, &str, Option<NaiveDate>)],
+        new: bool,
     ) -> Result<(), StoreError> {
+        let table = if new {
+            &rows::ENTRY_STATUS_NEW
+        } else {
+            &rows::ENTRY_STATUS
+        };
         use crate::store::sql::Value;
         let rows: Vec<Vec<Value>> = rows
             .iter()
@@ -73,7 +78,7 @@ impl Tx<'_> {
                 .iter()
                 .map(|v| v as &dyn crate::store::sql::ToValue)
                 .collect();
-            self.tx.defer_row(&rows::ENTRY_STATUS, &values)?;
+            self.tx.defer_row(table, &values)?;
         }
         Ok(())
     }
