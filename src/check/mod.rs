@@ -267,6 +267,13 @@ impl Checker {
             .db
             .call(move |s| {
                 let tx = s.transaction()?;
+                // What the two ask first goes out at once (one round trip on PostgreSQL, not
+                // three).
+                tx.prefetch(|| {
+                    let _ = tx.unmatched_removals();
+                    let _ = tx.meta(crate::store::STATUS_PASS);
+                    let _ = tx.any_dirty();
+                });
                 ingest::rekey_removals(&tx)?;
                 let n = transitions::record(&tx, now)?;
                 tx.commit()?;
@@ -300,17 +307,6 @@ impl Checker {
         // Every page's validators are loaded behind the first index page's recording, while that
         // page is read (at 10,000 pages, 12 ms that went before the index was even requested).
         let mut all_validators = None;
-        // The dictionary this source's pages are compressed against: the stored one, or the
-        // first suitable page this check fetches.
-        let dictionary = {
-            let id = id.clone();
-            let slot = OnceLock::new();
-            if let Some(d) = self.db.call(move |s| s.dictionary(&id)).await? {
-                let _ = slot.set(Arc::new(d));
-            }
-            slot
-        };
-
         let reader = source.reader();
         let index_url = source.url.0.clone();
         let mut links: Vec<Url> = Vec::new();
@@ -330,26 +326,51 @@ impl Checker {
         };
         let mut visited: Vec<Url> = Vec::new();
         let mut seen: std::collections::HashSet<Url> = links.iter().cloned().collect();
-        // Whether this source has never been read whole: its first check reads every page of
-        // a paginated column list.
-        let first_check = {
-            let id = id.clone();
-            self.db
+        // What the check asks first, all at once (one round trip on PostgreSQL, not three):
+        // the dictionary this source's pages are compressed against (the stored one, or the
+        // first suitable page this check fetches), whether this source has never been read
+        // whole (its first check reads every page of a paginated column list), and the first
+        // index page's validators.
+        let (dictionary, first_check, mut first_validators) = {
+            let (id, first) = (id.clone(), next.as_ref().map(Url::to_string));
+            let (stored, first_check, validators) = self
+                .db
                 .call(move |s| {
-                    Ok(s.source_statuses()?
-                        .into_iter()
-                        .find(|st| st.id == id)
-                        .and_then(|st| st.last_success)
-                        .is_none())
+                    let ask = |s: &crate::store::Store| -> Result<_, StoreError> {
+                        let dictionary = s.dictionary(&id)?;
+                        let first_check = s
+                            .source_statuses()?
+                            .into_iter()
+                            .find(|st| st.id == id)
+                            .and_then(|st| st.last_success)
+                            .is_none();
+                        let validators = match &first {
+                            Some(url) => Some(s.page_validators(&id, url)?),
+                            None => None,
+                        };
+                        Ok((dictionary, first_check, validators))
+                    };
+                    s.prefetch(|| {
+                        let _ = ask(s);
+                    });
+                    ask(s)
                 })
-                .await?
+                .await?;
+            let slot = OnceLock::new();
+            if let Some(d) = stored {
+                let _ = slot.set(Arc::new(d));
+            }
+            (slot, first_check, validators)
         };
         let mut known: Option<Arc<HashMap<String, KnownPage>>> = None;
         while let Some(url) = next.take() {
             visited.push(url.clone());
-            let v = {
-                let (id, url) = (id.clone(), url.to_string());
-                self.db.call(move |s| s.page_validators(&id, &url)).await?
+            let v = match first_validators.take() {
+                Some(v) => v,
+                None => {
+                    let (id, url) = (id.clone(), url.to_string());
+                    self.db.call(move |s| s.page_validators(&id, &url)).await?
+                }
             };
             let recorded = self.record_index(source, &reader, &url, &v).await?;
             if all_validators.is_none() && known.is_none() {

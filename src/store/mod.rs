@@ -97,6 +97,8 @@ pub struct Store {
 pub struct Tx<'a> {
     tx: &'a Db,
     open: bool,
+    /// A batch's transaction ([`Store::batch_transaction`]): its commit is not waited for.
+    unwaited: bool,
     /// The pages of a batch read ahead ([`Tx::read_ahead`]): one query for the batch instead
     /// of three per page (a round trip each on PostgreSQL). A page this transaction writes is
     /// forgotten here.
@@ -236,8 +238,16 @@ impl Store {
     /// every time) waits, and with it every batch before it (the log is flushed in order):
     /// nothing is reported or mailed from a batch that could still be lost. A commit waiting
     /// for the disk was a fifth of a re-check's time on PostgreSQL.
+    ///
+    /// Nor does the commit wait for the server's answer ([`sql::Db::commit_unwaited`]): the
+    /// next batch is recorded while the server writes this one, and a failure comes back with
+    /// the next statement waited for (the check fails then, its outcome never written). A
+    /// transaction that learned a settled fact waits, so that no fact of a transaction that
+    /// did not commit is kept.
     pub fn batch_transaction(&mut self) -> Result<Tx<'_>, StoreError> {
-        self.begin("SET LOCAL synchronous_commit = off;")
+        let mut tx = self.begin("SET LOCAL synchronous_commit = off;")?;
+        tx.unwaited = true;
+        Ok(tx)
     }
 
     fn begin(&mut self, postgres_settings: &str) -> Result<Tx<'_>, StoreError> {
@@ -275,6 +285,12 @@ impl Store {
     pub(crate) fn conn(&self) -> &Db {
         &self.conn
     }
+
+    /// Sends the queries `reads` makes ahead of the calls that take their answers
+    /// ([`sql::Db::prefetch`]), outside a transaction.
+    pub fn prefetch(&self, reads: impl FnOnce()) {
+        self.conn.prefetch(reads);
+    }
 }
 
 impl<'a> Tx<'a> {
@@ -288,6 +304,7 @@ impl<'a> Tx<'a> {
             settled,
             learned: Default::default(),
             open: true,
+            unwaited: false,
             heads: Default::default(),
             known: Default::default(),
             absent: Default::default(),
@@ -314,6 +331,11 @@ impl<'a> Tx<'a> {
                 "SELECT setval(pg_get_serial_sequence('snapshot', 'id'), ?1)",
                 [next - 1],
             )?;
+        }
+        if self.unwaited && self.learned.borrow().is_empty() {
+            self.tx.commit_unwaited()?;
+            self.open = false;
+            return Ok(());
         }
         // A failed COMMIT leaves the transaction open: the drop rolls it back.
         self.tx.execute_batch("COMMIT")?;

@@ -213,6 +213,18 @@ impl Db {
         }
     }
 
+    /// Commits: on PostgreSQL without waiting for the answer, which the next statement that
+    /// waits collects (and fails with, if the transaction did not commit); on SQLite at once.
+    pub fn commit_unwaited(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch("COMMIT")?),
+            Db::Postgres(c) => {
+                refuse_while_prefetching(c)?;
+                c.commit_unwaited()
+            }
+        }
+    }
+
     /// Forgets the writes not yet sent (their transaction is being rolled back).
     pub fn discard(&self) {
         if let Db::Postgres(c) = self {

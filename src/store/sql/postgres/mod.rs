@@ -53,6 +53,10 @@ pub struct PgConn {
     preparing: RefCell<Vec<(usize, Preparing)>>,
     /// Writes queued, their answers not yet read, in the order they were queued.
     pending: RefCell<Vec<Sent>>,
+    /// Committed transactions' writes and their `COMMIT`, sent without waiting
+    /// ([`PgConn::commit_unwaited`]): their answers come before any later statement's, and
+    /// are read with the next wait; a rollback of a later transaction does not drop them.
+    committed: RefCell<Vec<Sent>>,
     /// Rows held back to be sent a table at a time ([`super::rows`]).
     held: RefCell<held::Held>,
     /// What the connection waited for, by statement slot.
@@ -123,6 +127,7 @@ impl PgConn {
             statements: RefCell::new(Vec::new()),
             preparing: RefCell::new(Vec::new()),
             pending: RefCell::new(Vec::new()),
+            committed: RefCell::new(Vec::new()),
             held: RefCell::new(held::Held::default()),
             waits: RefCell::new(waits::Waits::default()),
             prefetched: RefCell::new(Vec::new()),
@@ -261,7 +266,8 @@ impl PgConn {
         last: impl Future<Output = Result<R, tokio_postgres::Error>>,
     ) -> Result<R> {
         self.write_out()?;
-        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        let mut pending = std::mem::take(&mut *self.committed.borrow_mut());
+        pending.append(&mut self.pending.borrow_mut());
         let n = pending.len() as u64;
         let t0 = std::time::Instant::now();
         let ((writes, r), settled) = self.settle(futures_util::future::join(
@@ -360,7 +366,9 @@ impl PgConn {
 
     /// No write is held back or waiting for its answer.
     fn nothing_in_flight(&self) -> bool {
-        self.pending.borrow().is_empty() && self.held.borrow().tables.is_empty()
+        self.pending.borrow().is_empty()
+            && self.committed.borrow().is_empty()
+            && self.held.borrow().tables.is_empty()
     }
 
     pub(super) fn execute(&self, slot: usize, values: &[ValueRef<'_>]) -> Result<u64> {
@@ -472,6 +480,24 @@ impl PgConn {
         self.queue(Box::pin(async move {
             client.batch_execute(&sql).await.map(|()| 0)
         }));
+        Ok(())
+    }
+
+    /// Commits the transaction without waiting for the server's answer: its writes and the
+    /// `COMMIT` are written to the server now (the connection's task runs only while this
+    /// thread waits: it is let run once, so that the transaction does not stay open, holding
+    /// the writers' lock, until the next statement), and their answers read with the next
+    /// wait, which reports a failure among them first.
+    pub(super) fn commit_unwaited(&self) -> Result<()> {
+        self.stale();
+        self.write_out()?;
+        let client = Arc::clone(&self.client);
+        self.queue(Box::pin(async move {
+            client.batch_execute("COMMIT").await.map(|()| 0)
+        }));
+        let mut sent = std::mem::take(&mut *self.pending.borrow_mut());
+        self.committed.borrow_mut().append(&mut sent);
+        self.rt.block_on(tokio::task::yield_now());
         Ok(())
     }
 
