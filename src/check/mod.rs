@@ -326,7 +326,7 @@ impl Checker {
         };
         let mut visited: Vec<Url> = Vec::new();
         let mut seen: std::collections::HashSet<Url> = links.iter().cloned().collect();
-        // What the check asks first, all at once (one round trip on PostgreSQL, not three):
+        // What the check asks first, all at once (one round trip on PostgreSQL, not four):
         // the dictionary this source's pages are compressed against (the stored one, or the
         // first suitable page this check fetches), whether this source has never been read
         // whole (its first check reads every page of a paginated column list), and the first
@@ -348,6 +348,8 @@ impl Checker {
                             Some(url) => Some(s.page_validators(&id, url)?),
                             None => None,
                         };
+                        // Settled for the batches (none of them then waits to keep it).
+                        s.status_pass_ran()?;
                         Ok((dictionary, first_check, validators))
                     };
                     s.prefetch(|| {

@@ -196,6 +196,7 @@ impl Checker {
                         .map(|e| (e.regime.as_str(), e.code.as_str()))
                         .collect();
                     let codes: Vec<(&str, &str)> = codes.into_iter().collect();
+                    tracing::debug!("TIMING before read-ahead");
                     tx.read_ahead_batch(&BatchReads {
                         pages: &urls,
                         keys: &keys,
@@ -206,6 +207,7 @@ impl Checker {
                         new_versions: batch.iter().any(Observation::new_bytes),
                         baseline,
                     })?;
+                    tracing::debug!("TIMING read ahead");
                     let mut out = Vec::with_capacity(batch.len());
                     let mut confirmed = Vec::new();
                     for o in batch {
@@ -218,8 +220,10 @@ impl Checker {
                         let r = observe_in(&tx, &id, &reader, o, baseline)?;
                         out.push((page, r));
                     }
+                    tracing::debug!("TIMING observed");
                     tx.confirm_pages(&confirmed)?;
                     tx.commit()?;
+                    tracing::debug!("TIMING committed");
                     Ok(out)
                 })
                 .await?;

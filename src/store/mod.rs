@@ -137,6 +137,9 @@ pub struct Tx<'a> {
     learned: std::cell::RefCell<Vec<(String, String)>>,
 }
 
+/// The settled fact ([`Store::settled`]) that a status pass has run.
+pub(crate) const STATUS_PASS_RAN: &str = "status pass ran";
+
 impl Store {
     /// Opens (creating or upgrading) the store at `location`.
     pub fn open_at(location: &Location) -> Result<Store, StoreError> {
@@ -284,6 +287,31 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Db {
         &self.conn
+    }
+
+    /// Whether a status pass has run on this store (once it has, it always has), settled when
+    /// it has: a check's batches then need not ask (nor wait for their commits to keep it).
+    pub fn status_pass_ran(&self) -> Result<bool, StoreError> {
+        if self.settled.borrow().contains_key(STATUS_PASS_RAN) {
+            return Ok(true);
+        }
+        use sql::OptionalExtension as _;
+        let ran = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [STATUS_PASS], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+            .is_some();
+        if ran {
+            self.settle(STATUS_PASS_RAN.to_string(), String::new());
+        }
+        Ok(ran)
+    }
+
+    /// Keeps a settled fact read from committed rows ([`Store::settled`]).
+    fn settle(&self, key: String, value: String) {
+        self.settled.borrow_mut().insert(key, value);
     }
 
     /// Sends the queries `reads` makes ahead of the calls that take their answers

@@ -293,16 +293,22 @@ impl Store {
 
     /// The dictionary the source's pages were last compressed against, if any.
     pub fn dictionary(&self, source: &str) -> Result<Option<Dictionary>, StoreError> {
-        let body: Option<Vec<u8>> = self
+        let row: Option<(i64, Vec<u8>)> = self
             .conn()
             .query_row(
-                "SELECT body FROM zdict WHERE source = ?1 ORDER BY id DESC LIMIT 1",
+                "SELECT id, body FROM zdict WHERE source = ?1 ORDER BY id DESC LIMIT 1",
                 [source],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        Ok(match body {
-            Some(b) => Some(Dictionary::new(evidence::unpack(&b, None)?)),
+        Ok(match row {
+            Some((id, b)) => {
+                let d = Dictionary::new(evidence::unpack(&b, None)?);
+                // Its row id, settled: the pages stored with it need not look it up (nor wait
+                // for their batch's commit to keep it).
+                self.settle(format!("zdict:{}", d.sha256), id.to_string());
+                Some(d)
+            }
             None => None,
         })
     }

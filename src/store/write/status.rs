@@ -138,7 +138,7 @@ impl Tx<'_> {
 
     /// Whether a status pass has run on this store (once it has, it always has).
     pub fn status_pass_ran(&self) -> Result<bool, StoreError> {
-        const RAN: &str = "status pass ran";
+        use crate::store::STATUS_PASS_RAN as RAN;
         if self.settled(RAN).is_some() {
             return Ok(true);
         }
