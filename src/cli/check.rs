@@ -54,8 +54,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         let sources = ctx.config.sources.clone();
         std::thread::spawn(move || Fetcher::for_sources(&http, &politeness, &sources))
     };
-    let _lock = ctx.lock()?;
-    let store = ctx.open_store()?;
+    let (_lock, store) = ctx.lock_and_open()?;
     // By default, the sources whose schedule has come round since their last attempt.
     let ids: Vec<String> = if !args.sources.is_empty() {
         args.sources.clone()

@@ -135,8 +135,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
             "--by and --why are kept with every correction; neither may be empty",
         ));
     }
-    let _lock = ctx.lock()?;
-    let mut store = ctx.open_store()?;
+    let (_lock, mut store) = ctx.lock_and_open()?;
     let now = format_time(ctx.clock.now());
     let tx = store.transaction()?;
     let prev = tx.announcement(&args.key)?.ok_or_else(|| {

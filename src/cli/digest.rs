@@ -51,9 +51,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<Exit> {
         (None, false) => return preview(ctx, &digests),
     };
     // One sender at a time, or two processes could both send what neither has recorded yet.
-    let _lock = ctx.lock()?;
+    let (_lock, store) = ctx.lock_and_open()?;
     let rt = runtime()?;
-    let (db, db_thread) = DbHandle::spawn(ctx.open_store()?);
+    let (db, db_thread) = DbHandle::spawn(store);
     let now = ctx.clock.now();
     let mut outcomes = Vec::new();
     for d in digests {

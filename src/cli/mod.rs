@@ -212,6 +212,22 @@ impl Ctx {
     pub fn open_store(&self) -> Result<Store> {
         Store::open_at(&self.db).with_context(|| format!("while opening the database {}", self.db))
     }
+
+    /// The writer's lock (waiting up to `--lock-wait`), then the store brought up to date. On
+    /// PostgreSQL the lock is taken on the store's own connection
+    /// ([`crate::store::lock::StoreLock::on_store`]): one connection for the command, not two
+    /// (each costs the server a process: a twentieth of a re-check).
+    pub fn lock_and_open(&self) -> Result<(crate::store::lock::StoreLock, Store)> {
+        let crate::store::Location::Postgres(url) = &self.db else {
+            let lock = self.lock()?;
+            return Ok((lock, self.open_store()?));
+        };
+        let opening = || format!("while opening the database {}", self.db);
+        let store = Store::connect_postgres(url).with_context(opening)?;
+        let lock = crate::store::lock::StoreLock::on_store(&store, url, self.lock_wait)?;
+        store.migrate_postgres(url).with_context(opening)?;
+        Ok((lock, store))
+    }
 }
 
 impl Ctx {

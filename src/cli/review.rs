@@ -53,8 +53,7 @@ fn record(ctx: &Ctx, args: &Args, state: ReviewState) -> Result<Exit> {
         .or_else(|| std::env::var("USER").ok())
         .filter(|b| !b.trim().is_empty())
         .ok_or_else(|| usage("say who reviewed: --by NAME"))?;
-    let _lock = ctx.lock()?;
-    let mut store = ctx.open_store()?;
+    let (_lock, mut store) = ctx.lock_and_open()?;
     let at = format_time(ctx.clock.now());
     let tx = store.transaction()?;
     for id in &args.ids {

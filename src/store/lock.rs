@@ -2,7 +2,8 @@
 //! it works (not while it sleeps), and by `digest` while it sends. SQLite alone keeps the file
 //! consistent; the lock keeps two runs from fetching, diffing and mailing the same things at once.
 //! On PostgreSQL the same lock is a session advisory lock (`pg_advisory_lock`) held on a
-//! connection of its own: released when dropped, or by the server when the holder dies.
+//! connection of its own, or on the store's own connection for the commands that write:
+//! released when that connection closes, or by the server when the holder dies.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -31,7 +32,8 @@ pub enum LockError {
 /// Held until dropped.
 pub enum StoreLock {
     File(File),
-    /// `None` only while being dropped.
+    /// On a connection of its own (`None` while being dropped), or, `None` from the start,
+    /// on the store's connection ([`StoreLock::on_store`]): held as long as that is open.
     Postgres(Option<Box<postgres::Client>>),
 }
 
@@ -62,6 +64,45 @@ pub const PG_LOCK_KEY: i64 = 0x7265_6777_6174_6368;
 /// "regwrite".
 pub const PG_WRITE_KEY: i64 = 0x7265_6777_7269_7465;
 
+/// Asks for the session lock until it is given or `wait` has passed: `ask(sql)` runs `sql`
+/// with the lock's key as its one parameter and returns its first column.
+fn wait_for_postgres(
+    url: &str,
+    wait: Duration,
+    ask: &mut dyn FnMut(&str) -> Result<Option<i64>, String>,
+) -> Result<(), LockError> {
+    let failed = |e: String| LockError::Postgres {
+        db: crate::store::redact(url),
+        message: e,
+    };
+    let start = Instant::now();
+    loop {
+        let got =
+            ask("SELECT CAST(CASE WHEN pg_try_advisory_lock(?1) THEN 1 ELSE 0 END AS BIGINT)")
+                .map_err(failed)?;
+        if got == Some(1) {
+            return Ok(());
+        }
+        if start.elapsed() >= wait {
+            let holder = ask(
+                "SELECT CAST(pid AS BIGINT) FROM pg_locks WHERE locktype = 'advisory' AND granted
+                   AND ((classid::bigint << 32) | objid::bigint) = ?1 LIMIT 1",
+            )
+            .ok()
+            .flatten();
+            return Err(LockError::Busy {
+                db: crate::store::redact(url),
+                holder: match holder {
+                    Some(pid) => format!("the session of server process {pid}"),
+                    None => "another process".into(),
+                },
+                waited: start.elapsed().as_secs(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub fn lock_path(db: &Path) -> PathBuf {
     let mut p = db.as_os_str().to_owned();
     p.push(".lock");
@@ -81,44 +122,39 @@ impl StoreLock {
     }
 
     fn acquire_postgres(url: &str, wait: Duration) -> Result<StoreLock, LockError> {
-        let failed = |e: String| LockError::Postgres {
+        let mut client = crate::store::pg::connect(url).map_err(|e| LockError::Postgres {
             db: crate::store::redact(url),
-            message: e,
+            message: e.to_string(),
+        })?;
+        let mut held = |sql: &str| -> Result<Option<i64>, String> {
+            Ok(client
+                .query_opt(&sql.replace("?1", "$1"), &[&PG_LOCK_KEY])
+                .map_err(|e| e.to_string())?
+                .map(|r| r.get::<_, i64>(0)))
         };
-        let mut client = crate::store::pg::connect(url).map_err(|e| failed(e.to_string()))?;
-        let start = Instant::now();
-        loop {
-            let got: bool = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&PG_LOCK_KEY])
-                .map_err(|e| failed(e.to_string()))?
-                .get(0);
-            if got {
-                return Ok(StoreLock::Postgres(Some(Box::new(client))));
-            }
-            if start.elapsed() >= wait {
-                let holder: Option<i32> = client
-                    .query_opt(
-                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-                           AND ((classid::bigint << 32) | objid::bigint) = $1 LIMIT 1",
-                        &[&PG_LOCK_KEY],
-                    )
-                    .ok()
-                    .flatten()
-                    .map(|r| r.get(0));
-                return Err(LockError::Busy {
-                    db: crate::store::redact(url),
-                    holder: match holder {
-                        Some(pid) => format!("the session of server process {pid}"),
-                        None => "another process".into(),
-                    },
-                    waited: start.elapsed().as_secs(),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_postgres(url, wait, &mut held)?;
+        Ok(StoreLock::Postgres(Some(Box::new(client))))
     }
 
-    /// Takes the lock, waiting up to `wait` for another process to release it.
+    /// The writers' lock taken on the store's own connection (a session advisory lock,
+    /// released when that connection closes): a process that writes then opens one
+    /// connection, not two (each costs the server a process, and a few milliseconds).
+    pub fn on_store(
+        store: &crate::store::Store,
+        url: &str,
+        wait: Duration,
+    ) -> Result<StoreLock, LockError> {
+        let db = store.conn();
+        let mut held = |sql: &str| -> Result<Option<i64>, String> {
+            use crate::store::sql::OptionalExtension as _;
+            db.query_row(sql, [PG_LOCK_KEY], |r| r.get::<_, i64>(0))
+                .optional()
+                .map_err(|e| e.to_string())
+        };
+        wait_for_postgres(url, wait, &mut held)?;
+        Ok(StoreLock::Postgres(None))
+    }
+
     pub fn acquire(db: &Path, wait: Duration) -> Result<StoreLock, LockError> {
         let path = lock_path(db);
         let io = |source| LockError::Io {

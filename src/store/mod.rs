@@ -164,24 +164,40 @@ impl Store {
     }
 
     fn open_postgres_here(url: &str, migrate: bool) -> Result<Store, StoreError> {
-        let failed = |e: pg::PgError| StoreError::Connect {
-            location: redact(url),
-            message: e.to_string(),
-        };
-        let config = pg::config(url).map_err(failed)?;
-        let conn = sql::PgConn::connect(&config).map_err(|e| failed(e.into()))?;
-        let conn = Db::Postgres(Box::new(conn));
+        let store = Store::connect_postgres_here(url)?;
+        if migrate {
+            store.migrate_postgres(url)?;
+        } else {
+            pg::check_schema_on(&store.conn).map_err(|e| pg_failed(url, e))?;
+        }
+        Ok(store)
+    }
+
+    /// A connection to the PostgreSQL store at `url`, its schema not yet looked at: what the
+    /// writers' lock is taken on ([`crate::store::lock::StoreLock::on_store`]) before
+    /// [`Store::migrate_postgres`].
+    pub fn connect_postgres(url: &str) -> Result<Store, StoreError> {
+        sql::off_runtime(|| Store::connect_postgres_here(url))
+    }
+
+    fn connect_postgres_here(url: &str) -> Result<Store, StoreError> {
+        let config = pg::config(url).map_err(|e| pg_failed(url, e))?;
+        let conn = sql::PgConn::connect(&config).map_err(|e| pg_failed(url, e.into()))?;
+        Ok(Store::over(Db::Postgres(Box::new(conn))))
+    }
+
+    /// Brings the schema of the PostgreSQL store at `url` (this store's) up to date. Not from
+    /// a thread that drives async tasks (as every call on a PostgreSQL store).
+    pub fn migrate_postgres(&self, url: &str) -> Result<(), StoreError> {
         // A current schema is seen on the store's own connection; one to bring up to date is
         // migrated on a connection of its own (the migrations run as one transaction under a
         // lock), then closed. (Opening that connection every time was a tenth of a re-check.)
-        if migrate && pg::check_schema_on(&conn).is_err() {
-            let mut client = pg::connect(url).map_err(failed)?;
-            pg::migrate_schema(&mut client).map_err(failed)?;
+        if pg::check_schema_on(&self.conn).is_err() {
+            let mut client = pg::connect(url).map_err(|e| pg_failed(url, e))?;
+            pg::migrate_schema(&mut client).map_err(|e| pg_failed(url, e))?;
             sql::close(client);
-        } else if !migrate {
-            pg::check_schema_on(&conn).map_err(failed)?;
         }
-        Ok(Store::over(conn))
+        Ok(())
     }
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -298,9 +314,11 @@ impl Store {
         use sql::OptionalExtension as _;
         let ran = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [STATUS_PASS], |r| {
-                r.get::<_, String>(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [STATUS_PASS],
+                |r| r.get::<_, String>(0),
+            )
             .optional()?
             .is_some();
         if ran {
@@ -392,6 +410,14 @@ impl Drop for Tx<'_> {
             self.tx.discard();
             let _ = self.tx.execute_batch("ROLLBACK");
         }
+    }
+}
+
+/// A PostgreSQL store that could not be reached or brought up to date.
+fn pg_failed(url: &str, e: pg::PgError) -> StoreError {
+    StoreError::Connect {
+        location: redact(url),
+        message: e.to_string(),
     }
 }
 
