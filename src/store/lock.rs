@@ -155,6 +155,7 @@ impl StoreLock {
         Ok(StoreLock::Postgres(None))
     }
 
+    /// Takes the lock, waiting up to `wait` for another process to release it.
     pub fn acquire(db: &Path, wait: Duration) -> Result<StoreLock, LockError> {
         let path = lock_path(db);
         let io = |source| LockError::Io {

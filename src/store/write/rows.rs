@@ -165,31 +165,23 @@ pub(super) static CHANGE: Table = Table::new(
     1,
 );
 
+/// `entry_status`'s columns, as both its inserts write them.
+const ENTRY_STATUS_COLUMNS: &[(&str, &str)] = &[
+    ("regime", "text"),
+    ("code", "text"),
+    ("status", "text"),
+    ("status_by", "text"),
+    ("until", "text"),
+];
+
 /// A status of a code that has none stored (the status pass read them all first): a plain
 /// insert, cheaper on the server than the upsert below (a first pass writes thousands).
-pub(super) static ENTRY_STATUS_NEW: Table = Table::new(
-    "entry_status",
-    &[
-        ("regime", "text"),
-        ("code", "text"),
-        ("status", "text"),
-        ("status_by", "text"),
-        ("until", "text"),
-    ],
-    "",
-    &[0, 1],
-    0,
-);
+pub(super) static ENTRY_STATUS_NEW: Table =
+    Table::new("entry_status", ENTRY_STATUS_COLUMNS, "", &[0, 1], 0);
 
 pub(super) static ENTRY_STATUS: Table = Table::new(
     "entry_status",
-    &[
-        ("regime", "text"),
-        ("code", "text"),
-        ("status", "text"),
-        ("status_by", "text"),
-        ("until", "text"),
-    ],
+    ENTRY_STATUS_COLUMNS,
     "ON CONFLICT (regime, code) DO UPDATE SET status = excluded.status,
         status_by = excluded.status_by, until = excluded.until",
     &[0, 1],
