@@ -18,9 +18,7 @@ impl Checker {
         let key = reader.index_key();
         let (id, url_s) = (source.id.0.clone(), url.to_string());
         self.db.submit(move |store| {
-            // As a batch of pages is recorded: its commit waits neither for the disk nor for
-            // the server's answer (the source's closing commit waits for both).
-            let tx = store.batch_transaction()?;
+            let tx = store.transaction()?;
             let r = record_fetch(&tx, &id, &url_s, PageRole::Index, fetched, None, &now)?;
             let out = match r {
                 Recorded::Failed(reason) => Err(reason),
@@ -75,7 +73,7 @@ impl Checker {
                         let (url_s, r) = (url.to_string(), read.clone());
                         self.db
                             .call(move |store| {
-                                let tx = store.batch_transaction()?;
+                                let tx = store.transaction()?;
                                 tx.put_index_links(&url_s, snapshot, &key, &r)?;
                                 tx.commit()
                             })

@@ -489,7 +489,7 @@ fn batch_site(n: usize, versions: Arc<Mutex<Vec<u32>>>) -> crate::support::Serve
 /// first check's batch cost five round trips and each code listed twice one more; before the
 /// commits went unwaited, one more a batch.) Counted from the store's own log (`round_trips`
 /// when the connection closes) against the batches recorded (`recording a batch`); the
-/// check's other work (its start, the index, the status pass: about 27 round trips here) is
+/// check's other work (its start, the index, the status pass: 27–28 round trips here) is
 /// bounded apart.
 #[test]
 fn a_check_waits_for_the_store_once_a_batch() {
