@@ -639,3 +639,43 @@ fn a_commit_not_waited_for_still_reports_its_failure() {
         "neither the refused row nor the rolled-back one"
     );
 }
+
+/// An unwaited commit reaches the server at once, not with the connection's next statement: a
+/// batch transaction holds the writers' lock (a transaction-level advisory lock) until its
+/// `COMMIT` is read, and another worker must not wait for this one's next statement to get it.
+#[test]
+fn an_unwaited_commit_reaches_the_server_without_another_statement() {
+    use regwatch::store::sql::{Db, PgConn};
+    let url = crate::pgserver::fresh_database();
+    let config = regwatch::store::pg::config(&url).unwrap();
+    let a = Db::Postgres(Box::new(PgConn::connect(&config).unwrap()));
+    a.execute_batch("CREATE TABLE t (k BIGINT PRIMARY KEY)")
+        .unwrap();
+    a.queue_batch("BEGIN; SELECT pg_advisory_xact_lock(42)")
+        .unwrap();
+    a.defer("INSERT INTO t (k) VALUES (?1)", [1]).unwrap();
+    a.commit_unwaited().unwrap();
+    // Nothing more on `a`. Another session sees the row committed and takes the lock.
+    let mut b = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (rows, locked) = loop {
+        let rows: i64 = b.query_one("SELECT COUNT(*) FROM t", &[]).unwrap().get(0);
+        let locked: bool = b
+            .query_one("SELECT pg_try_advisory_lock(42)", &[])
+            .unwrap()
+            .get(0);
+        if (rows == 1 && locked) || std::time::Instant::now() > deadline {
+            break (rows, locked);
+        }
+        if locked {
+            b.execute("SELECT pg_advisory_unlock(42)", &[]).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(
+        (rows, locked),
+        (1, true),
+        "the commit sent without waiting never reached the server"
+    );
+    drop(a);
+}
