@@ -4,6 +4,51 @@
 use super::*;
 
 impl Checker {
+    /// What a source's check asks first, all at once (one round trip on PostgreSQL, not four):
+    /// the dictionary its pages are compressed against (the stored one, or else the first
+    /// suitable page this check fetches), whether it has never been read whole (its first
+    /// check reads every page of a paginated column list), and the validators of its first
+    /// index page (`first`, none for a watched page). That a status pass has run is settled
+    /// on the way, for the batches.
+    #[allow(clippy::type_complexity)]
+    pub(super) async fn first_reads(
+        &self,
+        id: &str,
+        first: Option<&Url>,
+    ) -> Result<(OnceLock<Arc<Dictionary>>, bool, Option<Validators>), StoreError> {
+        let (id, first) = (id.to_string(), first.map(Url::to_string));
+        let (stored, first_check, validators) = self
+            .db
+            .call(move |s| {
+                let ask = |s: &crate::store::Store| -> Result<_, StoreError> {
+                    let dictionary = s.dictionary(&id)?;
+                    let first_check = s
+                        .source_statuses()?
+                        .into_iter()
+                        .find(|st| st.id == id)
+                        .and_then(|st| st.last_success)
+                        .is_none();
+                    let validators = match &first {
+                        Some(url) => Some(s.page_validators(&id, url)?),
+                        None => None,
+                    };
+                    // Settled for the batches (none of them then waits to keep it).
+                    s.status_pass_ran()?;
+                    Ok((dictionary, first_check, validators))
+                };
+                s.prefetch(|| {
+                    let _ = ask(s);
+                });
+                ask(s)
+            })
+            .await?;
+        let slot = OnceLock::new();
+        if let Some(d) = stored {
+            let _ = slot.set(Arc::new(d));
+        }
+        Ok((slot, first_check, validators))
+    }
+
     /// Fetches an index page and queues its recording, whose result is the version's links as
     /// read before (a 304, mostly) or its bytes to read them from.
     pub(super) async fn record_index(

@@ -326,44 +326,8 @@ impl Checker {
         };
         let mut visited: Vec<Url> = Vec::new();
         let mut seen: std::collections::HashSet<Url> = links.iter().cloned().collect();
-        // What the check asks first, all at once (one round trip on PostgreSQL, not four):
-        // the dictionary this source's pages are compressed against (the stored one, or the
-        // first suitable page this check fetches), whether this source has never been read
-        // whole (its first check reads every page of a paginated column list), and the first
-        // index page's validators.
-        let (dictionary, first_check, mut first_validators) = {
-            let (id, first) = (id.clone(), next.as_ref().map(Url::to_string));
-            let (stored, first_check, validators) = self
-                .db
-                .call(move |s| {
-                    let ask = |s: &crate::store::Store| -> Result<_, StoreError> {
-                        let dictionary = s.dictionary(&id)?;
-                        let first_check = s
-                            .source_statuses()?
-                            .into_iter()
-                            .find(|st| st.id == id)
-                            .and_then(|st| st.last_success)
-                            .is_none();
-                        let validators = match &first {
-                            Some(url) => Some(s.page_validators(&id, url)?),
-                            None => None,
-                        };
-                        // Settled for the batches (none of them then waits to keep it).
-                        s.status_pass_ran()?;
-                        Ok((dictionary, first_check, validators))
-                    };
-                    s.prefetch(|| {
-                        let _ = ask(s);
-                    });
-                    ask(s)
-                })
-                .await?;
-            let slot = OnceLock::new();
-            if let Some(d) = stored {
-                let _ = slot.set(Arc::new(d));
-            }
-            (slot, first_check, validators)
-        };
+        let (dictionary, first_check, mut first_validators) =
+            self.first_reads(&id, next.as_ref()).await?;
         let mut known: Option<Arc<HashMap<String, KnownPage>>> = None;
         while let Some(url) = next.take() {
             visited.push(url.clone());

@@ -3,6 +3,7 @@
 //! back as SQLite's storage classes.
 
 mod held;
+mod prefetch;
 mod types;
 mod waits;
 
@@ -417,53 +418,6 @@ impl PgConn {
         let values = owned(values);
         let way = self.way(slot, &values)?;
         self.collect(Some(slot), self.read(way, values))
-    }
-
-    /// Sends a read now, its answer to be taken by [`PgConn::query`].
-    fn prefetch(&self, slot: usize, values: &[ValueRef<'_>]) -> Result<()> {
-        // Rows held back go out first: the read is to see them.
-        self.write_out()?;
-        let values = owned(values);
-        let way = self.way(slot, &values)?;
-        let answer = started(self.read(way, values.clone()));
-        self.prefetched.borrow_mut().push(Prefetched {
-            slot,
-            values,
-            answer,
-            settled: false,
-        });
-        Ok(())
-    }
-
-    /// Runs `f` with its reads sent ahead ([`super::Db::prefetch`]).
-    pub(super) fn prefetching<R>(&self, f: impl FnOnce() -> R) -> R {
-        struct Reset<'a>(&'a Cell<bool>);
-        impl Drop for Reset<'_> {
-            fn drop(&mut self) {
-                self.0.set(false);
-            }
-        }
-        self.prefetching.set(true);
-        let _reset = Reset(&self.prefetching);
-        f()
-    }
-
-    /// Whether reads are being sent ahead (a write now is a bug in the caller).
-    pub(super) fn is_prefetching(&self) -> bool {
-        self.prefetching.get()
-    }
-
-    /// A write is coming: answers sent ahead of it may no longer hold. Those not taken are
-    /// waited for with the writes (a failed one fails the transaction, and is reported in its
-    /// turn), their rows dropped.
-    fn stale(&self) {
-        let prefetched = std::mem::take(&mut *self.prefetched.borrow_mut());
-        let mut pending = self.pending.borrow_mut();
-        for p in prefetched {
-            pending.push(Box::pin(async move {
-                p.answer.await.map(|rows| rows.len() as u64)
-            }));
-        }
     }
 
     pub(super) fn batch_execute(&self, sql: &str) -> Result<()> {
