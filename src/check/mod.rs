@@ -266,6 +266,7 @@ impl Checker {
         let transitions = self
             .db
             .call(move |s| {
+                let t0 = std::time::Instant::now();
                 let tx = s.transaction()?;
                 // What the two ask first goes out at once (one round trip on PostgreSQL, not
                 // three).
@@ -277,6 +278,11 @@ impl Checker {
                 ingest::rekey_removals(&tx)?;
                 let n = transitions::record(&tx, now)?;
                 tx.commit()?;
+                tracing::debug!(
+                    changes = n,
+                    ms = t0.elapsed().as_secs_f64() * 1e3,
+                    "status pass recorded"
+                );
                 Ok((n, s.doubt_count()?))
             })
             .await?;

@@ -39,11 +39,16 @@ impl Tx<'_> {
         &self,
         f: impl FnMut(read::EntryStatus) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self.tx.prepare_cached(&format!(
+        // A lookup per dirty code, as `read::dirty_entries` does.
+        let mut stmt = self.tx.prepare_cached(self.tx.pick(
             "SELECT s.regime, s.code, s.status, s.status_by, s.until
-             FROM status_dirty d {} entry_status s ON s.regime = d.regime AND s.code = d.code
+             FROM status_dirty d CROSS JOIN entry_status s ON s.regime = d.regime AND s.code = d.code
              ORDER BY s.regime, s.code",
-            read::outer_first(self.tx)
+            "SELECT s.regime, s.code, s.status, s.status_by, s.until
+             FROM status_dirty d,
+                  LATERAL (SELECT * FROM entry_status s
+                           WHERE s.regime = d.regime AND s.code = d.code OFFSET 0) AS s
+             ORDER BY s.regime, s.code",
         ))?;
         each_status(stmt.query([])?, f)
     }
