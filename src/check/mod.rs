@@ -138,9 +138,10 @@ struct Observation {
     now: String,
     /// The page was asked for with the validators of its stored version.
     conditional: bool,
-    /// The hash of the page's version believed as the check began, if it had one: bytes
-    /// fetched with another are new, and read before the batch asks the store anything.
-    held: Option<String>,
+    /// The page's version believed as the check began, if it had one: the one its validators
+    /// were sent for (a 304 confirms it); bytes with another hash are new, and read before the
+    /// batch asks the store anything.
+    held: Option<KnownPage>,
 }
 
 impl Observation {
@@ -165,7 +166,7 @@ impl Observation {
     fn new_bytes(&self) -> bool {
         self.packed
             .as_ref()
-            .is_some_and(|p| self.held.as_deref() != Some(p.sha256.as_str()))
+            .is_some_and(|p| self.held.as_ref().map(|h| h.sha256.as_str()) != Some(&p.sha256))
     }
 }
 

@@ -104,7 +104,7 @@ impl Checker {
             read,
             now: format_time(self.clock.now()),
             conditional,
-            held: held.map(|k| k.sha256.clone()),
+            held: held.cloned(),
         }))
     }
 
@@ -210,10 +210,14 @@ impl Checker {
                     let read_ahead = t0.elapsed();
                     let mut out = Vec::with_capacity(batch.len());
                     let mut confirmed = Vec::new();
+                    let mut failing = Vec::new();
                     for o in batch {
                         let page = o.url.clone();
-                        if o.confirms_stored() {
-                            confirmed.push((page.to_string(), o.now));
+                        if let (true, Some(held)) = (o.confirms_stored(), &o.held) {
+                            if held.failing {
+                                failing.push(page.to_string());
+                            }
+                            confirmed.push((held.snapshot, o.now));
                             out.push((page, PageResult::Unchanged { fetched: false }));
                             continue;
                         }
@@ -221,7 +225,7 @@ impl Checker {
                         out.push((page, r));
                     }
                     let recorded = t0.elapsed();
-                    tx.confirm_pages(&confirmed)?;
+                    tx.confirm_pages(&confirmed, &failing)?;
                     tx.commit()?;
                     // Where a batch's time goes, for whoever tunes a store (`REGWATCH_LOG`).
                     tracing::debug!(

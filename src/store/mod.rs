@@ -131,6 +131,9 @@ pub struct Tx<'a> {
     prior: std::cell::RefCell<std::collections::HashMap<String, write::Prior>>,
     /// Snapshot ids and the URLs they were fetched from (which never change).
     snapshot_urls: std::cell::RefCell<std::collections::HashMap<i64, String>>,
+    /// The codes this transaction marked for the status pass (`status_dirty`) row by row: a
+    /// code marked again sends nothing.
+    dirtied: std::cell::RefCell<std::collections::HashSet<(String, String)>>,
     /// The store's settled facts ([`Store::settled`]), and those this transaction learned,
     /// added to them when it commits.
     settled: &'a std::cell::RefCell<std::collections::HashMap<String, String>>,
@@ -358,6 +361,7 @@ impl<'a> Tx<'a> {
             listing: Default::default(),
             prior: Default::default(),
             snapshot_urls: Default::default(),
+            dirtied: Default::default(),
         }
     }
 

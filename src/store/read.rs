@@ -120,7 +120,11 @@ pub struct Validators {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownPage {
     pub validators: Validators,
+    /// The version believed: its snapshot and that snapshot's hash.
+    pub snapshot: i64,
     pub sha256: String,
+    /// The page's last fetch failed (its error is cleared when it is next confirmed).
+    pub failing: bool,
 }
 
 fn date(s: Option<String>) -> Option<NaiveDate> {
@@ -232,10 +236,10 @@ impl Store {
     }
 
     /// Every page of a source with a version believed: its validators, for conditional GETs,
-    /// and that version's hash.
+    /// that version (snapshot and hash), and whether its last fetch failed.
     pub fn known_pages(&self, source: &str) -> Result<HashMap<String, KnownPage>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT p.url, p.etag, p.last_modified, s.sha256
+            "SELECT p.url, p.etag, p.last_modified, s.id, s.sha256, p.last_error IS NOT NULL
              FROM page p JOIN snapshot s ON s.id = p.snapshot WHERE p.source = ?1",
         )?;
         let rows = stmt.query_map([source], |r| {
@@ -246,7 +250,9 @@ impl Store {
                         etag: r.get(1)?,
                         last_modified: r.get(2)?,
                     },
-                    sha256: r.get(3)?,
+                    snapshot: r.get(3)?,
+                    sha256: r.get(4)?,
+                    failing: r.get(5)?,
                 },
             ))
         })?;

@@ -341,19 +341,31 @@ impl Tx<'_> {
                 serde_json::to_string(&doubts)?
             ],
         )?;
+        // A new announcement has no entries or relations to replace; a stored one read ahead
+        // says what it has without asking.
+        let new = self.is_absent(ANNOUNCEMENT, &a.key);
+        let stored: Option<(Vec<(String, String)>, bool)> = if new {
+            Some((Vec::new(), false))
+        } else {
+            self.prior_of(&a.key, |p| {
+                let codes = p.entries.iter().map(|e| (e.regime.clone(), e.code.clone()));
+                (codes.collect(), !p.relations.is_empty())
+            })
+        };
         // The codes this version may move, before and after: its own, and those of the
         // announcements its relations act on. Not needed before the first status pass, which
         // reads everything (and a first check writes thousands of entries).
         let dirty = self.status_pass_ran()?;
         if dirty {
-            self.mark_dirty(&a.key)?;
+            match &stored {
+                Some((codes, false)) => self.mark_codes_dirty(codes)?,
+                _ => self.mark_dirty(&a.key)?,
+            }
         }
-        // A new announcement has no relations to replace.
-        let new = self.is_absent(ANNOUNCEMENT, &a.key);
         self.written(ANNOUNCEMENT, &a.key);
         self.put_entries(a)?;
         self.written(ENTRY, &a.key);
-        if !new {
+        if !matches!(stored, Some((_, false))) {
             self.run("DELETE FROM relation WHERE announcement = ?1", [&a.key])?;
         }
         {
@@ -373,7 +385,16 @@ impl Tx<'_> {
             }
         }
         if dirty {
-            self.mark_dirty(&a.key)?;
+            if a.relations.is_empty() {
+                let codes: Vec<(String, String)> = a
+                    .entries
+                    .iter()
+                    .map(|e| (e.regime.clone(), e.code.clone()))
+                    .collect();
+                self.mark_codes_dirty(&codes)?;
+            } else {
+                self.mark_dirty(&a.key)?;
+            }
         }
         self.add_url(&a.key, url, now)?;
         self.forget_prior(&a.key);
@@ -457,6 +478,22 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Marks `codes` for the status pass: rows held with the batch's others (one statement for
+    /// the batch on PostgreSQL), each code once a transaction. What [`Tx::mark_dirty`] asks the
+    /// store, for an announcement whose codes are known and that acts on no other.
+    fn mark_codes_dirty(&self, codes: &[(String, String)]) -> Result<(), StoreError> {
+        let mut dirtied = self.dirtied.borrow_mut();
+        for (regime, code) in codes {
+            if dirtied.insert((regime.clone(), code.clone())) {
+                self.tx
+                    .defer_row(&rows::STATUS_DIRTY, params![regime, code])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks for the status pass the codes the announcement `key` lists as stored now, and
+    /// those of the announcements its relations act on.
     fn mark_dirty(&self, key: &str) -> Result<(), StoreError> {
         self.run(
             "INSERT INTO status_dirty (regime, code)

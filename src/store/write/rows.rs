@@ -174,6 +174,15 @@ const ENTRY_STATUS_COLUMNS: &[(&str, &str)] = &[
     ("until", "text"),
 ];
 
+/// A code whose status the next status pass compares again.
+pub(super) static STATUS_DIRTY: Table = Table::new(
+    "status_dirty",
+    &[("regime", "text"), ("code", "text")],
+    "ON CONFLICT DO NOTHING",
+    &[0, 1],
+    0,
+);
+
 /// A status of a code that has none stored (the status pass read them all first): a plain
 /// insert, cheaper on the server than the upsert below (a first pass writes thousands).
 pub(super) static ENTRY_STATUS_NEW: Table =

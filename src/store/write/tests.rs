@@ -234,9 +234,9 @@ fn what_was_read_ahead_of_a_stored_announcement_is_asked_again_once_written() {
     );
 }
 
-/// A batch's confirmations (304s) are written in one statement from the pages' rows: each
-/// page's stored version seen again at its own time, its error cleared; a page without a
-/// stored version left alone.
+/// A batch's confirmations (304s) sight each confirmed version at its own time (a sighting
+/// kept or a new one) and clear the errors of the pages that had one; other pages are left
+/// alone.
 #[test]
 fn confirmations_sight_each_stored_version_at_its_time_and_clear_errors() {
     let mut store = Store::open_in_memory().unwrap();
@@ -251,8 +251,8 @@ fn confirmations_sight_each_stored_version_at_its_time_and_clear_errors() {
              INSERT INTO sighting (snapshot, at) VALUES (1, 't0');",
         )
         .unwrap();
-    let at = |p: &str, t: &str| (p.to_string(), t.to_string());
-    tx.confirm_pages(&[at("p1", "t1"), at("p2", "t2"), at("p3", "t3")])
+    let failing = ["p1".to_string(), "p3".to_string()];
+    tx.confirm_pages(&[(1, "t1".into()), (2, "t2".into())], &failing)
         .unwrap();
     let rows = |sql: &str| -> Vec<(String, Option<String>)> {
         let mut stmt = tx.tx.prepare(sql).unwrap();
@@ -276,4 +276,71 @@ fn confirmations_sight_each_stored_version_at_its_time_and_clear_errors() {
             ("p3".to_string(), Some("gone".to_string()))
         ]
     );
+}
+
+/// Once a status pass has run, an amended announcement marks for the next pass every code it
+/// listed and every code it lists, and those of the announcements it acted or acts on: the
+/// same codes whether what was stored of it was read ahead (rows held, no statement) or is
+/// asked.
+#[test]
+fn an_amendment_marks_the_codes_it_listed_and_lists_read_ahead_or_not() {
+    use crate::model::{Relation, RelationKind};
+    let suspending = |mut a: Announcement| {
+        a.relations.push(Relation {
+            kind: RelationKind::Suspends,
+            target: "MOFCOM-2025-61".into(),
+            from: None,
+            until: None,
+            scope: None,
+        });
+        a
+    };
+    let dirty_after = |read_ahead: bool, acted: bool, acts: bool| -> Vec<String> {
+        let mut store = Store::open_in_memory().unwrap();
+        {
+            let tx = store.transaction().unwrap();
+            versions(&tx, 3);
+            let mut other = no_62(&[("1E902.z", "z")]);
+            other.key = "MOFCOM-2025-61".into();
+            tx.put_announcement(&other, 3, "u", "t").unwrap();
+            let mut stored = no_62(&[("1E902.a", "a"), ("1E902.b", "b")]);
+            if acted {
+                stored = suspending(stored);
+            }
+            tx.put_announcement(&stored, 1, "u", "t").unwrap();
+            tx.set_meta(crate::store::STATUS_PASS, "{}").unwrap();
+            tx.commit().unwrap();
+        }
+        let tx = store.transaction().unwrap();
+        if read_ahead {
+            tx.read_ahead_announcements(&["MOFCOM-2025-62"]).unwrap();
+            tx.read_ahead_prior(&["MOFCOM-2025-62"]).unwrap();
+        }
+        let mut amended = no_62(&[("1E902.b", "b, amended"), ("1E902.c", "c")]);
+        if acts {
+            amended = suspending(amended);
+        }
+        tx.put_announcement(&amended, 2, "u", "t").unwrap();
+        let mut stmt = tx
+            .tx
+            .prepare("SELECT code FROM status_dirty ORDER BY code")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    for (acted, acts) in [(false, false), (true, false), (false, true), (true, true)] {
+        let asked = dirty_after(false, acted, acts);
+        let mut expected = vec!["1E902.a", "1E902.b", "1E902.c"];
+        if acted || acts {
+            expected.push("1E902.z");
+        }
+        assert_eq!(asked, expected, "acted on: {acted}, acts on: {acts}");
+        assert_eq!(
+            dirty_after(true, acted, acts),
+            asked,
+            "acted on: {acted}, acts on: {acts}"
+        );
+    }
 }
