@@ -11,13 +11,14 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 /// PostgreSQL's migrations, in order; version N has the first N applied. Version 1 holds the
-/// tables of SQLite's store at its migration 16; version 3 matches migration 17, version 4
-/// migration 18.
+/// tables of SQLite's store at its migration 16; version 3 matches migration 17, versions 4
+/// and 5 migration 18 (5 is PostgreSQL's own: a table's storage setting).
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_schema.sql"),
     include_str!("0002_as_sqlite.sql"),
     include_str!("0003_workers.sql"),
     include_str!("0004_removals.sql"),
+    include_str!("0005_sighting_room.sql"),
 ];
 
 /// The SQLite schema version a copy is made from (SQLite's migrations that PostgreSQL's
