@@ -2,9 +2,9 @@
 //! beside SQLite's, versioned, applied in one transaction) and the copy of an existing SQLite
 //! store into it, verified table by table (`regwatch migrate`).
 //!
-//! The commands still read and write SQLite; this is the first step of the move (issue 25): a
-//! store copied here holds every snapshot byte, change, delivery, review and correction, with
-//! the same ids.
+//! Every command reads and writes either store (`--db postgres://…`, [`crate::store::Location`]);
+//! a store copied here holds every snapshot byte, change, delivery, review and correction of
+//! the SQLite file, with the same ids.
 
 use std::path::Path;
 
