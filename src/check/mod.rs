@@ -142,9 +142,20 @@ struct Observation {
     /// were sent for (a 304 confirms it); bytes with another hash are new, and read before the
     /// batch asks the store anything.
     held: Option<KnownPage>,
+    /// Its place among the fetched bytes waiting for the recorder (given back once recorded).
+    room: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Observation {
+    /// Bytes were fetched, of the page or an annex.
+    fn holds_bytes(&self) -> bool {
+        matches!(self.fetched, Ok(Fetched::Page(_)))
+            || self
+                .annexes
+                .iter()
+                .any(|(_, f)| matches!(f, Ok(Fetched::Page(_))))
+    }
+
     /// A 304 for the page and every annex: recording it only confirms what is stored.
     fn confirms_only(&self) -> bool {
         matches!(self.fetched, Ok(Fetched::NotModified))
@@ -183,6 +194,9 @@ const BATCH: usize = 64;
 /// each is one row of `sighting`, written by one statement for the whole batch, so a commit
 /// (a round trip on PostgreSQL) per 64 of them was most of an unchanged re-check's waiting.
 const CONFIRMATIONS_BATCH: usize = 1024;
+/// Observations waiting for the recorder, at most (of those with fetched bytes, fewer: see
+/// [`Checker::check_source`]).
+const QUEUE: usize = 4096;
 /// Observations waiting for the recorder from which new pages are read on the fetching side.
 const READ_HERE_QUEUE: usize = 4;
 /// How long a batch holding only confirmations waits for more to share its commit: a commit
@@ -440,9 +454,12 @@ impl Checker {
 
         let concurrency = self.config.politeness.concurrency.max(1);
         // Fetching and recording overlap: fetches feed a channel that the recorder drains in
-        // batches, one transaction each.
-        let (send, receive) =
-            tokio::sync::mpsc::channel::<Observation>((4 * concurrency).max(BATCH));
+        // batches, one transaction each. Fetched bytes wait in it up to a bound (memory); 304s,
+        // a few hundred bytes each, up to a larger one: a recorder slow to start (a new
+        // PostgreSQL connection plans its first statements) held up every fetch behind a
+        // queue of 64, a tenth of a 1 % re-check.
+        let (send, receive) = tokio::sync::mpsc::channel::<Observation>(QUEUE);
+        let room = Arc::new(tokio::sync::Semaphore::new((4 * concurrency).max(BATCH)));
         let reader = &reader;
         let dictionary = &dictionary;
         let fetching = async move {
@@ -450,6 +467,7 @@ impl Checker {
                 .map(|url| {
                     let validators = validators.clone();
                     let send = send.clone();
+                    let room = Arc::clone(&room);
                     async move {
                         // Observations waiting: the recorder is busy with earlier ones.
                         let behind = || send.max_capacity() - send.capacity() >= READ_HERE_QUEUE;
@@ -464,7 +482,13 @@ impl Checker {
                             )
                             .await
                         {
-                            Ok(Some(o)) => send.send(o).await.map(|_| true).or(Ok(false)),
+                            Ok(Some(mut o)) => {
+                                if o.holds_bytes() {
+                                    // Never closed: a permit always comes.
+                                    o.room = room.acquire_owned().await.ok();
+                                }
+                                send.send(o).await.map(|_| true).or(Ok(false))
+                            }
                             Ok(None) => Ok(false),
                             Err(e) => Err(e),
                         };

@@ -131,6 +131,7 @@ pub(super) fn observe_in(
         now,
         conditional: _,
         held: _,
+        room: _,
     } = observation;
     let (url, now) = (url.as_str(), now.as_str());
     // The state before this observation of every page that may move to a new version, to

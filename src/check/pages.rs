@@ -105,6 +105,7 @@ impl Checker {
             now: format_time(self.clock.now()),
             conditional,
             held: held.cloned(),
+            room: None,
         }))
     }
 

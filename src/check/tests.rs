@@ -34,6 +34,7 @@ fn observation_of(url: &Url, body: &[u8], read_here: bool) -> Observation {
         now: "2025-10-09T08:00:00Z".into(),
         conditional: false,
         held: None,
+        room: None,
     }
 }
 
@@ -102,6 +103,7 @@ fn a_304_after_a_failure_confirms_the_version_and_clears_the_error() {
         now: "2025-10-11T08:00:00Z".into(),
         conditional: true,
         held: None,
+        room: None,
     };
     let result = observe_in(&tx, "mofcom", &Reader::Mofcom, again, false);
     assert!(matches!(
