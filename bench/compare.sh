@@ -21,6 +21,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PEERS_DIR=${PEERS_DIR:-$REPO/../shared/bench/peers}
 source "$PEERS_DIR/common.sh"
+source "$REPO/bench/config.sh"
 in_netns "$@"
 
 N=${1:-1000}; WORKERS=${2:-10}
@@ -134,26 +135,7 @@ regwatch_extra() {
 run_regwatch() {  # usage: run_regwatch [TOOL STORE_TOML]
   local tool=${1:-regwatch} store=${2:-'path = "regwatch.db"'}
   local dir=$RUN/$tool; mkdir -p "$dir"
-  cat >"$dir/schedule.toml" <<TOML
-[store]
-$store
-[http]
-max_body_bytes = 1048576
-[politeness]
-concurrency = $WORKERS
-per_host_concurrency = $WORKERS
-min_interval_ms = 0
-[[source]]
-id = "bench"
-profile = "generic"
-regime = "bench"
-url = "$SITE/index.html"
-schedule = "0 * * * *"
-robots_txt = false
-# One index page lists every page: past the default cap of 1,000 links at N = 10,000.
-max_links = 100000
-$(cat "$REPO/bench/generic-source.toml")
-TOML
+  bench_config "$store" "$WORKERS" >"$dir/schedule.toml"
   phases "$tool" "$dir" regwatch_extra "$REGWATCH" --config "$dir/schedule.toml" -q check --all --format json
 }
 run_regwatch-pg() {

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # usage: bench/recheck.sh ROUNDS BIN [BIN…] — A/B of builds on the 1 % re-check alone, both stores.
-# The peers' 1,000-page site (static files, nginx on 127.0.0.1, as compare.sh) is checked once by
-# each binary into a SQLite file and a PostgreSQL database of its own (bench/pg.sh; the database
-# kept as a template), then 1 % of the pages change; each round restores every store to its
-# state after that first check and times each binary's re-check on SQLite and on PostgreSQL in
-# turn (milliseconds, the whole process), so that a noisy machine hurts every build alike and no
-# round depends on the one before (compare.sh re-checks once per round, right after a first check
-# that leaves the server busy). Prints, per binary, the medians, the ratio of the medians, the
-# median of each round's own ratio and PostgreSQL's fastest run.
+# The peers' 1,000-page site (static files, nginx on 127.0.0.1, compare.sh's configuration from
+# bench/config.sh) is checked once by each binary into a SQLite file and a PostgreSQL database of
+# its own (bench/pg.sh; the database kept as a template), then 1 % of the pages change; each
+# round restores every store to its state after that first check and times each binary's
+# re-check on SQLite and on PostgreSQL in turn (milliseconds, the whole process), so that a
+# noisy machine hurts every build alike and no round depends on the one before (compare.sh
+# re-checks once per round, right after a first check that leaves the server busy). Prints, per
+# binary, the medians, the ratio of the medians, the median of each round's own ratio and
+# PostgreSQL's fastest run.
 # Env: LOGRUN=FILTER: instead of rounds, one re-check of the first binary on each store with
 #      REGWATCH_LOG=FILTER, the logs kept as $RUN/lite.log and $RUN/pg.log (with
 #      PG_SERVER_OPTS="-c log_min_duration_statement=0", the server's times in
-#      ${TMPDIR:-/tmp}/regwatch-bench-pg.log and their sum for the check printed); RUN (work directory, default
-#      ${TMPDIR:-/tmp}/regwatch-recheck); PORT, PG_PORT (default 55450); compare.sh's PEERS_DIR.
+#      ${TMPDIR:-/tmp}/regwatch-bench-pg.log and their sum for the check printed);
+#      RUN (work directory, default ${TMPDIR:-/tmp}/regwatch-recheck); PORT, PG_PORT (default
+#      55450); compare.sh's PEERS_DIR.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PEERS_DIR=${PEERS_DIR:-$REPO/../shared/bench/peers}
 source "$PEERS_DIR/common.sh"
+source "$REPO/bench/config.sh"
 in_netns "$@"
 [ $# -ge 2 ] || { echo "usage: bench/recheck.sh ROUNDS BIN [BIN…]" >&2; exit 2; }
 ROUNDS=$1; shift
@@ -47,35 +50,14 @@ pg_start "${PG_PORT:-55450}"
 trap 'kill "$(cat "$RUN/nginx.pid")" 2>/dev/null || true; pg_stop' EXIT
 for _ in $(seq 100); do curl -fsS -o /dev/null "$SITE/index.html" 2>/dev/null && break; sleep 0.1; done
 
-config() {  # usage: config STORE_TOML — the benchmark source of compare.sh
-  cat <<TOML
-[store]
-$1
-[http]
-max_body_bytes = 1048576
-[politeness]
-concurrency = 10
-per_host_concurrency = 10
-min_interval_ms = 0
-[[source]]
-id = "bench"
-profile = "generic"
-regime = "bench"
-url = "$SITE/index.html"
-schedule = "0 * * * *"
-robots_txt = false
-max_links = 100000
-$(cat "$REPO/bench/generic-source.toml")
-TOML
-}
 sql() { psql -q -h 127.0.0.1 -p "$PG_PORT" -U regwatch -d postgres -c "$1"; }
 check() { "$1" --config "$2" -q check --all --format json >/dev/null; }
 
 # Each binary's first check, on each store; the states kept.
 for i in "${!BINS[@]}"; do
   d=$RUN/b$i; mkdir -p "$d"
-  config 'path = "regwatch.db"' >"$d/lite.toml"
-  config "url = \"$PG_BASE/w$i\"" >"$d/pg.toml"
+  bench_config 'path = "regwatch.db"' 10 >"$d/lite.toml"
+  bench_config "url = \"$PG_BASE/w$i\"" 10 >"$d/pg.toml"
   sql "CREATE DATABASE w$i"
   (cd "$d" && check "${BINS[$i]}" lite.toml && cp regwatch.db first.db && rm -f regwatch.db-wal regwatch.db-shm)
   (cd "$d" && check "${BINS[$i]}" pg.toml)
