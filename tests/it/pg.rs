@@ -563,7 +563,11 @@ fn fetching_runs_ahead_of_a_store_slow_to_answer() {
     let waiting = child.try_wait().unwrap().is_none();
     lock.commit().unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(fetched, PAGES, "pages fetched while the store was locked");
+    // (At least: a page asked twice, were a request retried, is still fetched.)
+    assert!(
+        fetched >= PAGES,
+        "{fetched} of {PAGES} pages fetched while the store was locked"
+    );
     assert!(waiting, "the check ended while the store was locked");
     assert!(out.status.success());
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
