@@ -272,13 +272,12 @@ fn a_new_database_gets_the_schema_its_migrations_build_step_by_step() {
 /// refused; an answer not yet taken (large, or failed) holds up nothing and hides no error.
 #[test]
 fn reads_sent_ahead_are_answered_together_and_never_stale() {
-    use regwatch::store::sql::{Db, Error, PgConn};
+    use regwatch::store::sql::{Db, Error};
     let url = crate::pgserver::fresh_database();
     let (tx, rx) = std::sync::mpsc::channel();
     // On a thread of its own: a connection held up by an answer not taken would hang the test.
     let worker = std::thread::spawn(move || {
-        let config = regwatch::store::pg::config(&url).unwrap();
-        let db = Db::Postgres(Box::new(PgConn::connect(&config).unwrap()));
+        let db = connection(&url);
         db.execute_batch(
             "CREATE TABLE t (k TEXT PRIMARY KEY, v BIGINT NOT NULL);
              INSERT INTO t SELECT 'k' || i, i FROM generate_series(1, 20000) AS i",
@@ -356,10 +355,9 @@ fn reads_sent_ahead_are_answered_together_and_never_stale() {
 /// quotes, numbers, NULL, JSON.
 #[test]
 fn a_statement_runs_before_it_is_prepared_with_the_same_values() {
-    use regwatch::store::sql::{Db, Error, PgConn, ToValue, Value};
+    use regwatch::store::sql::{Error, ToValue, Value};
     let url = crate::pgserver::fresh_database();
-    let config = regwatch::store::pg::config(&url).unwrap();
-    let db = Db::Postgres(Box::new(PgConn::connect(&config).unwrap()));
+    let db = connection(&url);
     db.execute_batch(
         "CREATE TABLE t (id BIGINT PRIMARY KEY, b BYTEA, s TEXT, f DOUBLE PRECISION, ok BOOLEAN, j JSON)",
     )
@@ -673,10 +671,9 @@ fn strip_ansi(s: &str) -> String {
 /// rolled back, never lost.
 #[test]
 fn a_commit_not_waited_for_still_reports_its_failure() {
-    use regwatch::store::sql::{Db, PgConn};
+    use regwatch::store::sql::Db;
     let url = crate::pgserver::fresh_database();
-    let config = regwatch::store::pg::config(&url).unwrap();
-    let db = Db::Postgres(Box::new(PgConn::connect(&config).unwrap()));
+    let db = connection(&url);
     db.execute_batch("CREATE TABLE t (k BIGINT PRIMARY KEY)")
         .unwrap();
     let count = |db: &Db| -> i64 {
@@ -716,10 +713,8 @@ fn a_commit_not_waited_for_still_reports_its_failure() {
 /// `COMMIT` is read, and another worker must not wait for this one's next statement to get it.
 #[test]
 fn an_unwaited_commit_reaches_the_server_without_another_statement() {
-    use regwatch::store::sql::{Db, PgConn};
     let url = crate::pgserver::fresh_database();
-    let config = regwatch::store::pg::config(&url).unwrap();
-    let a = Db::Postgres(Box::new(PgConn::connect(&config).unwrap()));
+    let a = connection(&url);
     a.execute_batch("CREATE TABLE t (k BIGINT PRIMARY KEY)")
         .unwrap();
     a.queue_batch("BEGIN; SELECT pg_advisory_xact_lock(42)")
@@ -749,4 +744,11 @@ fn an_unwaited_commit_reaches_the_server_without_another_statement() {
         "the commit sent without waiting never reached the server"
     );
     drop(a);
+}
+
+/// The store's own kind of connection to the database at `url`, as the binary opens it.
+fn connection(url: &str) -> regwatch::store::sql::Db {
+    let config = regwatch::store::pg::config(url).unwrap();
+    let conn = regwatch::store::sql::PgConn::connect(&config).unwrap();
+    regwatch::store::sql::Db::Postgres(Box::new(conn))
 }
